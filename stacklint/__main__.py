@@ -1,0 +1,4 @@
+"""`python -m stacklint`."""
+from stacklint.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Python checks for rules whose logic does not fit the declarative vocabulary."""

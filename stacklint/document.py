@@ -1,0 +1,285 @@
+"""Read a compose file the way Docker's loader (go-yaml v3) reads it.
+
+Decoding keeps what a fixer must write back (BOM, UTF-16, CRLF).  Parsing uses
+PyYAML's C parser for speed, but resolves plain scalars with go-yaml v3's rules
+(YAML 1.2 booleans, `0400` octal, `yes`/`on` as strings), rejects duplicate
+keys, expands `<<` merge keys, and records an `Origin` for every node.
+"""
+from __future__ import annotations
+
+import codecs
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from stacklint.errors import InputError
+from stacklint.model import Origin
+from stacklint.tree import SList, SMap
+
+try:  # the C parser is ~5x faster; fall back so a bare PyYAML still works
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+PLAIN_TAG = "!stacklint/plain"
+_STD = "tag:yaml.org,2002:"
+# go-yaml v3 refuses documents whose aliases expand far beyond their size
+# ("document contains excessive aliasing"); this bound plays the same role.
+MAX_EXPANDED_NODES = 1_000_000
+_ALIAS_RATIO = 10
+
+
+@dataclass
+class Document:
+    """One decoded and parsed file."""
+
+    path: str                 # as the user named it
+    text: str                 # decoded, BOM removed, newlines as in the file
+    encoding: str             # 'utf-8', 'utf-8-sig', 'utf-16-le', 'utf-16-be'
+    newline: str              # '\r\n' or '\n'
+    data: Any                 # SMap (or whatever the top level is), None when empty
+
+    @property
+    def directory(self) -> Path:
+        return Path(self.path).resolve().parent
+
+    def encode(self, text: str) -> bytes:
+        """Encode `text` back exactly as this file was stored."""
+        if self.encoding == "utf-16-le":
+            return codecs.BOM_UTF16_LE + text.encode("utf-16-le")
+        if self.encoding == "utf-16-be":
+            return codecs.BOM_UTF16_BE + text.encode("utf-16-be")
+        return text.encode(self.encoding)
+
+
+def decode(raw: bytes, path: str) -> tuple[str, str]:
+    """Bytes to text and the encoding to write it back with."""
+    if raw.startswith(codecs.BOM_UTF16_LE):
+        encoding, body = "utf-16-le", raw[2:]
+    elif raw.startswith(codecs.BOM_UTF16_BE):
+        encoding, body = "utf-16-be", raw[2:]
+    elif raw.startswith(codecs.BOM_UTF8):
+        encoding, body = "utf-8-sig", raw[3:]
+    else:
+        encoding, body = "utf-8", raw
+    codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    try:
+        return body.decode(codec), encoding
+    except UnicodeDecodeError as exc:
+        line = body[: exc.start].count(b"\n") + 1
+        raise InputError(f"invalid {codec} byte sequence at offset {exc.start}", path, line, 1,
+                         hint="save the file as UTF-8 (or UTF-16 with a byte order mark)") from None
+
+
+def read(path: str | Path) -> Document:
+    """Read, decode and parse one file; any failure is an `InputError`."""
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", name) from None
+    text, encoding = decode(raw, name)
+    return parse(text, name, encoding)
+
+
+def parse(text: str, path: str = "<string>", encoding: str = "utf-8") -> Document:
+    newline = "\r\n" if "\r\n" in text[: text.find("\n") + 1 or len(text)] else "\n"
+    node = compose(text, path)
+    data = None if node is None else Converter(path).convert(node)
+    return Document(path, text, encoding, newline, data)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Composes nodes only; plain scalars get PLAIN_TAG and are resolved later."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode and implicit[0]:
+            return PLAIN_TAG
+        return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
+
+
+def compose(text: str, path: str) -> Node | None:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or "invalid YAML"
+        if exc.context and exc.context not in problem:
+            problem = f"{problem} ({exc.context})"
+        raise InputError(f"YAML syntax error: {problem}", path,
+                         mark.line + 1 if mark else None, mark.column + 1 if mark else None,
+                         hint="check the indentation and quoting around this line") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"YAML error: {exc}", path) from None
+    finally:
+        loader.dispose()
+    return node
+
+
+# go-yaml v3: strconv.ParseInt(s, 0, 64) after removing underscores
+_INT = re.compile(r"([-+]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_NULLS = frozenset(["", "~", "null", "Null", "NULL"])
+_SPECIAL = {
+    "true": True, "True": True, "TRUE": True,
+    "false": False, "False": False, "FALSE": False,
+    ".nan": math.nan, ".NaN": math.nan, ".NAN": math.nan,
+    ".inf": math.inf, ".Inf": math.inf, ".INF": math.inf,
+    "+.inf": math.inf, "+.Inf": math.inf, "+.INF": math.inf,
+    "-.inf": -math.inf, "-.Inf": -math.inf, "-.INF": -math.inf,
+}
+
+
+def resolve_plain(text: str) -> Any:
+    """The value go-yaml v3 gives a plain (unquoted, untagged) scalar."""
+    if text in _NULLS:
+        return None
+    if text in _SPECIAL:
+        return _SPECIAL[text]
+    first = text[0]
+    if first == ".":
+        try:
+            return float(text) if _FLOAT.fullmatch(text) else text
+        except ValueError:
+            return text
+    if not (first.isdigit() or first in "+-"):
+        return text
+    digits = text.replace("_", "")
+    m = _INT.fullmatch(digits)
+    if m:
+        sign, body = m.groups()
+        if body[:2] in ("0x", "0X", "0o", "0O", "0b", "0B"):
+            value = int(body[2:], {"x": 16, "o": 8, "b": 2}[body[1].lower()])
+        elif len(body) > 1 and body[0] == "0":
+            value = int(body, 8)
+        else:
+            value = int(body)
+        value = -value if sign == "-" else value
+        if -(2**63) <= value < 2**64:
+            return value
+    if _FLOAT.fullmatch(digits):
+        return float(digits)
+    return text
+
+
+def _origin(path: str, node: Node) -> Origin:
+    start, end = node.start_mark, node.end_mark
+    return Origin(path, start.line + 1, start.column + 1, start.index, end.index)
+
+
+class Converter:
+    """Node tree to SMap/SList/scalars, with origins and go-yaml's checks."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.done: dict[int, Any] = {}
+        self.sizes: dict[int, int] = {}
+        self.nodes = 0
+
+    def convert(self, node: Node) -> Any:
+        expanded = self._size(node)
+        if expanded > MAX_EXPANDED_NODES or expanded > _ALIAS_RATIO * self.nodes + 10_000:
+            raise InputError("document contains excessive aliasing "
+                             f"({expanded} nodes after expanding aliases)", self.path, 1, 1,
+                             hint="use fewer nested aliases")
+        return self._value(node)
+
+    def _size(self, node: Node) -> int:
+        """Nodes after alias expansion, memoised per node (aliases share nodes)."""
+        key = id(node)
+        if key in self.sizes:
+            return self.sizes[key]
+        self.nodes += 1
+        self.sizes[key] = 1  # a recursive alias counts once instead of looping
+        if isinstance(node, MappingNode):
+            size = 1 + sum(self._size(k) + self._size(v) for k, v in node.value)
+        elif isinstance(node, SequenceNode):
+            size = 1 + sum(self._size(v) for v in node.value)
+        else:
+            size = 1
+        self.sizes[key] = size
+        return size
+
+    def _value(self, node: Node) -> Any:
+        key = id(node)
+        if key in self.done:   # an alias: the same object, as go-yaml shares it
+            return self.done[key]
+        if isinstance(node, ScalarNode):
+            value = self._scalar(node)
+        elif isinstance(node, SequenceNode):
+            value = SList(origin=_origin(self.path, node))
+            self.done[key] = value
+            for item in node.value:
+                value.add(self._value(item), _origin(self.path, item))
+        else:
+            value = SMap(origin=_origin(self.path, node))
+            self.done[key] = value
+            self._mapping(node, value)
+        self.done[key] = value
+        return value
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        tag, text = node.tag, node.value
+        if tag == PLAIN_TAG:
+            return resolve_plain(text)
+        if not tag.startswith(_STD):
+            return text          # go-yaml keeps unknown tags' text: `!reset null` -> "null"
+        kind = tag[len(_STD):]
+        if kind == "str":
+            return text
+        resolved = resolve_plain(text)
+        wanted = {"int": int, "float": float, "bool": bool, "null": type(None)}.get(kind)
+        if wanted is float and isinstance(resolved, int) and not isinstance(resolved, bool):
+            return float(resolved)
+        if wanted is None or isinstance(resolved, wanted):
+            return resolved
+        raise InputError(f"cannot decode {text!r} as !!{kind}", self.path,
+                         node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def _mapping(self, node: MappingNode, out: SMap) -> None:
+        seen: dict[str, int] = {}
+        merged: list[SMap] = []
+        for key_node, value_node in node.value:
+            if isinstance(key_node, ScalarNode) and key_node.tag in (PLAIN_TAG, _STD + "merge") \
+                    and key_node.value == "<<":
+                merged.extend(self._merge_sources(value_node))
+                continue
+            if isinstance(key_node, ScalarNode):
+                first = seen.get(key_node.value)
+                if first is not None:
+                    raise InputError(
+                        f'mapping key "{key_node.value}" already defined at line {first}',
+                        self.path, key_node.start_mark.line + 1, key_node.start_mark.column + 1,
+                        hint="remove one of the two keys")
+                seen[key_node.value] = key_node.start_mark.line + 1
+            key = self._key(key_node)
+            out.put(key, self._value(value_node), _origin(self.path, key_node),
+                    _origin(self.path, value_node))
+        # `<<`: explicit keys win; among merged maps the earlier one wins
+        for source in merged:
+            for key in source:
+                if key not in out:
+                    out.copy_entry(source, key)
+
+    def _merge_sources(self, node: Node) -> list[SMap]:
+        value = self._value(node)
+        items = value if isinstance(value, SList) else [value]
+        if not all(isinstance(item, SMap) for item in items):
+            raise InputError("map merge requires map or sequence of maps as the value", self.path,
+                             node.start_mark.line + 1, node.start_mark.column + 1)
+        return list(items)
+
+    def _key(self, node: Node) -> str:
+        value = self._value(node) if isinstance(node, ScalarNode) else None
+        if isinstance(value, str):
+            return value
+        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        shown = node.value if isinstance(node, ScalarNode) else "a mapping or list"
+        raise InputError(f"mapping key {shown!s} is not a string", self.path, line, col,
+                         hint=f'quote it: "{shown}"' if isinstance(node, ScalarNode) else None)

@@ -1,0 +1,95 @@
+"""The records every stage shares: where a value came from, findings and fixes."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+
+class Severity(enum.IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        return cls[text.upper()]
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+class Origin(NamedTuple):
+    """Where a key or value stands in a source file.
+
+    `start`/`end` are character offsets into the decoded text (CRLF counts two),
+    so a fixer can splice the original text; line and column are 1-based.
+    """
+
+    path: str
+    line: int
+    column: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    path: str
+    line: int
+    column: int
+    end_line: int | None = None
+    end_column: int | None = None
+    pointer: tuple[str | int, ...] = ()
+
+    @classmethod
+    def of(cls, origin: Origin, pointer: tuple[str | int, ...] = ()) -> Location:
+        return cls(origin.path, origin.line, origin.column, pointer=pointer)
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Edit:
+    path: str
+    start: int          # character offset, inclusive
+    end: int            # exclusive; start == end inserts
+    content: str        # '' deletes
+
+
+class Applicability(enum.Enum):
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    DISPLAY_ONLY = "display-only"
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    title: str
+    edits: tuple[Edit, ...] = ()
+    applicability: Applicability = Applicability.SAFE
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule_id: str
+    rule_name: str
+    severity: Severity
+    message: str
+    location: Location
+    fix: Fix | None = None
+    suppressed: str | None = None
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        loc = self.location
+        return (loc.path, loc.line, loc.column, self.rule_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """What a check yields; the engine turns it into a Finding."""
+
+    pointer: tuple[str | int, ...]
+    args: dict[str, Any] = field(default_factory=dict)
+    fix: Fix | None = None
