@@ -1,0 +1,194 @@
+"""Group loose stack files into whole override chains (config `stacks`, else Compose naming)."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+# Names the pre-commit hooks and `stacklint check` (no arguments) treat as stack files, in any
+# folder: compose*.y(a)ml, docker-compose*.y(a)ml, docker-stack*.y(a)ml, stack*.y(a)ml.
+STACK_FILE_RE = re.compile(r"(^|/)(docker-)?(compose|stack)[^/]*\.ya?ml$")
+
+# A chain base and its variants: `compose.yaml`, `compose.override.yaml`, `docker-compose.prod.yml`.
+_FAMILY_RE = re.compile(r"^(compose|docker-compose)(?:\.(.+))?\.ya?ml$")
+# Docker Compose's own preference when both spellings exist (compose-go `DefaultFileNames`).
+_BASES = {"compose": ("compose.yaml", "compose.yml"),
+          "docker-compose": ("docker-compose.yaml", "docker-compose.yml")}
+_OVERRIDE = "override"
+# Folders a repository walk never enters when git cannot list the files.
+_SKIP_DIRS = {"node_modules", "venv", "__pycache__", "site-packages"}
+
+
+@dataclass(frozen=True)
+class StackSpec:
+    """One stack: its name and its files in merge order (`docker stack deploy -c … -c …`)."""
+
+    name: str
+    files: tuple[str, ...]
+
+
+def discover_stacks(files: Sequence[str], config: Any = None, *,
+                    skip_unknown: bool | None = None) -> list[StackSpec]:
+    """The stacks that `files` belong to, each once, in order of first mention.
+
+    A file listed in the config's `stacks` brings in each stack that lists it; otherwise the
+    Compose conventions group it with its base and override; otherwise it stands alone.
+    `skip_unknown` (default: on under pre-commit, which sets PRE_COMMIT=1) drops files that are
+    neither named like a stack file nor listed in `stacks` instead of checking them alone,
+    so a hook fed every staged YAML file ignores CI configs and manifests.
+    """
+    if skip_unknown is None:
+        skip_unknown = os.environ.get("PRE_COMMIT") == "1"
+    configured = configured_stacks(config)
+    membership = _membership(configured)
+    specs: dict[tuple[str, ...], StackSpec] = {}
+    for path in files:
+        path = _clean(path)
+        owners = membership.get(_key(path))
+        if owners:
+            found: Iterable[StackSpec] = (configured[i] for i in owners)
+        elif skip_unknown and not STACK_FILE_RE.search(path):
+            continue
+        else:
+            found = _convention_stacks(path)
+        for spec in found:
+            specs.setdefault(tuple(_key(f) for f in spec.files), spec)
+    return list(specs.values())
+
+
+def discover_repo(root: str = ".", config: Any = None) -> list[StackSpec]:
+    """Every stack under `root`: the configured ones, then each stack-named file's chain."""
+    configured = configured_stacks(config)
+    membership = _membership(configured)
+    loose = [p for p in _repo_files(root)
+             if STACK_FILE_RE.search(p) and _key(p) not in membership]
+    found = discover_stacks(loose, None, skip_unknown=False)
+    return configured + sorted(found, key=lambda spec: spec.files)
+
+
+def is_stack_file(path: str, config: Any = None) -> bool:
+    """True when `path` is named like a stack file or is listed in the config's `stacks`."""
+    path = _clean(path)
+    return bool(STACK_FILE_RE.search(path)) or _key(path) in _membership(configured_stacks(config))
+
+
+def configured_stacks(config: Any) -> list[StackSpec]:
+    """The config's `stacks` (name -> paths relative to the config's folder) as StackSpecs."""
+    raw = _get(config, "stacks") or {}
+    if not isinstance(raw, Mapping):
+        return []
+    base = _config_dir(config)
+    specs = []
+    for name, paths in raw.items():
+        if isinstance(paths, str):
+            paths = [paths]
+        files = tuple(_display(os.path.join(base, os.fspath(p))) for p in paths or ())
+        if files:
+            specs.append(StackSpec(str(name), files))
+    return specs
+
+
+def _convention_stacks(path: str) -> list[StackSpec]:
+    """Chains by Compose naming: base (+ override), base + each variant, or the file alone."""
+    folder, name = os.path.split(path)
+    match = _FAMILY_RE.match(name)
+    listing = _listdir(folder or ".") if match else set()
+    base = next((b for b in _BASES[match[1]] if b in listing), None) if match else None
+    if match is None or base is None or (match[2] is None and name != base):
+        return [StackSpec(path, (path,))]   # no family, no base beside it, or a shadowed base
+    if match[2] is None:
+        return list(_family_stacks(folder, base, listing))
+    return [_chain(folder, base, name)]
+
+
+def _family_stacks(folder: str, base: str, listing: set[str]) -> Iterator[StackSpec]:
+    """Every chain a base is in: base (+ its override), then base + each other variant.
+
+    Docker Compose applies `*.override.*` only when no `-f` is given, so an explicit variant
+    chain (`-c docker-compose.yml -c docker-compose.prod.yml`) leaves the override out.
+    """
+    family = _FAMILY_RE.match(base)[1]  # type: ignore[index]
+    variants = {}
+    for name in sorted(listing):
+        match = _FAMILY_RE.match(name)
+        if match and match[1] == family and match[2] is not None:
+            variants.setdefault(match[2], name)   # sorted: `.yaml` before `.yml`
+    override = variants.pop(_OVERRIDE, None)
+    yield _chain(folder, base, override) if override else _chain(folder, base)
+    for name in variants.values():
+        yield _chain(folder, base, name)
+
+
+def _chain(folder: str, *names: str) -> StackSpec:
+    files = tuple(os.path.join(folder, n) if folder else n for n in names)
+    return StackSpec(files[-1], files)
+
+
+def _membership(configured: Sequence[StackSpec]) -> dict[str, list[int]]:
+    owners: dict[str, list[int]] = {}
+    for index, spec in enumerate(configured):
+        for path in spec.files:
+            owners.setdefault(_key(path), []).append(index)
+    return owners
+
+
+def _repo_files(root: str) -> list[str]:
+    """Files under `root`, as git sees them (tracked + untracked, not ignored) when it can."""
+    try:
+        out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                             cwd=root, capture_output=True, check=True, timeout=30).stdout
+        names = sorted({n for n in os.fsdecode(out).split("\0") if n})
+        return [_clean(os.path.join(root, n)) for n in names
+                if os.path.isfile(os.path.join(root, n))]   # --cached lists deleted files too
+    except (OSError, subprocess.SubprocessError):
+        return sorted(_walk(root))
+
+
+def _walk(root: str) -> Iterator[str]:
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS]
+        for name in names:
+            yield _clean(os.path.join(folder, name))
+
+
+def _listdir(folder: str) -> set[str]:
+    try:
+        return set(os.listdir(folder))
+    except OSError:
+        return set()
+
+
+def _get(config: Any, name: str) -> Any:
+    if isinstance(config, Mapping):
+        return config.get(name)
+    return getattr(config, name, None)
+
+
+def _config_dir(config: Any) -> str:
+    """The folder config paths are relative to (attribute names vary; default: current folder)."""
+    for attr in ("root", "base_dir", "directory", "config_dir"):
+        value = _get(config, attr)
+        if value:
+            return os.fspath(value)
+    for attr in ("path", "source", "config_path", "file"):
+        value = _get(config, attr)
+        if value and os.path.isfile(os.fspath(value)):
+            return os.path.dirname(os.fspath(value))
+    return "."
+
+
+def _display(path: str) -> str:
+    """Relative to the current folder when below it (findings read `prod.yml:4:5`), else absolute."""
+    rel = _clean(os.path.relpath(os.path.abspath(path)))
+    return rel if rel != ".." and not rel.startswith("../") else _clean(os.path.abspath(path))
+
+
+def _clean(path: str) -> str:
+    return os.path.normpath(os.fspath(path)).replace(os.sep, "/")
+
+
+def _key(path: str) -> str:
+    return os.path.normcase(os.path.abspath(path))
