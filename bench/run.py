@@ -1,0 +1,360 @@
+"""Time stacklint against `docker stack config` on generated stacks and check the budgets.
+
+Every figure is a whole process (start-up included): the wall time from spawn to exit and the
+child's peak resident memory from `os.wait4`.  stacklint and Docker run alternately on the same
+files so that a busy machine slows both; the table shows medians over k runs.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import generate  # noqa: E402  (a sibling script, not a package)
+
+ROOT = Path(__file__).resolve().parent
+REPO = ROOT.parent
+OUT = ROOT / "out"
+
+
+@dataclass
+class Sample:
+    """One finished process."""
+
+    seconds: float
+    peak_mib: float
+    rc: int
+    err: str
+
+
+# A small launcher spawns and reaps the measured process.  Peak RSS from wait4 also counts the
+# address space the child had before exec (vfork shares the parent's), so measuring straight
+# from this process, which holds generated data, would report its size instead of the child's.
+_LAUNCHER = """
+import os, sys, time
+out, cmd = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+pid = os.posix_spawnp(cmd[0], cmd, os.environ)
+_, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - start
+with open(out, "w") as f:
+    f.write(f"{seconds} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
+def run_once(cmd: list[str], cwd: Path, env: dict[str, str]) -> Sample:
+    """Wall time from spawn to exit and the child's peak RSS, both taken by the launcher."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile("r", suffix=".rusage") as result:
+        launcher = [sys.executable, "-I", "-S", "-c", _LAUNCHER, result.name, *cmd]
+        subprocess.run(launcher, cwd=cwd, env=env, stdout=out, stderr=err,
+                       stdin=subprocess.DEVNULL, check=False)
+        seconds, maxrss_kib, rc = result.read().split()
+        err.seek(0)
+        text = err.read().decode("utf-8", "replace")
+        if not text.strip():  # some commands report on stdout
+            out.seek(0)
+            text = out.read(4000).decode("utf-8", "replace")
+    # Linux reports ru_maxrss in KiB
+    return Sample(float(seconds), int(maxrss_kib) / 1024, int(rc), text.strip()[-300:])
+
+
+@dataclass
+class Runner:
+    """How to start each tool, and the shared environment."""
+
+    stacklint: list[str]
+    env: dict[str, str]
+    label: str
+
+    def stacklint_cmd(self, *args: str) -> list[str]:
+        return [*self.stacklint, *args]
+
+
+def _installed_script() -> Path | None:
+    """The `stacklint` console script on PATH, if it runs this checkout."""
+    found = shutil.which("stacklint")
+    if not found:
+        return None
+    first = Path(found).read_bytes()[:200].split(b"\n")[0]
+    if not first.startswith(b"#!"):
+        return None
+    probe = subprocess.run([first[2:].decode().strip(), "-c",
+                            "import stacklint, sys; sys.stdout.write(stacklint.__file__)"],
+                           capture_output=True, text=True, cwd="/", check=False)
+    here = str(REPO / "stacklint")
+    return Path(found) if probe.stdout.startswith(here) else None
+
+
+def _wrapper_script() -> Path:
+    """A script identical in effect to the console script pip writes (imports cli.main)."""
+    path = OUT / "bin" / "stacklint"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"#!{sys.executable}\nimport sys\nfrom stacklint.cli import main\n"
+                    "if __name__ == '__main__':\n    sys.exit(main())\n", encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
+def make_runners() -> dict[str, Runner]:
+    """The start-up paths: the installed script (or its equivalent) and `python -m stacklint`."""
+    env = dict(os.environ)
+    env.pop("STACKLINT_DEBUG", None)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    installed = _installed_script()
+    script = installed or _wrapper_script()
+    label = "installed console script" if installed else "console-script equivalent"
+    return {
+        "script": Runner([str(script)], env, f"{label} ({script})"),
+        "module": Runner([sys.executable, "-m", "stacklint"], env, "python -m stacklint"),
+    }
+
+
+def _compose_args(runner: Runner, command: str, files: list[Path]) -> list[str]:
+    """`-c f ...` when the subcommand takes compose files that way, else positional files."""
+    help_text = subprocess.run(runner.stacklint_cmd(command, "--help"), capture_output=True,
+                               text=True, env=runner.env, check=False).stdout
+    if "--compose-file" in help_text or " -c " in help_text or "-c FILE" in help_text:
+        return [a for f in files for a in ("-c", str(f))]
+    return [str(f) for f in files]
+
+
+def docker_cmd(files: list[Path]) -> list[str]:
+    return ["docker", "stack", "config", *[a for f in files for a in ("-c", str(f))]]
+
+
+@dataclass
+class Case:
+    """One benchmark: a stacklint command, optionally a Docker command, and its budgets."""
+
+    name: str
+    stacklint: list[str]
+    docker: list[str] | None
+    cwd: Path
+    prepare: list[tuple[Path, Path]] = field(default_factory=list)  # copy src -> dst before a run
+    docker_serial: list[list[str]] = field(default_factory=list)    # one Docker run per stack
+    ours: list[Sample] = field(default_factory=list)
+    theirs: list[Sample] = field(default_factory=list)
+
+    def median(self, which: str, attr: str) -> float | None:
+        samples = self.ours if which == "ours" else self.theirs
+        good = (0, 1) if which == "ours" else (0,)   # stacklint exits 1 on findings
+        ok = [getattr(s, attr) for s in samples if s.rc in good]
+        return statistics.median(ok) if ok and len(ok) == len(samples) else None
+
+    def error(self) -> str | None:
+        bad = [s for s in self.ours if s.rc not in (0, 1)]
+        return f"exit {bad[0].rc}: {bad[0].err.splitlines()[-1] if bad[0].err else ''}" if bad else None
+
+
+def _run_case(case: Case, env: dict[str, str], runs: int, warmup: int) -> None:
+    for i in range(warmup + runs):
+        for src, dst in case.prepare:
+            shutil.copyfile(src, dst)
+        ours = run_once(case.stacklint, case.cwd, env)
+        theirs = run_once(case.docker, case.cwd, env) if case.docker else None
+        if i >= warmup:
+            case.ours.append(ours)
+            if theirs:
+                case.theirs.append(theirs)
+        if ours.rc not in (0, 1) and i >= warmup:
+            break  # a failing command does not get faster by repeating it
+
+
+def _run_serial(cmds: list[list[str]], cwd: Path, env: dict[str, str]) -> Sample:
+    """Docker has no multi-stack mode: one process per stack, times summed, peak the max."""
+    samples = [run_once(c, cwd, env) for c in cmds]
+    bad = [s for s in samples if s.rc != 0]
+    return Sample(sum(s.seconds for s in samples), max(s.peak_mib for s in samples),
+                  bad[0].rc if bad else 0, bad[0].err if bad else "")
+
+
+def build_cases(runner: Runner, out: Path, sizes: tuple[int, ...]) -> dict[str, Case]:
+    """Generate the inputs and describe every benchmark."""
+    cases: dict[str, Case] = {}
+    cases["version"] = Case("stacklint --version", runner.stacklint_cmd("--version"),
+                            None, out)
+    numbers = generate.write_numbers(out)
+    cases["numbers"] = Case("check numbers chain (5 files)", runner.stacklint_cmd(
+        "check", *_compose_args(runner, "check", numbers)), docker_cmd(numbers), numbers[0].parent)
+    for n in sizes:
+        files = generate.write_chain(out, n)
+        cases[f"check{n}"] = Case(f"check {n} services, 3 files", runner.stacklint_cmd(
+            "check", *_compose_args(runner, "check", files)), docker_cmd(files), files[0].parent)
+        if n in (1000, 5000):
+            cases[f"merge{n}"] = Case(f"merge {n} services, 3 files", runner.stacklint_cmd(
+                "merge", *_compose_args(runner, "merge", files)), docker_cmd(files),
+                files[0].parent)
+    merged = generate.write_merged(out, 1000)
+    work = merged.parent / "work-n1000.yml"
+    cases["fix1000"] = Case("fix merged 1000-service file (fresh copy)", runner.stacklint_cmd(
+        "fix", str(work)), docker_cmd([work]), merged.parent, prepare=[(merged, work)])
+    repo, listing = generate.write_many(out)
+    cases["many"] = Case("check 500 files in 100 stacks", runner.stacklint_cmd("check"),
+                         None, repo)
+    cases["many"].docker_serial = [docker_cmd([Path(f) for f in fs]) for fs in listing.values()]
+    return cases
+
+
+def measure(cases: dict[str, Case], env: dict[str, str], runs: int, warmup: int,
+            only: set[str] | None = None) -> None:
+    for key, case in cases.items():
+        if only and key not in only:
+            continue
+        print(f"  {case.name} ...", file=sys.stderr, flush=True)
+        serial = case.docker_serial
+        if serial:  # alternate one stacklint run with one full Docker sweep
+            for i in range(warmup + runs):
+                ours = run_once(case.stacklint, case.cwd, env)
+                theirs = _run_serial(serial, case.cwd, env)
+                if i >= warmup:
+                    case.ours.append(ours)
+                    case.theirs.append(theirs)
+        else:
+            _run_case(case, env, runs, 0 if key == "check5000" or key == "merge5000" else warmup)
+
+
+# (case, what, limit, description)
+BUDGETS = [
+    ("check1000", "time-ratio", 0.5, "check 1000: time <= 0.5x docker"),
+    ("check1000", "mem-ratio", 0.5, "check 1000: peak memory <= 0.5x docker"),
+    ("check5000", "time-ratio", 0.5, "check 5000: time <= 0.5x docker"),
+    ("check5000", "mem-ratio", 0.5, "check 5000: peak memory <= 0.5x docker"),
+    ("check5000", "growth", 5.5, "check 5000 <= 5.5x check 1000 (linear)"),
+    ("numbers", "seconds", 0.150, "check numbers chain <= 150 ms"),
+    ("version", "seconds", 0.060, "stacklint --version <= 60 ms"),
+    ("fix1000", "seconds", 1.0, "fix merged 1000-service file <= 1 s"),
+    ("many", "seconds", 3.0, "500 files in 100 stacks <= 3 s"),
+]
+
+
+def _fmt_s(v: float | None) -> str:
+    return "-" if v is None else (f"{v * 1000:.0f} ms" if v < 1 else f"{v:.2f} s")
+
+
+def _fmt_m(v: float | None) -> str:
+    return "-" if v is None else f"{v:.0f} MiB"
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def budget_value(cases: dict[str, Case], key: str, what: str) -> float | None:
+    case = cases.get(key)
+    if case is None:
+        return None
+    if what == "time-ratio":
+        return _ratio(case.median("ours", "seconds"), case.median("theirs", "seconds"))
+    if what == "mem-ratio":
+        return _ratio(case.median("ours", "peak_mib"), case.median("theirs", "peak_mib"))
+    if what == "growth":
+        small = cases.get("check1000")
+        return _ratio(case.median("ours", "seconds"), small.median("ours", "seconds")
+                      if small else None)
+    return case.median("ours", "seconds")
+
+
+def render(cases: dict[str, Case], meta: dict[str, str]) -> str:
+    """The Markdown report: measurements, then budgets."""
+    lines = [f"Measured {meta['when']} on {meta['machine']}; {meta['runs']} alternating runs, "
+             f"medians; stacklint via {meta['runner']}; {meta['docker']}.", "",
+             "| benchmark | stacklint | peak | docker stack config | peak | time ratio | mem ratio |",
+             "|---|---|---|---|---|---|---|"]
+    for case in cases.values():
+        if not case.ours:
+            continue
+        err = case.error()
+        ours_t, ours_m = case.median("ours", "seconds"), case.median("ours", "peak_mib")
+        th_t, th_m = case.median("theirs", "seconds"), case.median("theirs", "peak_mib")
+        tr, mr = _ratio(ours_t, th_t), _ratio(ours_m, th_m)
+        first = f"ERROR ({err})" if err else _fmt_s(ours_t)
+        lines.append(f"| {case.name} | {first} | {_fmt_m(ours_m)} | {_fmt_s(th_t)} | "
+                     f"{_fmt_m(th_m)} | {'-' if tr is None else f'{tr:.2f}x'} | "
+                     f"{'-' if mr is None else f'{mr:.2f}x'} |")
+    lines += ["", "| budget | measured | limit | result |", "|---|---|---|---|"]
+    for key, what, limit, text in BUDGETS:
+        if key not in cases or not cases[key].ours:
+            continue
+        value = budget_value(cases, key, what)
+        shown = (_fmt_s(value) if what == "seconds" else
+                 "-" if value is None else f"{value:.2f}x")
+        limit_s = _fmt_s(limit) if what == "seconds" else f"{limit}x"
+        verdict = "FAIL" if value is None or value > limit else "PASS"
+        lines.append(f"| {text} | {shown} | {limit_s} | {verdict} |")
+    return "\n".join(lines) + "\n"
+
+
+def startup_table(runners: dict[str, Runner], out: Path, runs: int) -> str:
+    """Both start-up paths on the smallest inputs, alternating."""
+    numbers = generate.write_numbers(out)
+    rows = ["| start-up path | --version | check numbers chain |", "|---|---|---|"]
+    cases = {name: [Case("v", r.stacklint_cmd("--version"), None, out),
+                    Case("n", r.stacklint_cmd("check", *_compose_args(r, "check", numbers)),
+                         None, numbers[0].parent)] for name, r in runners.items()}
+    for _ in range(runs):
+        for name, runner in runners.items():
+            for case in cases[name]:
+                case.ours.append(run_once(case.stacklint, case.cwd, runner.env))
+    for name, runner in runners.items():
+        v, n = cases[name]
+        n_shown = f"ERROR ({n.error()})" if n.error() else _fmt_s(n.median("ours", "seconds"))
+        rows.append(f"| {runner.label} | {_fmt_s(v.median('ours', 'seconds'))} | {n_shown} |")
+    return "\n".join(rows) + "\n"
+
+
+def _meta(runner: Runner, runs: int) -> dict[str, str]:
+    docker = subprocess.run(["docker", "--version"], capture_output=True, text=True,
+                            check=False).stdout.strip() if shutil.which("docker") else "no docker"
+    return {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
+            "runs": str(runs), "runner": runner.label, "docker": docker}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-k", "--runs", type=int, default=5, help="runs per tool (default 5)")
+    parser.add_argument("--quick", action="store_true", help="3 runs, no warm-up")
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(generate.SIZES))
+    parser.add_argument("--only", nargs="+", help="case keys: version numbers check1000 "
+                        "check5000 merge1000 merge5000 fix1000 many ...")
+    parser.add_argument("--module", action="store_true",
+                        help="run `python -m stacklint` instead of the console script")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    if not shutil.which("docker"):
+        print("docker is not on PATH: ratios to Docker will be missing", file=sys.stderr)
+    runs = 3 if args.quick else args.runs
+    warmup = 0 if args.quick else 1
+    runners = make_runners()
+    runner = runners["module" if args.module else "script"]
+    print("generating inputs ...", file=sys.stderr, flush=True)
+    cases = build_cases(runner, args.out, tuple(args.sizes))
+    if not shutil.which("docker"):
+        for case in cases.values():
+            case.docker = None
+            case.docker_serial = []
+    measure(cases, runner.env, runs, warmup, set(args.only) if args.only else None)
+    table = render(cases, _meta(runner, runs))
+    table += "\nStart-up paths (medians of the same number of runs):\n\n"
+    table += startup_table(runners, args.out, runs)
+    print(table)
+    (args.out / "latest.md").write_text(table, encoding="utf-8")
+    raw = {k: {"ours": [s.__dict__ for s in c.ours], "docker": [s.__dict__ for s in c.theirs]}
+           for k, c in cases.items()}
+    (args.out / "latest.json").write_text(json.dumps(raw, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
