@@ -1,1 +1,116 @@
-"""Python checks for rules whose logic does not fit the declarative vocabulary."""
+"""Python checks for rules whose logic does not fit the declarative vocabulary.
+
+Each module has `check(ctx: RuleContext) -> Iterator[Hit]`; hit pointers are
+absolute in the merged model.  The helpers below read Docker's normalised
+long form with Docker's defaults, so every check agrees on them.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from stacklint.durations import parse_duration, parse_number
+from stacklint.model import Hit
+
+# Docker's defaults (docker service create --help, SwarmKit api/specs.proto)
+DEFAULT_MONITOR = 5.0            # update/rollback monitor; `0s` means this default
+DEFAULT_INTERVAL = 30.0          # healthcheck interval
+DEFAULT_RETRIES = 3
+DEFAULT_START_PERIOD = 0.0
+DEFAULT_PARALLELISM = 1
+UPDATE_BLOCKS = ("update_config", "rollback_config")
+
+
+@dataclass
+class RuleContext:
+    """What a check sees: the stack, the scope item, the rule's options."""
+
+    stack: Any
+    options: Mapping[str, Any] = field(default_factory=dict)
+    name: str | None = None            # the scope item's name (service, network …)
+    node: Any = None                   # the scope item's value
+    pointer: tuple[Any, ...] = ()      # the scope item's pointer in the model
+
+    @property
+    def model(self) -> Mapping[str, Any]:
+        return self.stack.model
+
+    def services(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        services = self.model.get("services") or {}
+        if isinstance(services, Mapping):
+            for name, svc in services.items():
+                if isinstance(svc, Mapping):
+                    yield str(name), svc
+
+    def hit(self, *rel: Any, **args: Any) -> Hit:
+        """A Hit at `rel` below the scope item."""
+        return Hit((*self.pointer, *rel), args)
+
+
+class Check(Protocol):
+    def __call__(self, ctx: RuleContext) -> Iterator[Hit]: ...
+
+
+def get(node: Any, *path: Any) -> Any:
+    """`node[a][b]…`, or None when any step is missing or not a mapping."""
+    for step in path:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(step)
+    return node
+
+
+def is_global(svc: Mapping[str, Any]) -> bool:
+    return get(svc, "deploy", "mode") in ("global", "global-job")
+
+
+def replicas(svc: Mapping[str, Any]) -> int | None:
+    """Replica count of a replicated service (default 1); None for global services."""
+    if is_global(svc):
+        return None
+    value = parse_number(get(svc, "deploy", "replicas"))
+    return 1 if value is None else int(value)
+
+
+def update_setting(svc: Mapping[str, Any], block: str, key: str) -> Any:
+    return get(svc, "deploy", block, key)
+
+
+def order(svc: Mapping[str, Any], block: str = "update_config") -> str:
+    return str(update_setting(svc, block, "order") or "stop-first")
+
+
+def parallelism(svc: Mapping[str, Any], block: str) -> int:
+    value = parse_number(update_setting(svc, block, "parallelism"))
+    return DEFAULT_PARALLELISM if value is None else int(value)
+
+
+def monitor(svc: Mapping[str, Any], block: str) -> float:
+    """The monitor window in seconds; absent or `0s` is Docker's 5s default."""
+    value = parse_duration(update_setting(svc, block, "monitor"))
+    return DEFAULT_MONITOR if not value else value
+
+
+def healthcheck_worst_case(svc: Mapping[str, Any]) -> float | None:
+    """start_period + interval × retries: how long a failing task can stay "starting"."""
+    hc = svc.get("healthcheck")
+    if not isinstance(hc, Mapping) or hc.get("disable") is True:
+        return None
+    test = hc.get("test")
+    if isinstance(test, list) and test[:1] == ["NONE"]:
+        return None
+    interval = parse_duration(hc.get("interval")) or DEFAULT_INTERVAL
+    start = parse_duration(hc.get("start_period")) or DEFAULT_START_PERIOD
+    retries = parse_number(hc.get("retries"))
+    retries = DEFAULT_RETRIES if retries is None or retries == 0 else retries
+    return start + interval * retries
+
+
+def host_ports(svc: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """(index, port) of every port published in host mode."""
+    ports = svc.get("ports")
+    if isinstance(ports, list):
+        for i, port in enumerate(ports):
+            if isinstance(port, Mapping) and port.get("mode") == "host" and port.get("published"):
+                yield i, port

@@ -1,0 +1,242 @@
+"""Load `.stacklint.yml` or `[tool.stacklint]` into a frozen, validated Config."""
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stacklint.errors import ConfigError, StacklintError
+from stacklint.model import Severity
+from stacklint.ruleset import Rule, RuleSet, load_rules
+
+CONFIG_NAMES = (".stacklint.yml", ".stacklint.yaml")
+KEYS = ("select", "ignore", "rules", "rule-paths", "fail-on", "stacks")
+SEVERITIES = ("error", "warning", "info")
+DEFAULT_FAIL_ON = Severity.WARNING
+OPTIONAL_GROUP = "optional"       # rules in this group run only when selected
+
+
+@dataclass(frozen=True)
+class RuleSetting:
+    severity: Severity | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    disabled: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    """The effective configuration of one run."""
+
+    path: str | None = None
+    root: str = "."
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    rules: Mapping[str, RuleSetting] = field(default_factory=dict)   # by rule id
+    rule_paths: tuple[str, ...] = ()
+    fail_on: Severity = DEFAULT_FAIL_ON
+    stacks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    _enabled: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
+
+    def ruleset(self) -> RuleSet:
+        return load_rules(self.rule_paths)
+
+    def is_enabled(self, rule: Rule) -> bool:
+        if rule.id not in self._enabled:
+            self._enabled[rule.id] = self._decide(rule)
+        return self._enabled[rule.id]
+
+    def _decide(self, rule: Rule) -> bool:
+        setting = self.rules.get(rule.id)
+        if setting is not None:
+            return not setting.disabled
+        chosen = _specificity(rule, self.select)
+        if chosen is None and not self.select and OPTIONAL_GROUP not in rule.groups:
+            chosen = -1                       # enabled by default: beaten by any ignore
+        dropped = _specificity(rule, self.ignore)
+        return chosen is not None and (dropped is None or chosen > dropped)
+
+    def severity_for(self, rule: Rule, default: Severity) -> Severity:
+        setting = self.rules.get(rule.id)
+        return setting.severity if setting and setting.severity else default
+
+    def options_for(self, rule: Rule) -> dict[str, Any]:
+        setting = self.rules.get(rule.id)
+        return {**rule.options, **(setting.options if setting else {})}
+
+    def with_fail_on(self, level: str | None) -> Config:
+        if level is None:
+            return self
+        from dataclasses import replace
+        return replace(self, fail_on=Severity.parse(level), _enabled={})
+
+
+def _specificity(rule: Rule, selectors: tuple[str, ...]) -> int | None:
+    """How precisely a list names a rule: 2 id/name, 1 glob, 0 group; None if not at all."""
+    best = None
+    for sel in selectors:
+        low = sel.lower()
+        if low in (n.lower() for n in rule.names()):
+            score = 2
+        elif any(fnmatch.fnmatchcase(n.lower(), low) for n in rule.names()) and "*" in low:
+            score = 1
+        elif low in rule.groups:
+            score = 0
+        else:
+            continue
+        best = score if best is None else max(best, score)
+    return best
+
+
+def default_config() -> Config:
+    return Config()
+
+
+def find_config(start: str | os.PathLike[str] = ".") -> Path | None:
+    """The nearest `.stacklint.yml`, or `pyproject.toml` with `[tool.stacklint]`, upwards."""
+    here = Path(start).resolve()
+    for folder in (here, *here.parents):
+        for name in CONFIG_NAMES:
+            if (folder / name).is_file():
+                return folder / name
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and "[tool.stacklint" in pyproject.read_text("utf-8", "replace"):
+            return pyproject
+    return None
+
+
+def load_config(path: str | os.PathLike[str] | None = None, search: bool = True) -> Config:
+    """The config at `path`, else the nearest one, else the defaults; ConfigError if bad."""
+    found = Path(path) if path is not None else (find_config() if search else None)
+    if found is None:
+        return default_config()
+    if not found.is_file():
+        raise ConfigError("config file not found", str(found), hint="check the --config path")
+    raw = _read_toml(found) if found.suffix == ".toml" else _read_yaml(found)
+    return build_config(raw, str(found))
+
+
+def _read_yaml(path: Path) -> Any:
+    from stacklint.document import read
+    try:
+        data = read(path).data
+    except StacklintError as exc:
+        raise ConfigError(exc.message, exc.path, exc.line, exc.column, exc.hint) from None
+    return {} if data is None else data
+
+
+def _read_toml(path: Path) -> Any:
+    try:
+        import tomllib
+    except ImportError:           # Python 3.10
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ImportError:
+            raise ConfigError("reading [tool.stacklint] needs Python 3.11+ or the `tomli` package",
+                              str(path), hint="pip install tomli, or use .stacklint.yml") from None
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read TOML: {exc}", str(path)) from None
+    return data.get("tool", {}).get("stacklint", {})
+
+
+def _where(raw: Any, key: Any) -> tuple[int | None, int | None]:
+    origin = getattr(raw, "key_origins", {}).get(key)
+    return (origin.line, origin.column) if origin else (None, None)
+
+
+def _fail(raw: Any, key: Any, source: str, message: str, hint: str | None = None) -> ConfigError:
+    line, col = _where(raw, key)
+    return ConfigError(message, source, line, col, hint)
+
+
+def _strings(raw: Mapping[str, Any], key: str, source: str) -> tuple[str, ...]:
+    value = raw.get(key) or ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(raw, key, source, f"`{key}` must be a list of strings")
+    return tuple(value)
+
+
+def build_config(raw: Any, source: str) -> Config:
+    """Validate raw config data once; every mistake is a ConfigError naming the key."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError("the stacklint config must be a mapping", source)
+    for key in raw:
+        if key not in KEYS:
+            raise _fail(raw, key, source, f"unknown config key `{key}`",
+                        hint=f"known keys: {', '.join(KEYS)}")
+    root = os.path.dirname(os.path.abspath(source))
+    rule_paths = tuple(os.path.join(root, p) for p in _strings(raw, "rule-paths", source))
+    fail_on = raw.get("fail-on", "warning")
+    if fail_on not in SEVERITIES:
+        raise _fail(raw, "fail-on", source, f"`fail-on` must be one of {', '.join(SEVERITIES)}")
+    try:
+        ruleset = load_rules(rule_paths)
+    except ConfigError:
+        raise
+    except StacklintError as exc:
+        raise ConfigError(exc.message, exc.path, exc.line, exc.column, exc.hint) from None
+    select, ignore = _strings(raw, "select", source), _strings(raw, "ignore", source)
+    for key, selectors in (("select", select), ("ignore", ignore)):
+        for sel in selectors:
+            if not ruleset.select(sel):
+                raise _fail(raw, key, source, f"`{key}` names no rule: {sel!r}",
+                            hint="use a rule id, name, group or glob (see `stacklint rules`)")
+    return Config(source, root, select, ignore, _rule_settings(raw, ruleset, source),
+                  rule_paths, Severity.parse(fail_on), _stacks(raw, source))
+
+
+def _rule_settings(raw: Mapping[str, Any], ruleset: RuleSet, source: str) -> dict[str, RuleSetting]:
+    table = raw.get("rules") or {}
+    if not isinstance(table, Mapping):
+        raise _fail(raw, "rules", source, "`rules` must map rule ids or names to settings")
+    out = {}
+    for ref, value in table.items():
+        rule = ruleset.get(str(ref))
+        if rule is None:
+            raise _fail(table, ref, source, f"unknown rule {ref!r} in `rules`",
+                        hint="see `stacklint rules` for ids and names")
+        out[rule.id] = _one_setting(table, ref, value, rule, source)
+    return out
+
+
+def _one_setting(table: Any, ref: Any, value: Any, rule: Rule, source: str) -> RuleSetting:
+    if value in ("disable", False):
+        return RuleSetting(disabled=True)
+    if value in ("enable", True):
+        return RuleSetting()
+    if isinstance(value, str) and value in SEVERITIES:
+        return RuleSetting(severity=Severity.parse(value))
+    if not isinstance(value, Mapping) or set(value) - {"severity", "options"}:
+        raise _fail(table, ref, source, f"bad setting for rule {ref!r}",
+                    hint="write `disable`, a severity, or {severity: …, options: {…}}")
+    severity = value.get("severity")
+    if severity is not None and severity not in SEVERITIES:
+        raise _fail(table, ref, source, f"bad severity {severity!r} for rule {ref!r}",
+                    hint=f"one of {', '.join(SEVERITIES)}")
+    options = value.get("options") or {}
+    unknown = set(options) - set(rule.options) if isinstance(options, Mapping) else {"?"}
+    if unknown:
+        raise _fail(table, ref, source, f"rule {ref!r} has no option {sorted(unknown)[0]!r}",
+                    hint=f"its options: {', '.join(rule.options) or 'none'}")
+    return RuleSetting(Severity.parse(severity) if severity else None, dict(options))
+
+
+def _stacks(raw: Mapping[str, Any], source: str) -> dict[str, tuple[str, ...]]:
+    table = raw.get("stacks") or {}
+    if not isinstance(table, Mapping):
+        raise _fail(raw, "stacks", source, "`stacks` must map stack names to lists of files",
+                    hint="stacks: {prod: [docker-compose.yml, prod.yml]}")
+    out = {}
+    for name, files in table.items():
+        if isinstance(files, str):
+            files = [files]
+        if not isinstance(files, list) or not files or not all(isinstance(f, str) for f in files):
+            raise _fail(table, name, source, f"stack {name!r} must be a non-empty list of files")
+        out[str(name)] = tuple(files)
+    return out

@@ -1,0 +1,162 @@
+"""Run the enabled policy rules over a loaded stack and turn their hits into Findings."""
+from __future__ import annotations
+
+import importlib
+import string
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from stacklint.checks import RuleContext
+from stacklint.conditions import evaluate, parse_path, resolve
+from stacklint.model import Finding, Fix, Applicability, Hit, Location, Severity
+from stacklint.ruleset import Rule
+from stacklint.tree import locate
+
+SCOPE_KEYS = {"service": "services", "network": "networks", "volume": "volumes",
+              "secret": "secrets", "config": "configs"}
+
+
+class _Args(dict):  # type: ignore[type-arg]
+    """Message arguments; a missing one prints as `{name}` rather than failing."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def run_rules(stack: Any, config: Any = None) -> list[Finding]:
+    """Findings of every enabled policy rule and merge note, sorted by place."""
+    if config is None:
+        from stacklint.config import default_config
+        config = default_config()
+    out: list[Finding] = []
+    for rule in config.ruleset():
+        if rule.kind == "policy" and config.is_enabled(rule):
+            out.extend(run_rule(rule, stack, config))
+    out.extend(note_findings(stack, config))
+    return sorted(out, key=Finding.sort_key)
+
+
+def scope_items(stack: Any, scope: str) -> Iterator[RuleContext]:
+    """One context per scope item (each service, network …; the stack once)."""
+    if scope == "stack":
+        yield RuleContext(stack, node=stack.model)
+        return
+    top = SCOPE_KEYS[scope]
+    items = stack.model.get(top) if isinstance(stack.model, Mapping) else None
+    if isinstance(items, Mapping):
+        for name, node in items.items():
+            if isinstance(node, Mapping):
+                yield RuleContext(stack, name=str(name), node=node, pointer=(top, name))
+
+
+def run_rule(rule: Rule, stack: Any, config: Any) -> list[Finding]:
+    """The findings of one rule (a crash names the rule)."""
+    options = config.options_for(rule)
+    findings = []
+    try:
+        for ctx in scope_items(stack, rule.scope):
+            ctx.options = options
+            if rule.when is not None:
+                gate = evaluate(rule.when, ctx.node, options)
+                if gate is not None and not gate.ok:
+                    continue
+            hits = _python_hits(rule, ctx) if rule.python else _declarative_hits(rule, ctx)
+            for hit in hits:
+                findings.append(make_finding(rule, hit, ctx, stack, config))
+    except Exception as exc:
+        raise RuntimeError(f"rule {rule.id} {rule.name} failed: {type(exc).__name__}: {exc}") from exc
+    return findings
+
+
+def _python_hits(rule: Rule, ctx: RuleContext) -> Iterator[Hit]:
+    module = importlib.import_module(rule.python or "")
+    yield from module.check(ctx)
+
+
+def _declarative_hits(rule: Rule, ctx: RuleContext) -> Iterator[Hit]:
+    assert rule.condition is not None
+    mode, tree = rule.condition
+    result = evaluate(tree, ctx.node, ctx.options)
+    if result is None:
+        return
+    at = parse_path(rule.at) if rule.at else None
+    if mode == "forbid" and result.ok:
+        targets = [at] if at else list(dict.fromkeys(result.witnesses)) or [()]
+    elif mode == "require" and not result.ok:
+        targets = [at or ()]
+    else:
+        return
+    for rel in targets:
+        value = next((v for _, v in resolve(ctx.node, tuple(rel))), None)
+        args = {"key": rel[-1] if rel else ctx.name, "value": value,
+                "path": ".".join(str(s) for s in rel)}
+        yield Hit((*ctx.pointer, *rel), args)
+
+
+def make_finding(rule: Rule, hit: Hit, ctx: RuleContext, stack: Any, config: Any) -> Finding:
+    """Stamp id, name, severity, message and location on a hit."""
+    args = _Args(ctx.options)
+    if ctx.name is not None:
+        args["name"] = ctx.name
+        args[rule.scope] = ctx.name
+    args.update(hit.args)
+    variant = rule.variants.get(str(hit.args.get("variant", "")), {})
+    template = variant.get("message", rule.message)
+    severity = config.severity_for(rule, Severity.parse(variant["severity"])
+                                   if "severity" in variant else rule.severity)
+    message = string.Formatter().vformat(template, (), args)
+    fix = hit.fix or (Fix(rule.fix_title, (), Applicability.DISPLAY_ONLY) if rule.fix_title else None)
+    return Finding(rule.id, rule.name, severity, message, locate_pointer(stack, hit.pointer), fix)
+
+
+def locate_pointer(stack: Any, pointer: tuple[Any, ...]) -> Location:
+    """Where a pointer's value was written: the key's line, or its nearest existing ancestor."""
+    model = stack.model
+    node, existing = model, 0
+    for step in pointer:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            break
+        existing += 1
+    origin = locate(model, tuple(pointer[:existing]), prefer_key=True)
+    if origin is None:
+        path = stack.layers[0].document.path if getattr(stack, "layers", None) else "<stack>"
+        return Location(path, 1, 1, pointer=tuple(pointer))
+    end_line, end_col = _end_position(stack, origin)
+    return Location(origin.path, origin.line, origin.column, end_line, end_col, tuple(pointer))
+
+
+def _end_position(stack: Any, origin: Any) -> tuple[int | None, int | None]:
+    for layer in getattr(stack, "layers", ()):
+        doc = layer.document
+        if doc.path == origin.path and 0 <= origin.start <= origin.end <= len(doc.text):
+            text = doc.text
+            end = origin.end
+            if text.count("\n", origin.start, end):    # a block: end at the first line
+                end = text.find("\n", origin.start)
+                end = end - 1 if end > 0 and text[end - 1] == "\r" else end
+            line = text.count("\n", 0, end) + 1
+            return line, end - (text.rfind("\n", 0, end) + 1) + 1
+    return None, None
+
+
+def note_findings(stack: Any, config: Any) -> list[Finding]:
+    """Merge surprises and interpolation warnings recorded by load_stack, as findings."""
+    rules = config.ruleset()
+    by_kind = {r.note: r for r in rules if r.kind == "note"}
+    fallback = rules.get("merge-surprise")
+    out = []
+    for note in getattr(stack, "notes", ()):
+        rule = by_kind.get(note.kind, fallback)
+        if rule is None or not config.is_enabled(rule):
+            continue
+        if note.origin is not None:
+            loc = Location(note.origin.path, note.origin.line, note.origin.column,
+                           pointer=tuple(note.pointer))
+        else:
+            loc = locate_pointer(stack, tuple(note.pointer))
+        message = string.Formatter().vformat(rule.message, (), _Args(message=note.message))
+        out.append(Finding(rule.id, rule.name, config.severity_for(rule, rule.severity),
+                           message, loc))
+    return out
