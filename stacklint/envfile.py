@@ -1,0 +1,68 @@
+"""Env files: Docker's literal `KEY=VALUE` format (`env_file:`) and `--env-file` values."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from stacklint.errors import InputError
+
+_SPACE = " \t\n\v\f\r\x85\xa0"
+
+
+def parse(path: str | Path, lookup: Callable[[str], str | None] | None = None,
+          lenient: bool = False) -> list[tuple[str, str | None]]:
+    """Pairs in file order, read like docker/cli `kvfile.Parse`.
+
+    Values are literal (quotes kept, no `${}`); a bare `KEY` takes the value
+    from `lookup` and is left out when unset.  `lenient` (for `--env-file`)
+    also accepts `export KEY=...` and strips one pair of surrounding quotes.
+    """
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read env file: {exc.strerror}", name) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(f"env file {name} contains invalid utf8 bytes", name, line, 1) from None
+    text = text.removeprefix("\ufeff")
+    pairs: list[tuple[str, str | None]] = []
+    for number, line in enumerate(text.split("\n"), 1):  # Go's ScanLines
+        pair = _line(line.removesuffix("\r").lstrip(), name, number, lookup, lenient)
+        if pair is not None:
+            pairs.append(pair)
+    return pairs
+
+
+def _line(line: str, path: str, number: int, lookup: Callable[[str], str | None] | None,
+          lenient: bool) -> tuple[str, str | None] | None:
+    if not line or line.startswith("#"):
+        return None
+    if lenient and line.startswith("export "):
+        line = line[len("export "):].lstrip()
+    variable, has_value, value = line.partition("=")
+    variable = variable.lstrip(_SPACE)
+    if any(c in _SPACE for c in variable):
+        raise InputError(f"invalid env file ({path}): variable '{variable}' contains whitespaces",
+                         path, number, 1, hint="write KEY=VALUE, without `export` or spaces")
+    if not variable:
+        raise InputError(f"invalid env file ({path}): no variable name on line '{line}'",
+                         path, number, 1)
+    if has_value:
+        if lenient and len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        return variable, value
+    found = lookup(variable) if lookup else None
+    return None if found is None else (variable.strip(), found)
+
+
+def load_values(paths: list[str]) -> dict[str, str]:
+    """Variables from `--env-file` files, later files winning."""
+    values: dict[str, str] = {}
+    for path in paths:
+        for key, value in parse(path, lenient=True):
+            if value is not None:
+                values[key] = value
+    return values

@@ -1,0 +1,217 @@
+"""Docker's Go-side parsers and printers: durations, byte sizes, floats, port and volume specs."""
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+_UNITS = {"ns": 1, "us": 1000, "µs": 1000, "μs": 1000, "ms": 10**6, "s": 10**9,
+          "m": 60 * 10**9, "h": 3600 * 10**9}
+_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
+
+
+def parse_duration(text: str) -> int | None:
+    """Nanoseconds as Go's `time.ParseDuration` reads `text`, or None."""
+    rest = text
+    sign = 1
+    if rest[:1] in "+-" and rest:
+        sign = -1 if rest[0] == "-" else 1
+        rest = rest[1:]
+    if rest == "0":
+        return 0
+    if not rest:
+        return None
+    total = Decimal(0)
+    while rest:
+        m = _DURATION_PART.match(rest)
+        if not m or m.group(1) in ("", "."):
+            return None
+        total += Decimal(m.group(1)) * _UNITS[m.group(2)]
+        rest = rest[m.end():]
+    return sign * int(total)
+
+
+def _frac(value: int, digits: int) -> str:
+    """`value` divided by 10**digits, without trailing zeros (Go's fmtFrac)."""
+    whole, part = divmod(value, 10**digits)
+    text = str(part).rjust(digits, "0").rstrip("0")
+    return f"{whole}.{text}" if text else str(whole)
+
+
+def format_duration(ns: int) -> str:
+    """Go's `time.Duration.String()`."""
+    if ns == 0:
+        return "0s"
+    sign = "-" if ns < 0 else ""
+    ns = abs(ns)
+    if ns < 10**9:
+        for unit, digits in (("ns", 0), ("µs", 3), ("ms", 6)):
+            if ns < 10 ** (digits + 3):
+                return sign + _frac(ns, digits) + unit
+    hours, rest = divmod(ns, 3600 * 10**9)
+    minutes, rest = divmod(rest, 60 * 10**9)
+    text = _frac(rest, 9) + "s"
+    if hours:
+        return f"{sign}{hours}h{minutes}m{text}"
+    if minutes:
+        return f"{sign}{minutes}m{text}"
+    return sign + text
+
+
+_RAM = re.compile(r"^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$")
+
+
+def parse_bytes(text: str) -> int | None:
+    """docker/go-units `RAMInBytes` (binary units), or None."""
+    m = _RAM.match(text)
+    if not m:
+        return None
+    try:
+        size = float(m.group(1))
+    except ValueError:
+        return None
+    unit = (m.group(2) or "").lower()
+    return int(size * 1024 ** " kmgtp".index(unit or " "))
+
+
+def format_float(value: float) -> str:
+    """Go's `fmt.Sprint(float64)` (%g, shortest digits, exponent from 1e+06 on)."""
+    if value != value:
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "+Inf" if value > 0 else "-Inf"
+    sign, digits, exp = Decimal(repr(value)).normalize().as_tuple()
+    text = "".join(map(str, digits)) or "0"
+    point = len(text) + int(exp)
+    e = point - 1
+    neg = "-" if sign else ""
+    if value == 0:
+        return neg + "0"
+    if e < -4 or e >= 6:   # strconv 'g' with the shortest precision
+        mant = text[0] + ("." + text[1:] if len(text) > 1 else "")
+        return f"{neg}{mant}e{'-' if e < 0 else '+'}{abs(e):02d}"
+    if point <= 0:
+        return f"{neg}0.{'0' * -point}{text}"
+    if point >= len(text):
+        return neg + text + "0" * (point - len(text))
+    return f"{neg}{text[:point]}.{text[point:]}"
+
+
+def go_string(value: object) -> str:
+    """Go's `fmt.Sprint` of a decoded YAML scalar."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return format_float(value)
+    return str(value)
+
+
+@dataclass
+class PortEntry:
+    target: int
+    published: int
+    protocol: str
+    dropped_ip: str = ""
+
+
+def _port_range(text: str) -> tuple[int, int]:
+    start, _, end = text.partition("-")
+    if not start.isdigit() or (end and not end.isdigit()):
+        raise ValueError(text)
+    return int(start), int(end or start)
+
+
+def parse_port(spec: str) -> list[PortEntry]:
+    """`nat.ParsePortSpec` + swarm's conversion, in Docker's (string-sorted) order."""
+    parts = spec.split(":")
+    container = parts[-1]
+    ip = ":".join(parts[:-2]) if len(parts) > 2 else ""
+    host = parts[-2] if len(parts) > 1 else ""
+    container, _, proto = container.partition("/")
+    proto = (proto or "tcp").lower()
+    if proto not in ("tcp", "udp", "sctp") or not container:
+        raise ValueError(spec)
+    if ip.startswith("[") and ip.endswith("]"):
+        ip = ip[1:-1]
+    if ip:
+        ipaddress.ip_address(ip)
+    start, end = _port_range(container)
+    hstart, hend = _port_range(host) if host else (0, 0)
+    if host and end - start != hend - hstart and end != start:
+        raise ValueError(spec)
+    bindings: dict[str, list[tuple[int, int]]] = {}
+    for i in range(end - start + 1):
+        if start == end and hstart != hend:
+            hosts = (hstart, hend)
+        else:
+            hosts = (hstart + i, hstart + i) if host else (0, 0)
+        bindings.setdefault(f"{start + i}/{proto}", []).append(hosts)
+    out: list[PortEntry] = []
+    shown_ip = ip if ip and not ipaddress.ip_address(ip).is_unspecified else ""
+    for key in sorted(bindings):
+        target = int(key.split("/")[0])
+        for lo, hi in bindings[key]:
+            for published in range(lo, hi + 1):
+                out.append(PortEntry(target, published, proto, shown_ip))
+    return out
+
+
+@dataclass
+class VolumeSpec:
+    type: str = ""
+    source: str = ""
+    target: str = ""
+    read_only: bool = False
+    extra: dict[str, dict[str, object]] = field(default_factory=dict)
+
+
+_PROPAGATIONS = {"rprivate", "private", "rshared", "shared", "rslave", "slave"}
+
+
+def _is_drive(buffer: str, char: str) -> bool:
+    return char == ":" and len(buffer) == 1 and buffer.isalpha()
+
+
+def parse_volume(spec: str) -> VolumeSpec:
+    """docker/cli `loader.ParseVolume` for the short `src:dst:opts` syntax."""
+    vol = VolumeSpec()
+    if not spec:
+        raise ValueError("invalid empty volume spec")
+    if len(spec) <= 2:
+        return VolumeSpec("volume", "", spec)
+    buffer = ""
+    for char in spec + "\0":
+        if _is_drive(buffer, char):
+            buffer += char
+        elif char in ":\0":
+            _field(char, buffer, vol, spec)
+            buffer = ""
+        else:
+            buffer += char
+    source = vol.source
+    is_path = bool(source) and (source[0] in "./~" or source.startswith("\\\\")
+                                or (len(source) > 1 and _is_drive(source[0], source[1])))
+    vol.type = "bind" if is_path else "volume"
+    return vol
+
+
+def _field(char: str, buffer: str, vol: VolumeSpec, spec: str) -> None:
+    if not buffer:
+        raise ValueError(f"invalid spec: {spec}: empty section between colons")
+    if not vol.source and char == "\0":
+        vol.target = buffer
+    elif not vol.source:
+        vol.source = buffer
+    elif not vol.target:
+        vol.target = buffer
+    elif char == ":":
+        raise ValueError(f"invalid spec: {spec}: too many colons")
+    else:
+        for option in buffer.split(","):
+            if option in ("ro", "rw"):
+                vol.read_only = option == "ro"
+            elif option == "nocopy":
+                vol.extra["volume"] = {"nocopy": True}
+            elif option in _PROPAGATIONS:
+                vol.extra["bind"] = {"propagation": option}

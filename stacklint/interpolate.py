@@ -1,0 +1,206 @@
+"""Variable interpolation exactly as `docker stack` does it (docker/cli template rules)."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from stacklint.errors import InputError
+from stacklint.model import Origin
+from stacklint.tree import SList, SMap
+
+# docker/cli cli/compose/template: the unbraced form accepts the modifiers too,
+# so `$SET-x` yields SET's value and `$UNSET-x` yields `x` (a known quirk).
+_SUBST = r"[_a-z][_a-z0-9]*(?::?[-?][^}]*)?"
+_PATTERN = re.compile(
+    rf"\$(?i:(?P<escaped>\$)|(?P<named>{_SUBST})|{{(?P<braced>{_SUBST})}}|(?P<invalid>))")
+_HINT = "escape a literal $ as $$, or set the variable"
+
+
+class TemplateError(Exception):
+    """Docker's InvalidTemplateError: the message is printed inside quotes."""
+
+
+class CastError(Exception):
+    """A substituted value that does not convert to the type Docker expects."""
+
+
+@dataclass
+class Result:
+    """What interpolating one file found out."""
+
+    interpolated: set[Origin] = field(default_factory=set)
+    unset: list[tuple[str, Origin | None, str]] = field(default_factory=list)  # name, origin, path
+
+
+def substitute(template: str, lookup: Callable[[str], str | None],
+               unset: list[str] | None = None) -> str:
+    """Replace variables in `template`; unset names without a default go to `unset`."""
+    def replace(match: re.Match[str]) -> str:
+        if match.group("escaped"):
+            return "$"
+        text = match.group("named") or match.group("braced")
+        if not text:
+            raise TemplateError(template)
+        return _apply(text, lookup, unset)
+    return _PATTERN.sub(replace, template)
+
+
+def _apply(text: str, lookup: Callable[[str], str | None], unset: list[str] | None) -> str:
+    """softDefault, hardDefault, requiredNonEmpty, required, then plain lookup (in Docker's order)."""
+    if ":-" in text:
+        name, default = text.split(":-", 1)
+        value = lookup(name)
+        return default if not value else value
+    if "-" in text:
+        name, default = text.split("-", 1)
+        value = lookup(name)
+        return default if value is None else value
+    if ":?" in text:
+        name, message = text.split(":?", 1)
+        value = lookup(name)
+        if not value:
+            raise TemplateError(f"required variable {name} is missing a value: {message}")
+        return value
+    if "?" in text:
+        name, message = text.split("?", 1)
+        value = lookup(name)
+        if value is None:
+            raise TemplateError(f"required variable {name} is missing a value: {message}")
+        return value
+    value = lookup(text)
+    if value is None:
+        if unset is not None:
+            unset.append(text)
+        return ""
+    return value
+
+
+def _to_int(text: str) -> int:
+    if not re.fullmatch(r"[+-]?[0-9]+", text):
+        raise CastError(f'strconv.Atoi: parsing "{text}": invalid syntax')
+    return int(text)
+
+
+def _to_float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise CastError(f'strconv.ParseFloat: parsing "{text}": invalid syntax') from None
+
+
+_TRUE = {"y", "yes", "true", "on"}
+_FALSE = {"n", "no", "false", "off"}
+
+
+def _to_bool(text: str) -> bool:
+    low = text.lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    raise CastError(f"invalid boolean: {text}")
+
+
+# docker/cli cli/compose/loader/interpolate.go: '*' any key, '[]' any list item
+_CASTS: list[tuple[tuple[str, ...], Callable[[str], Any]]] = [
+    (("services", "*", "configs", "[]", "mode"), _to_int),
+    (("services", "*", "secrets", "[]", "mode"), _to_int),
+    (("services", "*", "healthcheck", "retries"), _to_int),
+    (("services", "*", "healthcheck", "disable"), _to_bool),
+    (("services", "*", "deploy", "replicas"), _to_int),
+    (("services", "*", "deploy", "update_config", "parallelism"), _to_int),
+    (("services", "*", "deploy", "update_config", "max_failure_ratio"), _to_float),
+    (("services", "*", "deploy", "rollback_config", "parallelism"), _to_int),
+    (("services", "*", "deploy", "rollback_config", "max_failure_ratio"), _to_float),
+    (("services", "*", "deploy", "restart_policy", "max_attempts"), _to_int),
+    (("services", "*", "deploy", "placement", "max_replicas_per_node"), _to_int),
+    (("services", "*", "ports", "[]", "target"), _to_int),
+    (("services", "*", "ports", "[]", "published"), _to_int),
+    (("services", "*", "ulimits", "*"), _to_int),
+    (("services", "*", "ulimits", "*", "hard"), _to_int),
+    (("services", "*", "ulimits", "*", "soft"), _to_int),
+    (("services", "*", "privileged"), _to_bool),
+    (("services", "*", "read_only"), _to_bool),
+    (("services", "*", "stdin_open"), _to_bool),
+    (("services", "*", "tty"), _to_bool),
+    (("services", "*", "oom_score_adj"), _to_int),
+    (("services", "*", "volumes", "[]", "read_only"), _to_bool),
+    (("services", "*", "volumes", "[]", "volume", "nocopy"), _to_bool),
+    (("networks", "*", "external"), _to_bool),
+    (("networks", "*", "internal"), _to_bool),
+    (("networks", "*", "attachable"), _to_bool),
+    (("volumes", "*", "external"), _to_bool),
+    (("secrets", "*", "external"), _to_bool),
+    (("configs", "*", "external"), _to_bool),
+]
+
+
+def _caster(path: tuple[str, ...]) -> Callable[[str], Any] | None:
+    for pattern, cast in _CASTS:
+        if len(pattern) == len(path) and all(
+                p == "*" and s != "[]" or p == s for p, s in zip(pattern, path)):
+            return cast
+    return None
+
+
+class Interpolator:
+    """Copies one file's tree with every string value interpolated."""
+
+    def __init__(self, env: Mapping[str, str], path: str) -> None:
+        self.env = env
+        self.path = path
+        self.result = Result()
+
+    def run(self, data: Any) -> Any:
+        return self._walk(data, (), None)
+
+    def _walk(self, value: Any, path: tuple[str, ...], origin: Origin | None) -> Any:
+        if isinstance(value, SMap):
+            out = SMap(origin=value.origin)
+            for key, item in value.items():
+                out.put(key, self._walk(item, path + (str(key),), value.value_origins.get(key)),
+                        value.key_origins.get(key), value.value_origins.get(key))
+            return out
+        if isinstance(value, SList):
+            items = [self._walk(item, path + ("[]",), o)
+                     for item, o in zip(value, value.item_origins)]
+            return SList(items, value.origin, value.item_origins)
+        if isinstance(value, str):
+            return self._string(value, path, origin)
+        return value
+
+    def _string(self, value: str, path: tuple[str, ...], origin: Origin | None) -> Any:
+        dotted = ".".join(path)
+        unset: list[str] = []
+        try:
+            new = substitute(value, self.env.get, unset)
+        except TemplateError as exc:
+            raise self._error(f"invalid interpolation format for {dotted}: "
+                              f'"{exc}"; you may need to escape any $ with another $', origin)
+        if new == value:
+            return value
+        if origin is not None:
+            self.result.interpolated.add(origin)
+        for name in unset:
+            self.result.unset.append((name, origin, dotted))
+        cast = _caster(path)
+        if cast is None:
+            return new
+        try:
+            return cast(new)
+        except CastError as exc:
+            raise self._error(f"error while interpolating {dotted}: "
+                              f"failed to cast to expected type: {exc}", origin) from None
+
+    def _error(self, message: str, origin: Origin | None) -> InputError:
+        if origin is None:
+            return InputError(message, self.path, hint=_HINT)
+        return InputError(message, origin.path, origin.line, origin.column, hint=_HINT)
+
+
+def interpolate(data: Any, env: Mapping[str, str], path: str) -> tuple[Any, Result]:
+    """A copy of `data` with variables substituted, plus what was substituted or unset."""
+    worker = Interpolator(env, path)
+    return worker.run(data), worker.result

@@ -1,0 +1,243 @@
+"""Merge normalised files left to right with docker/cli's rules (mergo + its transformers)."""
+from __future__ import annotations
+
+from typing import Any
+
+from stacklint.model import Origin
+from stacklint.normalize import copy_tree
+from stacklint.tree import SList, SMap
+
+Pointer = tuple[Any, ...]
+
+# *uint64 fields: replaced whenever set, so 0 does override (docker/cli mergeUint64)
+_UINT64 = {("deploy", "replicas"), ("deploy", "update_config", "parallelism"),
+           ("deploy", "rollback_config", "parallelism"),
+           ("deploy", "restart_policy", "max_attempts"), ("healthcheck", "retries")}
+# map[string]string fields: key-wise, the override wins even when empty
+_STRING_MAPS = {("labels",), ("sysctls",), ("deploy", "labels"), ("build", "args"),
+                ("build", "labels"), ("logging", "options")}
+_KEYED = {"ports": "published", "volumes": "target", "secrets": "source", "configs": "source"}
+_DURATIONS = {"delay", "monitor", "window", "timeout", "interval", "start_period",
+              "start_interval", "stop_grace_period"}
+_RESOURCES = ("networks", "volumes", "secrets", "configs")
+
+
+def is_zero(key: Any, value: Any) -> bool:
+    """Go's zero value test, as mergo applies it to a decoded field."""
+    if value is None or value is False or value == "" or (
+            isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0):
+        return True
+    if key in _DURATIONS and value == "0s":
+        return True
+    return key == "memory" and value == "0"
+
+
+class Merger:
+    """Accumulates notes while merging one override into the base."""
+
+    def __init__(self, notes: list[Any]) -> None:
+        self.notes = notes
+
+    def note(self, kind: str, message: str, origin: Origin | None, pointer: Pointer) -> None:
+        from stacklint.stack import Note
+        self.notes.append(Note(kind, message, origin, pointer))
+
+    def top(self, base: SMap, over: SMap) -> SMap:
+        out = _shallow(base)
+        for key in over:
+            value = over[key]
+            k_origin = over.key_origins.get(key)
+            if key == "version":
+                continue
+            if isinstance(key, str) and key.startswith("x-"):
+                self.note("toplevel-x-dropped", f"top-level `{key}` of an override file is "
+                          "ignored by docker stack (only the first file's are kept)",
+                          k_origin, (key,))
+                continue
+            if key == "services" and isinstance(out.get(key), SMap) and isinstance(value, SMap):
+                out.put(key, self.services(out[key], value), out.key_origins.get(key),
+                        out.value_origins.get(key))
+            elif key in _RESOURCES and isinstance(out.get(key), SMap) and isinstance(value, SMap):
+                out.put(key, self.resources(key, out[key], value), out.key_origins.get(key),
+                        out.value_origins.get(key))
+            elif key not in out or value is not None:
+                out.put(key, copy_tree(value), k_origin, over.value_origins.get(key))
+        return out
+
+    def resources(self, kind: str, base: SMap, over: SMap) -> SMap:
+        out = _shallow(base)
+        for name in over:
+            if name in out:
+                self.note("toplevel-entry-replaced",
+                          f"{kind}.{name} is replaced as a whole by this file; keys set only in "
+                          "an earlier file are lost", over.key_origins.get(name), (kind, name))
+            out.copy_entry(over, name)
+        return out
+
+    def services(self, base: SMap, over: SMap) -> SMap:
+        out = _shallow(base)
+        for name in over:
+            value = over[name]
+            if name in out and isinstance(out[name], SMap) and isinstance(value, SMap):
+                out.put(name, self.service(out[name], value, ("services", name)),
+                        out.key_origins.get(name), out.value_origins.get(name))
+            elif name not in out or value is not None:
+                out.put(name, copy_tree(value), over.key_origins.get(name),
+                        over.value_origins.get(name))
+        return SMap_sorted(out)
+
+    def service(self, base: SMap, over: SMap, pointer: Pointer) -> SMap:
+        out = self.struct(base, over, pointer, ())
+        for key, ident in _KEYED.items():   # mergo runs these even when `over` lacks the key
+            if isinstance(out.get(key), SList) and isinstance(base.get(key), SList):
+                merged = self.keyed(key, ident, base[key], over.get(key), pointer + (key,))
+                out.put(key, merged, out.key_origins.get(key), out.value_origins.get(key))
+        return out
+
+    def struct(self, base: SMap, over: SMap, pointer: Pointer, field: Pointer) -> SMap:
+        """Field by field: scalars override when non-zero, lists append, maps recurse."""
+        out = _shallow(base)
+        for key in over:
+            value = over[key]
+            k_origin, v_origin = over.key_origins.get(key), over.value_origins.get(key)
+            if field == () and key in _KEYED:
+                if key not in out or not isinstance(out.get(key), SList):
+                    out.put(key, copy_tree(value), k_origin, v_origin)
+                continue
+            if key not in out or out[key] is None:
+                if value is not None or key not in out:
+                    out.put(key, copy_tree(value), k_origin, v_origin)
+                continue
+            here = field + (key,)
+            merged, replaced = self.field(out, key, value, pointer + (key,), here, k_origin)
+            if merged is _KEEP:
+                continue
+            if replaced:
+                out.put(key, merged, k_origin, v_origin)
+            else:
+                out[key] = merged        # a combination: keep the base's key and node origins
+        return out
+
+    def field(self, out: SMap, key: Any, value: Any, pointer: Pointer, here: Pointer,
+              k_origin: Origin | None) -> tuple[Any, bool]:
+        """The merged value and whether it is the override's own value."""
+        from stacklint import mergefields
+        base = out[key]
+        special = mergefields.SPECIAL.get(here)
+        if special is not None:
+            return special(self, base, value, pointer, k_origin)
+        if here in _UINT64:
+            return (_KEEP, False) if value is None else (copy_tree(value), True)
+        if here in _STRING_MAPS and isinstance(base, SMap) and isinstance(value, SMap):
+            return _union(base, value), False
+        if isinstance(key, str) and key.startswith("x-") and len(here) == 1:
+            return mergefields.extras(base, value)
+        if isinstance(base, SMap) and isinstance(value, SMap):
+            return self.struct(base, value, pointer, here), False
+        if isinstance(base, SList) and isinstance(value, SList):
+            return _append(base, value), False
+        if is_zero(key, value):
+            if not is_zero(key, base) and value is not None:
+                self.note("falsy-override-ignored",
+                          f"`{key}: {value!r}` cannot undo `{base!r}` from an earlier file: "
+                          "docker stack ignores empty and false values in overrides",
+                          k_origin, pointer)
+            return _KEEP, False
+        return copy_tree(value), True
+
+    def keyed(self, key: str, ident: str, base: SList, over: Any, pointer: Pointer) -> SList:
+        """Ports, volumes, secrets, configs: map by key, override wins, sorted by key."""
+        entries: dict[Any, tuple[Any, Origin | None]] = {}
+        count = 0
+        for source in (base, over if isinstance(over, SList) else SList()):
+            for item, origin in zip(source, source.item_origins):
+                ident_value = item.get(ident, 0 if key == "ports" else "") \
+                    if isinstance(item, SMap) else item
+                count += 1
+                if ident_value in entries:
+                    self.collapsed(key, ident, ident_value, origin, pointer)
+                entries[_hashable(ident_value)] = (copy_tree(item), origin)
+        out = SList(origin=base.origin)
+        for ident_value in sorted(entries, key=_sort_key):
+            item, origin = entries[ident_value]
+            out.add(item, origin)
+        if key == "secrets":
+            self.secret_targets(out, pointer)
+        return out
+
+    def collapsed(self, key: str, ident: str, value: Any, origin: Origin | None,
+                  pointer: Pointer) -> None:
+        kind = "ports-collapsed" if key == "ports" else f"{key}-collapsed"
+        self.note(kind, f"{key} entries are keyed by `{ident}` ({value!r}) when files are merged: "
+                  "this entry replaces an earlier one with the same key", origin, pointer)
+
+    def secret_targets(self, secrets: SList, pointer: Pointer) -> None:
+        seen: dict[Any, Any] = {}
+        for index, (item, origin) in enumerate(zip(secrets, secrets.item_origins)):
+            if not isinstance(item, SMap):
+                continue
+            target = item.get("target") or item.get("source")
+            if target in seen and seen[target] != item.get("source"):
+                self.note("secret-target-duplicate",
+                          f"secrets {seen[target]!r} and {item.get('source')!r} are both mounted "
+                          f"at {target!r}: docker stack deploy fails", origin, pointer + (index,))
+            seen.setdefault(target, item.get("source"))
+
+
+class _Keep:
+    """Marker: leave the base value."""
+
+
+_KEEP: Any = _Keep()
+
+
+def _hashable(value: Any) -> Any:
+    return value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (0, value)
+    return (1, str(value))
+
+
+def _shallow(base: SMap) -> SMap:
+    out = SMap(origin=base.origin)
+    for key in base:
+        out.copy_entry(base, key)
+    return out
+
+
+def SMap_sorted(services: SMap) -> SMap:  # noqa: N802 - reads as a constructor
+    """Services printed sorted by name, as Docker does."""
+    out = SMap(origin=services.origin)
+    for key in sorted(services, key=str):
+        out.copy_entry(services, key)
+    return out
+
+
+def _union(base: SMap, over: SMap) -> SMap:
+    out = _shallow(base)
+    for key in over:
+        out.put(key, copy_tree(over[key]), over.key_origins.get(key), over.value_origins.get(key))
+    return out
+
+
+def _append(base: SList, over: SList) -> SList:
+    return SList(list(base) + [copy_tree(v) for v in over], base.origin,
+                 base.item_origins + over.item_origins)
+
+
+def merge(layers: list[SMap], notes: list[Any]) -> SMap:
+    """The merged model of already normalised files."""
+    model = layers[0]
+    for layer in layers[1:]:
+        model = Merger(notes).top(model, layer)
+    if len(layers) == 1:
+        model = _shallow(model)
+    from stacklint.omit import omit_empty
+    omit_empty(model)
+    if isinstance(model.get("services"), SMap):
+        model.put("services", SMap_sorted(model["services"]), model.key_origins.get("services"),
+                  model.value_origins.get("services"))
+    return model

@@ -1,0 +1,155 @@
+"""docker/cli's special merge rules for single service fields (its mergo transformers)."""
+from __future__ import annotations
+
+from typing import Any
+
+from stacklint.model import Origin
+from stacklint.normalize import copy_tree
+from stacklint.tree import SList, SMap
+
+Result = tuple[Any, bool]     # (merged value or _KEEP, is it the override's own value)
+
+
+def _keep() -> Any:
+    from stacklint.merge import _KEEP
+    return _KEEP
+
+
+def shell_command(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin | None) -> Result:
+    """command/entrypoint: replaced by a non-empty override, never cleared."""
+    if isinstance(over, SList) and len(over) == 0 or over is None or over == "":
+        if over is not None and base:
+            merger.note("falsy-override-ignored", f"an empty `{pointer[-1]}` cannot clear the "
+                        "earlier file's value in docker stack", origin, pointer)
+        return _keep(), False
+    return copy_tree(over), True
+
+
+def healthcheck_test(merger: Any, base: Any, over: Any, pointer: tuple,
+                     origin: Origin | None) -> Result:
+    """A plain []string in Docker: the lists are concatenated (a known bug)."""
+    if isinstance(base, SList) and isinstance(over, SList):
+        if base and over:
+            merger.note("healthcheck-test-appended",
+                        "healthcheck.test is appended to the earlier file's test by docker stack, "
+                        "giving one long command", origin, pointer)
+        from stacklint.merge import _append
+        return _append(base, over), False
+    return (copy_tree(over), True) if over else (_keep(), False)
+
+
+def environment(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin | None) -> Result:
+    """map[string]*string: a null or empty override value does not replace."""
+    if not (isinstance(base, SMap) and isinstance(over, SMap)):
+        return (copy_tree(over), True) if over else (_keep(), False)
+    out = _copy_map(base)
+    for key in over:
+        value = over[key]
+        if key in out and (value is None or value == ""):
+            if out[key]:
+                merger.note("falsy-override-ignored",
+                            f"environment {key}: an empty or null value cannot unset "
+                            f"{out[key]!r} from an earlier file", over.key_origins.get(key),
+                            pointer + (key,))
+            continue
+        out.copy_entry(over, key)
+    return out, False
+
+
+def logging(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin | None) -> Result:
+    """Same (or a missing) driver merges options; a different driver replaces the block."""
+    if not (isinstance(base, SMap) and isinstance(over, SMap)):
+        return (copy_tree(over), True) if over is not None else (_keep(), False)
+    b_driver, o_driver = base.get("driver") or "", over.get("driver") or ""
+    if b_driver != o_driver and b_driver and o_driver:
+        return copy_tree(over), True
+    out = _copy_map(base)
+    if not b_driver and o_driver:
+        out.copy_entry(over, "driver")
+    options = out.get("options")
+    new = over.get("options")
+    # Docker merges into a copy of a nil map that it then drops: no base options, none kept
+    if isinstance(options, SMap) and options and isinstance(new, SMap):
+        merged = _copy_map(options)
+        for key in new:
+            merged.copy_entry(new, key)
+        out["options"] = merged
+    return out, False
+
+
+def ulimits(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin | None) -> Result:
+    if not (isinstance(base, SMap) and isinstance(over, SMap)):
+        return (copy_tree(over), True) if over else (_keep(), False)
+    out = _copy_map(base)
+    for key in over:
+        if over[key] is not None:
+            out.put(key, copy_tree(over[key]), over.key_origins.get(key),
+                    over.value_origins.get(key))
+    return out, False
+
+
+def networks(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin | None) -> Result:
+    """Per network: aliases replaced (cleared when absent), addresses replaced when set."""
+    if not (isinstance(base, SMap) and isinstance(over, SMap)):
+        return (copy_tree(over), True) if over else (_keep(), False)
+    out = _copy_map(base)
+    for name in over:
+        entry, current = over[name], out.get(name)
+        if name not in out or (current is None and entry is not None):
+            out.copy_entry(over, name)
+            out[name] = copy_tree(entry)
+        elif isinstance(current, SMap) and isinstance(entry, SMap):
+            out[name] = _network_entry(merger, current, entry, pointer + (name,),
+                                       over.key_origins.get(name))
+    return out, False
+
+
+def _network_entry(merger: Any, base: SMap, over: SMap, pointer: tuple,
+                   origin: Origin | None) -> SMap:
+    out = _copy_map(base)
+    if "aliases" in out and "aliases" not in over:
+        merger.note("aliases-cleared", "this entry has no `aliases`, so docker stack drops the "
+                    "aliases set by an earlier file", origin, pointer)
+        out.pop_entry("aliases")
+    if "aliases" in over:
+        out.copy_entry(over, "aliases")
+        out["aliases"] = copy_tree(over["aliases"])
+    for key in ("ipv4_address", "ipv6_address"):
+        if over.get(key):
+            out.copy_entry(over, key)
+    return out
+
+
+def extras(base: Any, over: Any) -> Result:
+    """Service-level x-* values: nested maps are united key by key."""
+    if isinstance(base, SMap) and isinstance(over, SMap):
+        out = _copy_map(base)
+        for key in over:
+            if key in out:
+                merged, replaced = extras(out[key], over[key])
+                if replaced:
+                    out.copy_entry(over, key)
+                    out[key] = merged
+                elif merged is not _keep():
+                    out[key] = merged
+            else:
+                out.copy_entry(over, key)
+                out[key] = copy_tree(over[key])
+        return out, False
+    if over is None or over == "" or over is False or over == 0:
+        return _keep(), False
+    return copy_tree(over), True
+
+
+def _copy_map(base: SMap) -> SMap:
+    out = SMap(origin=base.origin)
+    for key in base:
+        out.copy_entry(base, key)
+    return out
+
+
+SPECIAL = {
+    ("command",): shell_command, ("entrypoint",): shell_command,
+    ("healthcheck", "test"): healthcheck_test, ("environment",): environment,
+    ("logging",): logging, ("ulimits",): ulimits, ("networks",): networks,
+}

@@ -1,0 +1,241 @@
+"""Per-file normalisation of short syntax to Docker's long form, keeping source origins."""
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from stacklint import envfile, gotypes
+from stacklint.errors import InputError
+from stacklint.model import Origin
+from stacklint.tree import SList, SMap
+
+NoteSink = list  # list[stack.Note]; kept loose to avoid an import cycle
+
+
+def copy_tree(value: Any) -> Any:
+    """A deep copy with origins (aliases become independent copies, as in Go)."""
+    if isinstance(value, SMap):
+        out = SMap(origin=value.origin)
+        for key in value:
+            out.put(key, copy_tree(value[key]), value.key_origins.get(key),
+                    value.value_origins.get(key))
+        return out
+    if isinstance(value, SList):
+        return SList([copy_tree(v) for v in value], value.origin, value.item_origins)
+    return value
+
+
+def _map(origin: Origin | None, **items: Any) -> SMap:
+    """A new mapping whose every key and value points at `origin`."""
+    out = SMap(origin=origin)
+    for key, value in items.items():
+        out.put(key, value, origin, origin)
+    return out
+
+
+class Normalizer:
+    """Rewrites one interpolated file into Docker's typed (long) form."""
+
+    def __init__(self, workdir: Path, env: Mapping[str, str], notes: list[Any],
+                 version: str) -> None:
+        self.workdir = workdir
+        self.env = env
+        self.notes = notes
+        self.version = version
+
+    def note(self, kind: str, message: str, origin: Origin | None, pointer: tuple[Any, ...]) -> None:
+        from stacklint.stack import Note
+        self.notes.append(Note(kind, message, origin, pointer))
+
+    def error(self, message: str, origin: Origin | None, hint: str | None = None) -> InputError:
+        if origin is None:
+            return InputError(message, hint=hint)
+        return InputError(message, origin.path, origin.line, origin.column, hint=hint)
+
+    def run(self, data: SMap) -> SMap:
+        out = SMap(origin=data.origin)
+        for key in data:
+            value = data[key]
+            if key == "services" and isinstance(value, SMap):
+                value = self.services(value)
+            elif key in ("networks", "volumes", "secrets", "configs") and isinstance(value, SMap):
+                value = self.toplevel(key, value)
+            else:
+                value = copy_tree(value)
+            out.put(key, value, data.key_origins.get(key), data.value_origins.get(key))
+        return out
+
+    # ---- services -------------------------------------------------------------------
+    def services(self, services: SMap) -> SMap:
+        out = SMap(origin=services.origin)
+        for name in services:
+            body = services[name]
+            if isinstance(body, SMap):
+                body = self.service(name, body)
+            out.put(name, body, services.key_origins.get(name), services.value_origins.get(name))
+        return out
+
+    def service(self, name: str, body: SMap) -> SMap:
+        from stacklint.fields import SERVICE_FIELDS
+        out = SMap(origin=body.origin)
+        for key in body:
+            if key == "oom_score_adj":      # no mapstructure tag: Docker drops it silently
+                continue
+            origin = body.value_origins.get(key)
+            value = body[key]
+            handler = SERVICE_FIELDS.get(key)
+            new = handler(self, value, origin, ("services", name, key)) if handler else None
+            out.put(key, copy_tree(value) if new is None else new,
+                    body.key_origins.get(key), origin)
+        self.resolve_environment(out, ("services", name))
+        return out
+
+    def resolve_environment(self, service: SMap, pointer: tuple[Any, ...]) -> None:
+        """env_file entries, then this file's environment over them (Docker, per file)."""
+        files = service.get("env_file")
+        if "env_file" not in service and "environment" not in service:
+            return
+        result = SMap(origin=getattr(service.get("environment"), "origin", None)
+                      or service.value_origins.get("env_file"))
+        if isinstance(files, SList):
+            for item, origin in zip(files, files.item_origins):
+                if not isinstance(item, str):
+                    continue
+                path = item if os.path.isabs(item) else os.path.join(self.workdir, item)
+                try:
+                    pairs = envfile.parse(path, self.env.get)
+                except InputError as exc:
+                    raise self.error(exc.message, origin, exc.hint or
+                                     "env_file paths are relative to the first file's folder")
+                self._update_env(result, [(k, v, origin, origin) for k, v in pairs])
+        env = service.get("environment")
+        if isinstance(env, SMap):
+            self._update_env(result, [(k, env[k], env.key_origins.get(k),
+                                       env.value_origins.get(k)) for k in env])
+        elif env is not None:
+            return
+        if result or "environment" in service:
+            service.put("environment", result, service.key_origins.get("environment")
+                        or service.key_origins.get("env_file"),
+                        service.value_origins.get("environment") or result.origin)
+
+    def _update_env(self, result: SMap, pairs: list[tuple[str, Any, Any, Any]]) -> None:
+        for key, value, key_origin, value_origin in pairs:
+            if (value is None or value == "") and key in self.env:
+                value = self.env[key]
+            result.put(key, value, key_origin, value_origin)
+
+    # ---- top level ----------------------------------------------------------------------
+    def toplevel(self, kind: str, entries: SMap) -> SMap:
+        out = SMap(origin=entries.origin)
+        for name in entries:
+            body = entries[name]
+            origin = entries.value_origins.get(name)
+            if body is None:
+                body = SMap(origin=origin)
+            elif isinstance(body, SMap):
+                body = self.resource(kind, name, body)
+            else:
+                body = copy_tree(body)
+            out.put(name, body, entries.key_origins.get(name), origin)
+        return out
+
+    def resource(self, kind: str, name: str, body: SMap) -> SMap:
+        out = copy_tree(body)
+        for key in ("labels", "driver_opts"):
+            if key in out:
+                out.put(key, mapping(self, out[key], out.value_origins.get(key), (), False),
+                        out.key_origins.get(key), out.value_origins.get(key))
+        external = out.get("external")
+        ext_origin = out.key_origins.get("external")
+        singular = kind[:-1]
+        if isinstance(external, SMap):
+            if external.get("external") is not None:
+                pass
+            ext_name = external.get("name")
+            if ext_name:
+                if out.get("name"):
+                    raise self.error(f"{singular} {name}: {singular}.external.name and "
+                                     f"{singular}.name conflict; only use {singular}.name",
+                                     ext_origin)
+                out.put("name", ext_name, external.key_origins.get("name"),
+                        external.value_origins.get("name"))
+                self.note("external-name-deprecated",
+                          f"{singular} {name}: {singular}.external.name is deprecated "
+                          f"in favor of {singular}.name", ext_origin, (kind, name, "external"))
+            out.put("external", True, ext_origin, out.value_origins.get("external"))
+            external = True
+        if external is True:
+            if kind == "volumes":
+                for key in ("driver", "driver_opts", "labels"):
+                    if out.get(key):
+                        raise self.error(f'conflicting parameters "external" and "{key}" '
+                                         f'specified for volume "{name}"', out.key_origins.get(key),
+                                         hint=f"remove `{key}` from the external volume")
+            if not out.get("name"):
+                out.put("name", name, ext_origin, ext_origin)
+        elif kind in ("networks", "volumes"):
+            for key in [k for k in out if isinstance(k, str) and k.startswith("x-")]:
+                out.pop_entry(key)      # Docker keeps x-* only on external networks/volumes
+        elif kind in ("secrets", "configs") and not out.get("driver"):
+            file = out.get("file")
+            file = file if isinstance(file, str) else ""
+            origin = out.value_origins.get("file") or out.origin
+            out.put("file", file if os.path.isabs(file) else
+                    os.path.normpath(os.path.join(self.workdir, file)),
+                    out.key_origins.get("file") or origin, origin)
+        return out
+
+
+def mapping(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple[Any, ...],
+            allow_nil: bool) -> Any:
+    """`- K=V` lists and maps to a map of strings (null kept only where Docker keeps it)."""
+    if isinstance(value, SList):
+        out = SMap(origin=value.origin)
+        for item, item_origin in zip(value, value.item_origins):
+            text = item if isinstance(item, str) else gotypes.go_string(item)
+            key, has, val = text.partition("=")
+            out.put(key, val if has else (None if allow_nil else ""), item_origin, item_origin)
+        return out
+    if isinstance(value, SMap):
+        out = SMap(origin=value.origin)
+        for key in value:
+            item = value[key]
+            text = None if item is None else (item if isinstance(item, str)
+                                              else gotypes.go_string(item))
+            out.put(key, text if (text is not None or allow_nil) else "",
+                    value.key_origins.get(key), value.value_origins.get(key))
+        return out
+    return None
+
+
+def string_list(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
+    if isinstance(value, str):
+        return SList([value], origin, [origin])
+    if isinstance(value, SList):
+        return SList([v if isinstance(v, str) or isinstance(v, (SMap, SList))
+                      else gotypes.go_string(v) for v in value], value.origin, value.item_origins)
+    return None
+
+
+def shell_command(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
+    if not isinstance(value, str):
+        return None
+    try:
+        words = shlex.split(value, comments=True)
+    except ValueError as exc:
+        raise norm.error(f"{'.'.join(map(str, pointer))}: cannot split {value!r}: {exc}", origin,
+                         hint="close the quote, or write the command as a list") from None
+    return SList(words, origin, [origin] * len(words))
+
+
+Handler = Callable[[Normalizer, Any, "Origin | None", tuple], Any]
+
+
+def normalize(data: SMap, workdir: Path, env: Mapping[str, str], notes: list[Any],
+              version: str) -> SMap:
+    """One interpolated file in Docker's long form (a new tree; `data` is left alone)."""
+    return Normalizer(workdir, env, notes, version).run(data)

@@ -1,0 +1,65 @@
+"""Drop what Docker never prints: zero-valued struct fields (`omitempty`), except pointers."""
+from __future__ import annotations
+
+from typing import Any
+
+from stacklint.merge import is_zero
+from stacklint.tree import SList, SMap
+
+# struct-typed paths inside a service ('[]' = any list item); their zero fields are dropped
+_STRUCTS = {
+    (), ("deploy",), ("deploy", "update_config"), ("deploy", "rollback_config"),
+    ("deploy", "restart_policy"), ("deploy", "resources"), ("deploy", "resources", "limits"),
+    ("deploy", "resources", "reservations"), ("deploy", "placement"), ("healthcheck",),
+    ("logging",), ("build",), ("credential_spec",), ("ports", "[]"), ("volumes", "[]"),
+    ("volumes", "[]", "bind"), ("volumes", "[]", "volume"), ("volumes", "[]", "tmpfs"),
+    ("secrets", "[]"), ("configs", "[]"), ("networks", "*"),
+}
+# pointer fields: printed even when zero (`init: false`, `replicas: 0`, `healthcheck: {}`)
+_POINTERS = {
+    ("init",), ("stop_grace_period",), ("healthcheck",), ("logging",),
+    ("deploy", "replicas"), ("deploy", "update_config"), ("deploy", "rollback_config"),
+    ("deploy", "restart_policy"), ("deploy", "update_config", "parallelism"),
+    ("deploy", "rollback_config", "parallelism"), ("deploy", "restart_policy", "delay"),
+    ("deploy", "restart_policy", "max_attempts"), ("deploy", "restart_policy", "window"),
+    ("deploy", "resources", "limits"), ("deploy", "resources", "reservations"),
+    ("healthcheck", "timeout"), ("healthcheck", "interval"), ("healthcheck", "retries"),
+    ("healthcheck", "start_period"), ("healthcheck", "start_interval"),
+    ("secrets", "[]", "mode"), ("configs", "[]", "mode"), ("volumes", "[]", "bind"),
+    ("volumes", "[]", "volume"), ("volumes", "[]", "tmpfs"),
+}
+
+
+def _empty(value: Any) -> bool:
+    return isinstance(value, (SMap, SList, dict, list)) and len(value) == 0
+
+
+def _walk(value: Any, path: tuple[str, ...]) -> None:
+    if isinstance(value, SList):
+        for item in value:
+            _walk(item, path + ("[]",))
+        return
+    if not isinstance(value, SMap):
+        return
+    if path and path[0] == "networks" and len(path) == 2:
+        path = ("networks", "*")
+    is_struct = path in _STRUCTS
+    for key in list(value):
+        if not isinstance(key, str) or key.startswith("x-"):
+            continue
+        child = path + (key,)
+        _walk(value[key], child if is_struct or path == ("networks",) else path + (key,))
+        if not is_struct or child in _POINTERS:
+            continue
+        if _empty(value[key]) or (not isinstance(value[key], (SMap, SList))
+                                  and is_zero(key, value[key])):
+            value.pop_entry(key)
+
+
+def omit_empty(model: SMap) -> SMap:
+    """Remove, in place, the service fields Docker's printer would leave out."""
+    services = model.get("services")
+    if isinstance(services, SMap):
+        for body in services.values():
+            _walk(body, ())
+    return model
