@@ -277,3 +277,17 @@ def test_discovery_is_fast_on_a_big_repository(in_tmp: Path) -> None:
     elapsed = time.perf_counter() - start
     assert len(specs) == 600
     assert elapsed < 0.5, f"{elapsed:.3f}s for 300 folders"
+
+
+def test_with_the_real_config_loader(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from stacklint.config import load_config
+
+    touch(in_tmp, "ops/docker-compose.yml", "ops/prod.yml", "ops/prod-update-config.yml")
+    (in_tmp / "ops/.stacklint.yml").write_text(
+        "stacks:\n  prod: [docker-compose.yml, prod.yml, prod-update-config.yml]\n")
+    config = load_config(in_tmp / "ops/.stacklint.yml")
+    assert files_of(discover_stacks(["ops/prod.yml"], config)) == [
+        ("ops/docker-compose.yml", "ops/prod.yml", "ops/prod-update-config.yml")]
+    monkeypatch.chdir(in_tmp / "ops")
+    assert discover_stacks(["prod-update-config.yml"], load_config()) == [
+        StackSpec("prod", ("docker-compose.yml", "prod.yml", "prod-update-config.yml"))]
