@@ -1,14 +1,61 @@
-"""`stacklint validate` (being built)."""
+"""`stacklint validate`: merge a chain and report every schema and deploy-time error."""
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from stacklint.errors import EXIT_FINDINGS, EXIT_OK
+from stacklint.model import Finding
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("validate", help="(not yet available)")
+    parser = sub.add_parser(
+        "validate", help="check a stack chain against the stack schema of its version",
+        description="Merge the files as `docker stack config` does and report every error, "
+                    "each at the file and line to change. Exit 0 valid, 1 invalid, 2 unreadable.")
+    parser.add_argument("-f", "--file", dest="files", action="append", required=True,
+                        metavar="FILE", help="a compose file; repeat for override files, in order")
+    parser.add_argument("--target", choices=("stack", "compose"), default="stack",
+                        help="stack: what docker stack deploy accepts (default); "
+                             "compose: the compose specification")
+    parser.add_argument("--env-file", dest="env_files", action="append", default=[],
+                        metavar="FILE", help="KEY=VALUE lines for ${VAR} interpolation")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.set_defaults(run=run)
 
 
+def validate_files(files: Sequence[str], target: str = "stack",
+                   env_files: Sequence[str] = ()) -> list[Finding]:
+    """Load the chain and validate it (an unreadable file raises InputError)."""
+    from stacklint.stack import load_stack
+    from stacklint.validate import validate_stack
+
+    stack = load_stack(list(files), env_files=list(env_files), target=target)
+    return validate_stack(stack, target)
+
+
 def run(args: argparse.Namespace) -> int:
-    print("stacklint validate: not yet available")
-    return 2
+    findings = validate_files(args.files, args.target, args.env_files)
+    (write_json if args.format == "json" else write_text)(findings, sys.stdout)
+    failed = any(f.severity.name == "ERROR" for f in findings)
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def write_text(findings: Sequence[Finding], out: TextIO) -> None:
+    for f in findings:
+        print(f"{f.location}: {f.severity} [{f.rule_id} {f.rule_name}] {f.message}", file=out)
+    errors = sum(1 for f in findings if f.severity.name == "ERROR")
+    if findings:
+        print(f"{errors} error(s), {len(findings) - errors} warning(s)", file=sys.stderr)
+
+
+def write_json(findings: Sequence[Finding], out: TextIO) -> None:
+    rows = [{"rule_id": f.rule_id, "rule_name": f.rule_name, "severity": str(f.severity),
+             "message": f.message, "path": f.location.path, "line": f.location.line,
+             "column": f.location.column, "pointer": list(f.location.pointer)}
+            for f in findings]
+    json.dump({"version": 1, "findings": rows}, out, indent=2, sort_keys=True)
+    out.write("\n")

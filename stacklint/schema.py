@@ -1,0 +1,132 @@
+"""The project's JSON schemas, pruned per target and version, compiled once per process.
+
+`schemas/stack.schema.json` is the one source: a property annotated
+`"x-since": "3.4"` exists from 3.4 on, and `"x-changes"` lists keyword values
+that hold before a version.  `schemas/compose.overlay.json` turns the newest
+stack schema into the compose-specification target.  Callers see only
+`compiled(target, version)`, a `CompiledSchema`, so the jsonschema backend
+(imported lazily: it costs ~80 ms) could be swapped for a faster one.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any, Protocol
+
+from stacklint import formats
+from stacklint.errors import InputError
+from stacklint.resources import schemas_dir
+
+LATEST = "3.13"
+VERSIONS = tuple(f"3.{minor}" for minor in range(14))
+TARGETS = ("stack", "compose")
+
+
+def version_key(version: str) -> tuple[int, int]:
+    """`"3.4"` -> (3, 4); anything else raises ValueError."""
+    major, _, minor = version.partition(".")
+    return int(major), int(minor or 0)
+
+
+def check_version(version: str, path: str | None = None) -> str:
+    """`version` if Docker 28 knows its schema, else the InputError Docker gives."""
+    if version in VERSIONS:
+        return version
+    raise InputError(f"unsupported Compose file version: {version}", path, 1, 1,
+                     hint=f'use a version from 3.0 to {LATEST}, or omit it (= {LATEST})')
+
+
+@lru_cache(maxsize=None)
+def _raw(name: str) -> dict[str, Any]:
+    with open(schemas_dir() / name, encoding="utf-8") as handle:
+        return json.load(handle)  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=None)
+def schema_for(target: str, version: str = LATEST) -> dict[str, Any]:
+    """The plain JSON schema of `target` at `version` (memoised; do not mutate)."""
+    if target == "compose":
+        return _overlay(copy.deepcopy(schema_for("stack", LATEST)), _raw("compose.overlay.json"))
+    if target != "stack":
+        raise ValueError(f"unknown target {target!r}; use one of {', '.join(TARGETS)}")
+    return _prune(copy.deepcopy(_raw("stack.schema.json")), version_key(version))
+
+
+def _since(node: Any) -> tuple[int, int]:
+    since = node.get("x-since") if isinstance(node, dict) else None
+    return version_key(since) if since else (0, 0)
+
+
+def _prune(node: Any, version: tuple[int, int]) -> Any:
+    """Drop what `version` does not have; remember dropped keys in `x-later`."""
+    if isinstance(node, list):
+        return [_prune(item, version) for item in node if _since(item) <= version]
+    if not isinstance(node, dict):
+        return node
+    for change in node.pop("x-changes", ()):
+        if version < version_key(change["before"]):
+            node.update(change["set"])
+    later: dict[str, str] = {}
+    for key in ("properties", "patternProperties"):
+        entries = node.get(key)
+        if isinstance(entries, dict):
+            for name in [n for n, sub in entries.items() if _since(sub) > version]:
+                later[name] = entries.pop(name)["x-since"]
+    if later:
+        node["x-later"] = later
+    for key, value in node.items():
+        if key not in ("x-later", "enum", "required"):
+            node[key] = _prune(value, version)
+    return node
+
+
+def _overlay(schema: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """Apply `set` (pointer -> value) and `remove` (pointers) to `schema`."""
+    for pointer in overlay.get("remove", ()):
+        parent, key = _walk(schema, pointer)
+        parent.pop(key, None)
+    for pointer, value in overlay.get("set", {}).items():
+        parent, key = _walk(schema, pointer)
+        parent[key] = value
+    return schema
+
+
+def _walk(schema: dict[str, Any], pointer: str) -> tuple[dict[str, Any], str]:
+    steps = [s.replace("~1", "/").replace("~0", "~") for s in pointer.strip("/").split("/")]
+    node: Any = schema
+    for step in steps[:-1]:
+        node = node[int(step)] if isinstance(node, list) else node.setdefault(step, {})
+    return node, steps[-1]
+
+
+class SchemaError(Protocol):
+    """What a backend reports for one failed check (the jsonschema error shape)."""
+
+    validator: str
+    validator_value: Any
+    instance: Any
+    schema: Any
+    absolute_path: Any
+    context: Any
+    message: str
+
+
+class CompiledSchema(Protocol):
+    def is_valid(self, instance: Any) -> bool: ...
+
+    def iter_errors(self, instance: Any) -> Iterator[SchemaError]: ...
+
+
+@lru_cache(maxsize=None)
+def compiled(target: str, version: str = LATEST) -> CompiledSchema:
+    """A validator for `target` at `version`, built once per process."""
+    import jsonschema
+
+    checker = jsonschema.FormatChecker(formats=())
+    checker.checks("duration")(formats.is_duration)
+    checker.checks("ports")(formats.is_port_spec)
+    cls = jsonschema.validators.validator_for(schema_for(target, version),
+                                              default=jsonschema.Draft7Validator)
+    return cls(schema_for(target, version), format_checker=checker)  # type: ignore[no-any-return]

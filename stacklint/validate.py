@@ -1,0 +1,133 @@
+"""Validation as Docker does it: each file against its version's schema, then the merged stack.
+
+Every error is reported (Docker stops at the deepest one), each at the
+file:line:col of the key or value to change.  `swarmchecks` adds what Docker
+only finds at deploy time, or never.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from stacklint import schema as _schema
+from stacklint.model import Finding, Location, Severity
+from stacklint.schema_errors import Problem, dotted, explain
+from stacklint.tree import locate
+
+if TYPE_CHECKING:
+    from stacklint.stack import Stack
+
+# rule name -> (id, default severity); rules/SL0nn-<name>.yaml documents each one
+RULES: dict[str, tuple[str, Severity]] = {
+    "schema-violation": ("SL010", Severity.ERROR),
+    "forbidden-property": ("SL011", Severity.ERROR),
+    "unknown-key": ("SL012", Severity.ERROR),
+    "needs-newer-version": ("SL013", Severity.ERROR),
+    "invalid-failure-action": ("SL020", Severity.ERROR),
+    "invalid-update-order": ("SL021", Severity.ERROR),
+    "invalid-max-failure-ratio": ("SL022", Severity.ERROR),
+    "invalid-duration": ("SL023", Severity.ERROR),
+    "invalid-byte-size": ("SL024", Severity.ERROR),
+    "global-mode-with-replicas": ("SL025", Severity.ERROR),
+    "healthcheck-test-with-disable": ("SL026", Severity.ERROR),
+    "undefined-network": ("SL027", Severity.ERROR),
+    "undefined-volume": ("SL028", Severity.ERROR),
+    "undefined-secret": ("SL029", Severity.ERROR),
+    "undefined-config": ("SL030", Severity.ERROR),
+    "duplicate-secret-target": ("SL031", Severity.ERROR),
+    "duplicate-config-target": ("SL032", Severity.ERROR),
+    "missing-image": ("SL033", Severity.ERROR),
+    "port-out-of-range": ("SL034", Severity.ERROR),
+    "swarm-ignored-key": ("SL035", Severity.WARNING),
+}
+
+# cli/compose/types/types.go: checked per service before interpolation
+FORBIDDEN = {
+    "extends": "Support for `extends` is not implemented yet.",
+    "volume_driver": "Instead of setting the volume driver on the service, define a volume "
+                     "using the top-level `volumes` option and specify the driver there.",
+    "volumes_from": "To share a volume between services, define it using the top-level "
+                    "`volumes` option and reference it from each service that shares it using "
+                    "the service-level `volumes` option.",
+    "cpu_quota": "Set resource limits using deploy.resources",
+    "cpu_shares": "Set resource limits using deploy.resources",
+    "cpuset": "Set resource limits using deploy.resources",
+    "mem_limit": "Set resource limits using deploy.resources",
+    "memswap_limit": "Set resource limits using deploy.resources",
+}
+
+
+def finding(rule: str, root: Any, pointer: tuple[Any, ...], message: str, path: str,
+            prefer_key: bool = False) -> Finding:
+    """A Finding of validation rule `rule` at the source of `pointer` in `root`."""
+    rule_id, severity = RULES[rule]
+    origin = locate(root, pointer, prefer_key=prefer_key)
+    location = Location.of(origin, pointer) if origin else Location(path, 1, 1, pointer=pointer)
+    return Finding(rule_id, rule, severity, message, location)
+
+
+def validate_layer(data: Any, version: str, path: str, target: str = "stack") -> list[Finding]:
+    """Schema findings for one file's interpolated data, as Docker checks each file alone."""
+    if target == "stack":
+        version = _schema.check_version(version, path)
+        forbidden = list(_forbidden(data))
+    else:
+        version, forbidden = _schema.LATEST, []
+    validator = _schema.compiled(target, version)
+    out = [finding(p.rule, data, p.pointer, p.message, path, p.prefer_key) for p in forbidden]
+    if validator.is_valid(data):           # the common case: no error list to build
+        return out
+    root = _schema.schema_for(target, version)
+    skip = {p.pointer for p in forbidden}
+    seen: set[tuple[Any, ...]] = set()
+    for error in validator.iter_errors(data):
+        for problem in explain(error, root):
+            key = (problem.rule, problem.pointer, problem.message)
+            if problem.pointer in skip or key in seen:
+                continue
+            seen.add(key)
+            out.append(finding(problem.rule, data, problem.pointer,
+                               _versioned(problem, version, target), path, problem.prefer_key))
+    return sorted(out, key=Finding.sort_key)
+
+
+def _versioned(problem: Problem, version: str, target: str) -> str:
+    if target == "stack" and problem.rule == "needs-newer-version":
+        return f"{problem.message} (this file is version {version})"
+    return problem.message
+
+
+def _forbidden(data: Any) -> Iterable[Problem]:
+    services = data.get("services") if isinstance(data, dict) else None
+    if not isinstance(services, dict):
+        return
+    for name, service in services.items():
+        if not isinstance(service, dict):
+            continue
+        for key in service:
+            if key in FORBIDDEN:
+                pointer = ("services", name, key)
+                yield Problem("forbidden-property", pointer, True,
+                              f"{dotted(pointer)}: `{key}` is not supported by docker stack "
+                              f"deploy: {FORBIDDEN[key]}")
+
+
+def validate_stack(stack: Stack, target: str = "stack") -> list[Finding]:
+    """Every validation finding of a loaded chain: per file, then on the merged model."""
+    from stacklint import swarmchecks
+
+    out: list[Finding] = []
+    for layer in stack.layers:
+        out += validate_layer(layer.data, layer.version, layer.document.path, target)
+    path = stack.layers[0].document.path if stack.layers else "<stack>"
+    seen = {f.sort_key() for f in out}     # a schema error already said it at that place
+    for hit in swarmchecks.check_model(stack.model, target):
+        found = finding(hit.rule, stack.model, hit.pointer, hit.message, path, hit.prefer_key)
+        if found.sort_key() not in seen:
+            seen.add(found.sort_key())
+            out.append(found)
+    return sorted(out, key=Finding.sort_key)
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    return any(f.severity >= Severity.ERROR and not f.suppressed for f in findings)
