@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -137,6 +136,8 @@ def _membership(configured: Sequence[StackSpec]) -> dict[str, list[int]]:
 
 def _repo_files(root: str) -> list[str]:
     """Files under `root`, as git sees them (tracked + untracked, not ignored) when it can."""
+    import subprocess  # only the no-argument run lists a repository; keep the hook's start-up lean
+
     try:
         out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                              cwd=root, capture_output=True, check=True, timeout=30).stdout
