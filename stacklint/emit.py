@@ -1,0 +1,180 @@
+"""Write a merged model as a stack file that `docker stack deploy -c` accepts."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from stacklint.document import resolve_plain
+from stacklint.model import Origin
+from stacklint.tree import SList, SMap
+
+# lists whose repeated entries Docker's merge keeps, but whose schema wants them unique
+_ORDERED_LISTS = {"command", "entrypoint", "test"}
+_PLAIN = re.compile(r"[A-Za-z0-9_./@%+~^][A-Za-z0-9_./@%+~^=,:-]*")
+_YAML11 = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
+_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+# the lowest version whose schema allows what normalisation writes out
+_NEEDS = (("3.2", lambda m: _has_service_list(m, ("ports", "volumes"))),
+          ("3.3", lambda m: bool(m.get("configs"))),
+          ("3.4", lambda m: _has_named(m, "volumes")),
+          ("3.5", lambda m: any(_has_named(m, k) for k in ("networks", "secrets", "configs"))))
+
+
+def _has_service_list(model: SMap, keys: tuple[str, ...]) -> bool:
+    services = model.get("services")
+    return isinstance(services, dict) and any(
+        isinstance(body, dict) and any(isinstance(body.get(k), list) and body.get(k) for k in keys)
+        for body in services.values())
+
+
+def _has_named(model: SMap, kind: str) -> bool:
+    entries = model.get(kind)
+    return isinstance(entries, dict) and any(
+        isinstance(body, dict) and "name" in body for body in entries.values())
+
+
+def _version_tuple(version: str) -> tuple[int, ...] | None:
+    try:
+        return tuple(int(p) for p in version.split("."))
+    except ValueError:
+        return None
+
+
+def deploy_version(model: SMap) -> Any:
+    """The declared version, raised where the long form needs a newer schema."""
+    declared = model.get("version")
+    current = _version_tuple(declared) if isinstance(declared, str) else None
+    if current is None:
+        return declared
+    for version, needed in _NEEDS:
+        wanted = _version_tuple(version)
+        if wanted is not None and current < wanted and needed(model):
+            current, declared = wanted, version
+    return declared
+
+
+def prepare(model: SMap) -> SMap:
+    """A copy safe to deploy: `$` escaped, unique list entries, a sufficient version."""
+    out = SMap(origin=model.origin)
+    for key in model:
+        value = model[key] if key == "version" else _prepare(model[key], key)
+        out.put(key, value, model.key_origins.get(key), model.value_origins.get(key))
+    if "version" in out:
+        out["version"] = deploy_version(model)
+    return out
+
+
+def _signature(value: Any) -> str:
+    from stacklint.tree import plain
+    return json.dumps(plain(value), sort_keys=True, default=repr)
+
+
+def _prepare(value: Any, key: Any) -> Any:
+    if isinstance(value, SMap):
+        out = SMap(origin=value.origin)
+        for k in value:
+            out.put(k, _prepare(value[k], k), value.key_origins.get(k), value.value_origins.get(k))
+        return out
+    if isinstance(value, SList):
+        out_list = SList(origin=value.origin)
+        seen: set[str] = set()
+        for item, origin in zip(value, value.item_origins):
+            new = _prepare(item, None)
+            if key not in _ORDERED_LISTS:
+                signature = _signature(new)
+                if signature in seen:
+                    continue
+                seen.add(signature)
+            out_list.add(new, origin)
+        return out_list
+    if isinstance(value, str):
+        return value.replace("$", "$$")
+    return value
+
+
+def scalar(value: Any) -> str:
+    """One scalar in a form go-yaml v3 reads back as the same value."""
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value:
+            return ".nan"
+        if value in (float("inf"), float("-inf")):
+            return ".inf" if value > 0 else "-.inf"
+        return repr(value)
+    text = str(value)
+    if (_PLAIN.fullmatch(text) and not text.endswith(":") and text.lower() not in _YAML11
+            and resolve_plain(text) == text and isinstance(resolve_plain(text), str)):
+        return text
+    quoted = json.dumps(text, ensure_ascii=False)
+    return _UNSAFE.sub(lambda m: "\\u%04x" % ord(m.group()), quoted)
+
+
+def _key(key: Any) -> str:
+    return scalar(key if isinstance(key, str) else str(key))
+
+
+class _Writer:
+    def __init__(self, annotate: bool) -> None:
+        self.annotate = annotate
+        self.lines: list[str] = []
+
+    def line(self, text: str, origin: Origin | None) -> None:
+        if self.annotate and origin is not None:
+            text = f"{text}  # {origin.path}:{origin.line}"
+        self.lines.append(text)
+
+    def mapping(self, value: SMap, indent: int, first_prefix: str | None = None) -> None:
+        for i, key in enumerate(value):
+            prefix = " " * indent if (i or first_prefix is None) else first_prefix
+            origin = value.key_origins.get(key) or value.value_origins.get(key)
+            self.entry(prefix + _key(key) + ":", value[key], indent,
+                       origin, value.value_origins.get(key) or origin)
+
+    def entry(self, head: str, value: Any, indent: int, origin: Origin | None,
+              value_origin: Origin | None) -> None:
+        if isinstance(value, dict) and value:
+            self.line(head, origin)
+            self.mapping(value, indent + 2)
+        elif isinstance(value, list) and value:
+            self.line(head, origin)
+            self.sequence(value, indent + 2)
+        else:
+            self.line(f"{head} {self.inline(value)}", value_origin)
+
+    def sequence(self, value: SList, indent: int) -> None:
+        origins = getattr(value, "item_origins", [None] * len(value))
+        for item, origin in zip(value, origins):
+            if isinstance(item, dict) and item:
+                self.mapping(item, indent + 2, " " * indent + "- ")
+            elif isinstance(item, list) and item:
+                self.line(" " * indent + "-", origin)
+                self.sequence(item, indent + 2)
+            else:
+                self.line(" " * indent + "- " + self.inline(item), origin)
+
+    @staticmethod
+    def inline(value: Any) -> str:
+        if isinstance(value, dict):
+            return "{}"
+        if isinstance(value, list):
+            return "[]"
+        return scalar(value)
+
+
+def render(model: SMap, annotate: bool = False) -> str:
+    """YAML for `docker stack deploy -c`; `annotate` adds `# file:line` to every line."""
+    writer = _Writer(annotate)
+    writer.mapping(prepare(model), 0)
+    return "\n".join(writer.lines) + "\n"
+
+
+def render_json(model: SMap) -> str:
+    """The same deployable content as JSON (which `docker stack deploy -c` also reads)."""
+    from stacklint.tree import plain
+    return json.dumps(plain(prepare(model)), indent=2, ensure_ascii=False) + "\n"
