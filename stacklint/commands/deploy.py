@@ -1,14 +1,106 @@
-"""`stacklint deploy` (being built)."""
+"""`stacklint deploy`: gate a stack, hand it to `docker stack deploy`, follow the rollout."""
 from __future__ import annotations
 
 import argparse
+import shlex
+import sys
+
+from stacklint.errors import EXIT_FINDINGS
+
+EXIT_REFUSED = EXIT_FINDINGS
+DEFAULT_TIMEOUT = 300.0
+
+EXIT_HELP = """\
+exit codes:
+  0  deployed; every service's update completed (or the service was created and is running)
+  1  refused by the gate: errors, or findings at or above --fail-on; nothing was deployed
+  2  bad input, or Docker trouble: no docker CLI, engine unreachable, not a swarm manager,
+     invalid stack name, `docker stack deploy` failed
+  3  internal error in stacklint
+  4  Swarm rolled back the update of at least one service
+  5  the update (or its rollback) of at least one service is paused
+  6  --timeout passed before every service's update ended
+  When services end differently, the highest code wins.
+"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("deploy", help="(not yet available)")
+    parser = sub.add_parser(
+        "deploy", help="check a stack, deploy it to a swarm and follow the rollout",
+        description="Merge the files, apply the safe fixes in memory (your files stay as they\n"
+                    "are), validate and lint; deploy only what passes, with\n"
+                    "`docker stack deploy -c - STACK`, then follow every service's update\n"
+                    "until it ends.  The engine is the one DOCKER_HOST or the Docker context\n"
+                    "names, as for `docker` itself.",
+        epilog=EXIT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-f", "--file", dest="files", action="append", required=True,
+                        metavar="FILE", help="a compose file; repeat for overrides, base first")
+    parser.add_argument("stack", metavar="STACK", help="the stack name")
+    parser.add_argument("--fail-on", choices=("error", "warning", "info"),
+                        help="refuse findings at or above this severity (default: the config's "
+                             "fail-on, else warning)")
+    parser.add_argument("--config", metavar="PATH", help="config file (default: the nearest one)")
+    parser.add_argument("--env-file", action="append", default=[], metavar="FILE",
+                        help="variables for ${VAR} interpolation (the environment wins)")
+    parser.add_argument("--with-registry-auth", action="store_true",
+                        help="send registry credentials to the swarm agents")
+    parser.add_argument("--prune", action="store_true",
+                        help="remove services of the stack that the files no longer name")
+    parser.add_argument("--resolve-image", choices=("always", "changed", "never"),
+                        help="passed to `docker stack deploy` (use never without a registry)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the stack and the docker command; deploy nothing")
+    parser.add_argument("--no-watch", action="store_true",
+                        help="return once Docker accepted the stack; do not follow the rollout")
+    parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                        help=f"stop following after this long (default {DEFAULT_TIMEOUT:g})")
     parser.set_defaults(run=run)
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
-    print("stacklint deploy: not yet available")
-    return 2
+    from stacklint import deploy, gate
+
+    outcome = gate.run_gate(args.files, args.config, args.fail_on, args.env_file)
+    gate.print_report(outcome, sys.stdout)
+    if outcome.blocking:
+        print(f"stacklint: deploy refused: {len(outcome.blocking)} finding(s) at or above "
+              f"{outcome.fail_on}; nothing was deployed", file=sys.stderr)
+        return EXIT_REFUSED
+    services = list(outcome.services)
+    deploy.check_stack_name(args.stack, services)
+    command = deploy.deploy_command(args.stack, prune=args.prune,
+                                    with_registry_auth=args.with_registry_auth,
+                                    resolve_image=args.resolve_image)
+    if args.dry_run:
+        print(f"# dry run: stacklint would run: {shlex.join(['docker', *command])}")
+        sys.stdout.write(outcome.text)
+        return 0
+    return _deploy(args, command, outcome.text, services)
+
+
+def _deploy(args: argparse.Namespace, command: list[str], text: str, services: list[str]) -> int:
+    from stacklint import deploy, rollout, rollout_view
+
+    docker = deploy.docker_cli()
+    deploy.preflight(docker)
+    before = rollout.snapshot(docker, args.stack)
+    output = deploy.stack_deploy(docker, command, text)
+    sys.stdout.write(output)
+    if args.no_watch:
+        print(f"stack {args.stack} deployed; not following the rollout (--no-watch)")
+        return 0
+    expected = [f"{args.stack}_{name}" for name in services]
+    progress = rollout.watch(docker, args.stack, expected, before, args.timeout,
+                             rollout_view.view_for(sys.stdout))
+    print(rollout_view.summary(args.stack, progress))
+    return rollout.exit_code(progress)

@@ -1,0 +1,175 @@
+"""Follow a stack's rollout: poll Swarm until every service's update has ended."""
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from stacklint import deploy
+
+EXIT_ROLLED_BACK = 4
+EXIT_PAUSED = 5
+EXIT_TIMED_OUT = 6
+
+# Swarm's final UpdateStatus states and how stacklint names the outcome
+FINAL = {"completed": "completed", "paused": "paused",
+         "rollback_completed": "rolled back", "rollback_paused": "rollback paused"}
+EXIT_CODES = {"rolled back": EXIT_ROLLED_BACK, "paused": EXIT_PAUSED,
+              "rollback paused": EXIT_PAUSED, "timed out": EXIT_TIMED_OUT}
+# How long a changed service may go without a new UpdateStatus before its
+# converged tasks count as done (Swarm starts the updater asynchronously).
+SETTLE_SECONDS = 10.0
+_REPLICAS = re.compile(r"(\d+)/(\d+)")
+
+
+@dataclass(frozen=True)
+class Before:
+    """A service as it was just before the deploy."""
+
+    started: str | None       # UpdateStatus.StartedAt of its last update
+    template: str             # Spec.TaskTemplate as JSON: a change means a rolling update
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where one service's rollout stands."""
+
+    name: str
+    state: str                # Swarm's UpdateStatus.State, or creating / converging / pending
+    running: int
+    desired: int
+    image: str
+    message: str = ""
+    outcome: str | None = None   # set once final: completed, created, unchanged, rolled back, ...
+
+
+class Display(Protocol):
+    def update(self, progress: list[Progress], elapsed: float) -> None: ...
+
+
+def _services(docker: str, stack: str) -> list[dict[str, Any]]:
+    rows = deploy.query_lines(docker, ["service", "ls", "--format", "{{json .}}", "--filter",
+                                       f"label=com.docker.stack.namespace={stack}"])
+    if not rows:
+        return []
+    specs = deploy.query_json(docker, ["service", "inspect", *[r["ID"] for r in rows]]) or []
+    by_name = {s["Spec"]["Name"]: s for s in specs}
+    for row in rows:                      # service ls knows the desired count (also global)
+        match = _REPLICAS.search(row.get("Replicas", ""))
+        if row.get("Name") in by_name:
+            by_name[row["Name"]]["_desired"] = int(match.group(2)) if match else 0
+    return list(by_name.values())
+
+
+def snapshot(docker: str, stack: str) -> dict[str, Before]:
+    """The stack's services before the deploy, by full service name."""
+    return {s["Spec"]["Name"]: Before((s.get("UpdateStatus") or {}).get("StartedAt"),
+                                      json.dumps(s["Spec"].get("TaskTemplate"), sort_keys=True))
+            for s in _services(docker, stack)}
+
+
+def _tasks(docker: str, ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    rows = deploy.query_lines(docker, ["service", "ps", "--no-trunc", "--format", "{{json .}}",
+                                       *ids])
+    tasks: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:                      # names are service.slot or service.node-id
+        tasks.setdefault(row["Name"].lstrip("\\_ ").rsplit(".", 1)[0], []).append(row)
+    return tasks
+
+
+def observe(docker: str, stack: str, expected: Iterable[str], before: Mapping[str, Before],
+            elapsed: float) -> list[Progress]:
+    """One poll: the progress of every expected service."""
+    services = {s["Spec"]["Name"]: s for s in _services(docker, stack)}
+    tasks = _tasks(docker, [s["ID"] for s in services.values()])
+    out = []
+    for name in expected:
+        svc = services.get(name)
+        if svc is None:
+            out.append(Progress(name, "pending", 0, 0, "", "not created yet"))
+        else:
+            out.append(classify(name, svc, tasks.get(name, []), before.get(name), elapsed))
+    return out
+
+
+def classify(name: str, svc: dict[str, Any], tasks: list[dict[str, Any]],
+             before: Before | None, elapsed: float) -> Progress:
+    """The progress of one service from its inspect data and its tasks."""
+    running = sum(1 for t in tasks if t.get("DesiredState") == "Running"
+                  and str(t.get("CurrentState", "")).startswith("Running"))
+    desired = _desired(svc)
+    image = _image(svc)
+    status = svc.get("UpdateStatus") or {}
+    fresh = status and (before is None or status.get("StartedAt") != before.started)
+    if fresh:
+        state = status.get("State", "updating")
+        message = status.get("Message", "")
+        if state in FINAL and state != "completed":
+            message = _with_task_error(message, tasks)
+        return Progress(name, state, running, desired, image, message, FINAL.get(state))
+    # a global service's desired count is 0 until the orchestrator made its tasks
+    converged = running >= desired and (desired > 0 or _replicated(svc) or
+                                        elapsed >= SETTLE_SECONDS)
+    if before is None:                    # a new service has no UpdateStatus at all
+        return Progress(name, "creating", running, desired, image,
+                        outcome="created" if converged else None)
+    template = json.dumps(svc["Spec"].get("TaskTemplate"), sort_keys=True)
+    if template == before.template:
+        return Progress(name, "converging", running, desired, image,
+                        outcome="unchanged" if converged else None)
+    done = converged and elapsed >= SETTLE_SECONDS
+    return Progress(name, "pending", running, desired, image, "waiting for the update to start",
+                    outcome="completed" if done else None)
+
+
+def _replicated(svc: dict[str, Any]) -> bool:
+    return "Replicated" in (svc["Spec"].get("Mode") or {})
+
+
+def _desired(svc: dict[str, Any]) -> int:
+    if _replicated(svc):
+        return int(svc["Spec"]["Mode"]["Replicated"].get("Replicas") or 0)
+    return int(svc.get("_desired", 0))      # global: from `docker service ls`
+
+
+def _image(svc: dict[str, Any]) -> str:
+    image = svc["Spec"].get("TaskTemplate", {}).get("ContainerSpec", {}).get("Image", "")
+    return str(image).split("@", 1)[0]    # drop the digest --resolve-image pinned
+
+
+def _with_task_error(message: str, tasks: list[dict[str, Any]]) -> str:
+    errors = [str(t.get("Error", "")).strip('"') for t in tasks if t.get("Error")]
+    return f"{message} (task error: {errors[0]})" if errors else message
+
+
+def watch(docker: str, stack: str, expected: list[str], before: Mapping[str, Before],
+          timeout: float, display: Display, interval: float = 1.0,
+          clock: Callable[[], float] = time.monotonic) -> list[Progress]:
+    """Poll until every expected service has an outcome, or `timeout` seconds pass."""
+    start = clock()
+    while True:
+        elapsed = clock() - start
+        progress = observe(docker, stack, expected, before, elapsed)
+        if elapsed >= timeout:
+            progress = [p if p.outcome else _timed_out(p, timeout) for p in progress]
+        display.update(progress, elapsed)
+        if all(p.outcome for p in progress):
+            return progress
+        time.sleep(interval)
+
+
+def _timed_out(p: Progress, timeout: float) -> Progress:
+    note = f"still {p.state} after {timeout:g} s"
+    return Progress(p.name, p.state, p.running, p.desired, p.image,
+                    f"{note}: {p.message}" if p.message else note, "timed out")
+
+
+def exit_code(progress: Iterable[Progress]) -> int:
+    """0 when every service ended well; otherwise the highest code among the outcomes."""
+    return max((EXIT_CODES.get(p.outcome or "", 0) for p in progress), default=0)
