@@ -12,6 +12,7 @@ from stacklint.tree import SList, SMap
 # lists whose repeated entries Docker's merge keeps, but whose schema wants them unique
 _ORDERED_LISTS = {"command", "entrypoint", "test"}
 _PLAIN = re.compile(r"[A-Za-z0-9_./@%+~^][A-Za-z0-9_./@%+~^=,:-]*")
+_NETWORK_KEY = re.compile(r"[a-zA-Z0-9._-]+")
 _YAML11 = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
 _UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 # the lowest version whose schema allows what normalisation writes out
@@ -71,6 +72,9 @@ def _signature(value: Any) -> str:
 
 
 def _prepare(value: Any, key: Any) -> Any:
+    if key == "networks" and isinstance(value, SMap) and _needs_list(value):
+        # the map form's keys must match a pattern; the list form takes any name (even "")
+        value = SList(list(value), value.origin, [value.key_origins.get(k) for k in value])
     if isinstance(value, SMap):
         out = SMap(origin=value.origin)
         for k in value:
@@ -91,6 +95,11 @@ def _prepare(value: Any, key: Any) -> Any:
     if isinstance(value, str):
         return value.replace("$", "$$")
     return value
+
+
+def _needs_list(networks: SMap) -> bool:
+    return all(v is None for v in networks.values()) and any(
+        not isinstance(k, str) or not _NETWORK_KEY.fullmatch(k) for k in networks)
 
 
 def scalar(value: Any) -> str:
