@@ -1,0 +1,235 @@
+"""Apply the fixes as minimal text edits, guarded by a reparse, to a fixpoint; write atomically."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stacklint import document as _document
+from stacklint.document import Document
+from stacklint.errors import InputError
+from stacklint.fixes import FixContext, Proposal, Rule, load_fixes
+from stacklint.fixes import anchors as _anchors
+from stacklint.fixes import guard
+from stacklint.fixes import sequence_indent
+from stacklint.model import Applicability, Edit, Finding, Fix, Location, Severity
+from stacklint.textedit import apply_edits
+
+MAX_PASSES = 10
+NOT_CONVERGED = Rule("SL799", "fix-not-converged", "Fix by hand")
+
+
+@dataclass
+class FixResult:
+    """One file: its text before and after, what was fixed and what is left for a person."""
+
+    path: str
+    original: Document | None
+    document: Document | None
+    applied: list[Finding] = field(default_factory=list)
+    left: list[Finding] = field(default_factory=list)
+    original_text: str = ""
+
+    @property
+    def text(self) -> str:
+        return self.document.text if self.document is not None else self.original_text
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.original_text
+
+
+def finding(proposal: Proposal, path: str, extra: str | None = None) -> Finding:
+    """A Finding for a proposal: with its edits when applied, with the manual step when not."""
+    origin = proposal.origin
+    loc = Location.of(origin, proposal.pointer) if origin else Location(path, 1, 1,
+                                                                        pointer=proposal.pointer)
+    if proposal.edits and extra is None:
+        fix = Fix(proposal.rule.title, proposal.edits, Applicability.SAFE)
+        return Finding(proposal.rule.id, proposal.rule.name, Severity.INFO, proposal.message,
+                       loc, fix)
+    how = extra or proposal.manual or "fix it by hand"
+    return Finding(proposal.rule.id, proposal.rule.name, proposal.rule.severity,
+                   f"{proposal.message}: {how}", loc,
+                   Fix(proposal.rule.title, (), Applicability.DISPLAY_ONLY))
+
+
+def read_for_fix(path: str) -> tuple[Document, list[Finding]]:
+    """Read a file; when it does not parse, try the list-indentation repair (SL711)."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", path) from None
+    text, encoding = _document.decode(raw, path)
+    try:
+        return _document.parse(text, path, encoding), []
+    except InputError as exc:
+        repaired = sequence_indent.repair(text, path)
+        if repaired is None:
+            raise
+        fixed, edits, messages = repaired
+        doc = _document.parse(fixed, path, encoding)
+        rule = sequence_indent.RULE
+        first = edits[0]
+        line = text.count("\n", 0, first.start) + 1
+        applied = [Finding(rule.id, rule.name, Severity.INFO,
+                           f"{m} (the file did not parse: {exc.message})",
+                           Location(path, line, 1), Fix(rule.title, tuple(edits)))
+                   for m in messages]
+        original = Document(path, text, encoding, doc.newline, None)
+        return _Repaired(doc, original), applied
+
+
+class _Repaired(Document):
+    """A document whose text was already repaired before parsing; `before` is the file's text."""
+
+    def __init__(self, doc: Document, before: Document) -> None:
+        super().__init__(doc.path, doc.text, doc.encoding, doc.newline, doc.data)
+        self.before = before
+
+
+class _Chain:
+    """The fixpoint loop over the documents of one chain."""
+
+    def __init__(self, docs: list[Document]) -> None:
+        self.docs = list(docs)
+        self.applied: list[list[Finding]] = [[] for _ in docs]
+        self.rejected: dict[tuple[int, Any], str] = {}
+        self.fixes = load_fixes()
+
+    def proposals(self, i: int) -> list[Proposal]:
+        ctx = FixContext(self.docs[i], self.docs)
+        found: dict[tuple[Any, ...], Proposal] = {}
+        for module in self.fixes:
+            for p in module.propose(ctx):
+                found.setdefault((p.key, p.edits), p)   # an alias visits a value twice
+        return list(found.values())
+
+    def run(self) -> bool:
+        """Apply fixes until nothing changes; False when the loop did not converge."""
+        seen = {tuple(d.text for d in self.docs)}
+        for _ in range(MAX_PASSES):
+            rejected = len(self.rejected)
+            changed = [self.step(i) for i in range(len(self.docs))]
+            if not any(changed):
+                if len(self.rejected) == rejected:
+                    return True
+                continue          # a refused fix may have hidden one that now fits
+            state = tuple(d.text for d in self.docs)
+            if state in seen:
+                return False
+            seen.add(state)
+        return False
+
+    def step(self, i: int) -> bool:
+        """One pass over document `i`; True when its text changed."""
+        doc = self.docs[i]
+        props = self.proposals(i)
+        shared = _anchors.scan(doc.text, guard.extension_spans(doc.data))
+        chosen: list[Proposal] = []
+        taken: list[Edit] = []
+        for p in sorted((p for p in props if p.edits), key=lambda p: (min(p.edits), p.rule.id)):
+            if (i, p.key) in self.rejected:
+                continue
+            reason = next(filter(None, (_anchors.conflict(e, shared) for e in p.edits)), None)
+            if reason:
+                self.rejected[(i, p.key)] = reason
+            elif not any(_overlaps(e, t) for e in p.edits for t in taken):
+                chosen.append(p)
+                taken += p.edits
+        if not chosen:
+            return False
+        new, accepted, failed = guard.apply_guarded(doc, chosen)
+        for p, reason in failed:
+            self.rejected[(i, p.key)] = reason
+        if not accepted:
+            return False
+        self.docs[i] = new
+        self.applied[i] += [finding(p, doc.path) for p in accepted]
+        return True
+
+    def left(self, i: int) -> list[Finding]:
+        out = []
+        for p in self.proposals(i):
+            reason = self.rejected.get((i, p.key))
+            if p.manual or reason:
+                out.append(finding(p, self.docs[i].path, reason))
+        return out
+
+
+def _overlaps(a: Edit, b: Edit) -> bool:
+    if a.start == a.end or b.start == b.end:
+        return b.start < a.start < b.end or a.start < b.start < a.end or a == b
+    return a.start < b.end and b.start < a.end
+
+
+def fix_chain(docs: Sequence[Document]) -> list[FixResult]:
+    """Fix the documents of one chain (one file alone is a chain of one)."""
+    originals = [getattr(d, "before", d) for d in docs]
+    chain = _Chain([Document(d.path, d.text, d.encoding, d.newline, d.data) for d in docs])
+    if not chain.run():
+        return [_unconverged(d) for d in originals]
+    results = []
+    for i, doc in enumerate(chain.docs):
+        before = originals[i]
+        result = FixResult(doc.path, before, doc, chain.applied[i], chain.left(i),
+                           original_text=before.text)
+        if result.changed and not guard.final_check(before, doc, result):
+            result.document = before
+            result.applied = []
+        results.append(result)
+    return results
+
+
+def _unconverged(doc: Document) -> FixResult:
+    message = ("the fixes did not settle after {0} passes; nothing was changed: "
+               "fix the findings of `stacklint validate` by hand").format(MAX_PASSES)
+    left = Finding(NOT_CONVERGED.id, NOT_CONVERGED.name, Severity.ERROR, message,
+                   Location(doc.path, 1, 1))
+    return FixResult(doc.path, doc, doc, [], [left], original_text=doc.text)
+
+
+def fix_document(doc: Document) -> FixResult:
+    """Fix one parsed document on its own."""
+    return fix_chain([doc])[0]
+
+
+def fix_paths(paths: Sequence[str], chain: bool) -> list[FixResult]:
+    """Read and fix files: one chain (`-f a -f b`) or each file on its own."""
+    read = [read_for_fix(p) for p in paths]
+    groups = [list(range(len(paths)))] if chain else [[i] for i in range(len(paths))]
+    results: list[FixResult] = []
+    for group in groups:
+        fixed = fix_chain([read[i][0] for i in group])
+        for i, result in zip(group, fixed):
+            if read[i][1] and result.document is not None and \
+                    result.document is not result.original:
+                result.applied[:0] = read[i][1]
+            results.append(result)
+    return results
+
+
+def encoded(result: FixResult) -> bytes:
+    """The fixed text in the file's own encoding (BOM, UTF-16 and newlines kept)."""
+    doc = result.original or result.document
+    assert doc is not None
+    return doc.encode(result.text)
+
+
+def write(result: FixResult) -> None:
+    from stacklint.atomic import write_atomic
+
+    if result.changed:
+        write_atomic(result.path, encoded(result))
+
+
+def fix_in_memory(documents: Sequence[Document]) -> tuple[list[Document], list[Finding]]:
+    """Fix a chain without touching files: (fixed documents, applied + left findings)."""
+    results = fix_chain(list(documents))
+    docs = [r.document if r.document is not None else d for r, d in zip(results, documents)]
+    return docs, [f for r in results for f in (*r.applied, *r.left)]
+
+
+__all__ = ["FixResult", "apply_edits", "fix_chain", "fix_document", "fix_in_memory",
+           "fix_paths", "read_for_fix", "write", "encoded"]

@@ -1,0 +1,101 @@
+"""The fixes for compose-to-stack breakages: shared records and the registry.
+
+Each module holds one fix: a `RULE` and `propose(ctx)`, which reads the parsed
+document and yields `Proposal`s: text edits plus what the parsed data should
+look like afterwards (the fixer checks that, and nothing else, changed).
+"""
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from stacklint.document import Document
+from stacklint.model import Edit, Origin, Severity
+from stacklint.tree import SMap
+
+Pointer = tuple[Any, ...]
+# ('set', pointer, value) creates missing parents; ('delete', pointer, None)
+Expect = tuple[str, Pointer, Any]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    title: str
+    severity: Severity = Severity.ERROR
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One finding of a fix: edits to apply, or `manual` when a person must act."""
+
+    rule: Rule
+    pointer: Pointer
+    origin: Origin | None
+    message: str
+    edits: tuple[Edit, ...] = ()
+    expect: tuple[Expect, ...] = ()
+    manual: str | None = None
+
+    @property
+    def key(self) -> tuple[str, Pointer]:
+        return (self.rule.id, self.pointer)
+
+
+@dataclass
+class FixContext:
+    """What a fix may look at: this document and the chain it belongs to."""
+
+    doc: Document
+    chain: list[Document] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.doc.text
+
+    def proposal(self, rule: Rule, pointer: Pointer, origin: Origin | None, message: str,
+                 edits: tuple[Edit | None, ...] = (), expect: tuple[Expect, ...] = (),
+                 manual: str | None = None) -> Proposal:
+        """A proposal; a missing edit turns it into a manual one."""
+        if any(e is None for e in edits) and manual is None:
+            manual = "the text around it is too unusual to edit safely; change it by hand"
+        if manual is not None:
+            return Proposal(rule, pointer, origin, message, manual=manual)
+        return Proposal(rule, pointer, origin, message,
+                        tuple(e for e in edits if e is not None), expect)
+
+
+class FixModule(Protocol):
+    RULE: Rule
+
+    def propose(self, ctx: FixContext) -> Iterator[Proposal]: ...
+
+
+def services(data: Any) -> Iterator[tuple[str, SMap]]:
+    """(name, mapping) of every service written as a mapping."""
+    found = data.get("services") if isinstance(data, SMap) else None
+    if isinstance(found, SMap):
+        for name, svc in found.items():
+            if isinstance(svc, SMap):
+                yield name, svc
+
+
+def interpolated(text: str | None) -> bool:
+    """True when a scalar's source holds a `$VAR`/`${VAR}` (a `$$` is a literal `$`)."""
+    return text is not None and "$" in text.replace("$$", "")
+
+
+# Explicit registry, in the order fixes are tried at one position.
+FIX_MODULES = (
+    "toplevel_name", "version_align", "version_raise", "port_types", "port_keys",
+    "cpus_number", "depends_on_list", "compose_only_keys", "service_resources",
+    "bind_create_host_path",
+)
+
+
+def load_fixes() -> list[FixModule]:
+    return [importlib.import_module(f"stacklint.fixes.{name}")  # type: ignore[misc]
+            for name in FIX_MODULES]

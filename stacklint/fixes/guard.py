@@ -1,0 +1,140 @@
+"""The fixer's guard: a fixed text must parse, say what the old one said plus the fix, and
+gain no schema error."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from stacklint.document import Document, parse
+from stacklint.errors import InputError
+from stacklint.fixes import Proposal
+from stacklint.model import Finding, Location, Severity
+from stacklint.textedit import apply_edits
+
+if TYPE_CHECKING:
+    from stacklint.fixer import FixResult
+
+
+def extension_spans(data: Any) -> list[tuple[int, int]]:
+    """Spans of top-level `x-*` entries: anchors there are templates, not uses."""
+    if not isinstance(data, dict):
+        return []
+    spans = []
+    for key in data:
+        if isinstance(key, str) and key.startswith("x-"):
+            key_o = data.key_origins.get(key)
+            value_o = data.value_origins.get(key)
+            if key_o is not None:
+                spans.append((key_o.start, max(key_o.end, value_o.end if value_o else 0)))
+    return spans
+
+
+def comparable(data: Any, memo: dict[int, Any] | None = None) -> Any:
+    """Plain dicts and lists, sharing kept (as aliases share), without top-level `x-*`."""
+    memo = {} if memo is None else memo
+    top = memo == {}
+    if id(data) in memo:
+        return memo[id(data)]
+    if isinstance(data, dict):
+        out: Any = {}
+        memo[id(data)] = out
+        for key, value in data.items():
+            if not (top and isinstance(key, str) and key.startswith("x-")):
+                out[key] = comparable(value, memo)
+    elif isinstance(data, list):
+        out = []
+        memo[id(data)] = out
+        out.extend(comparable(v, memo) for v in data)
+    else:
+        out = data
+    return out
+
+
+def expected(data: Any, proposals: Sequence[Proposal]) -> Any:
+    """The old data with each proposal's declared change applied."""
+    out = comparable(data)
+    for p in proposals:
+        for op, pointer, value in p.expect:
+            node = out
+            for step in pointer[:-1]:
+                if isinstance(node, dict) and not isinstance(node.get(step), (dict, list)):
+                    node[step] = {}
+                node = node[step]
+            if op == "set":
+                node[pointer[-1]] = value
+            elif isinstance(node, dict):
+                node.pop(pointer[-1], None)
+    return out
+
+
+def schema_errors(doc: Document) -> set[tuple[str, str]] | None:
+    """The file's schema errors on its own (as Docker checks each file), None if unknown."""
+    try:
+        from stacklint.stack import effective_version
+        from stacklint.validate import validate_layer
+    except ImportError:
+        return None
+    if not isinstance(doc.data, dict):
+        return None
+    try:
+        found = validate_layer(doc.data, effective_version(doc.data.get("version")), doc.path)
+    except InputError:
+        return None
+    return {(f.rule_id, f.message) for f in found if f.severity >= Severity.ERROR}
+
+
+def try_apply(doc: Document, proposals: Sequence[Proposal],
+              before_errors: set[tuple[str, str]] | None) -> tuple[Document | None, str]:
+    """The fixed document, or None and why the edits cannot be kept."""
+    text = apply_edits(doc.text, [e for p in proposals for e in p.edits])
+    try:
+        new = parse(text, doc.path, doc.encoding)
+    except InputError as exc:
+        return None, f"the fixed text would not parse ({exc.message}); fix it by hand"
+    if comparable(new.data) != expected(doc.data, proposals):
+        return None, "the edit would change more than this value; fix it by hand"
+    if before_errors is not None:
+        after = schema_errors(new)
+        gained = sorted((after or set()) - before_errors)
+        if gained:
+            return None, f"the fix would add a schema error ({gained[0][1]}); fix it by hand"
+    return new, ""
+
+
+def apply_guarded(doc: Document, chosen: Sequence[Proposal]
+                  ) -> tuple[Document, list[Proposal], list[tuple[Proposal, str]]]:
+    """Apply all proposals that pass the guard: all at once, else one by one."""
+    before = schema_errors(doc)
+    new, _ = try_apply(doc, chosen, before)
+    if new is not None:
+        return new, list(chosen), []
+    accepted: list[Proposal] = []
+    failed: list[tuple[Proposal, str]] = []
+    current = doc
+    for p in chosen:
+        candidate, reason = try_apply(doc, [*accepted, p], before)
+        if candidate is None:
+            failed.append((p, reason))
+        else:
+            accepted.append(p)
+            current = candidate
+    return current, accepted, failed
+
+
+def final_check(before: Document, after: Document, result: FixResult) -> bool:
+    """The whole result once more: it parses and gains no schema error; else keep the file."""
+    reason = ""
+    try:
+        parsed = parse(after.text, after.path, after.encoding)
+    except InputError as exc:
+        reason = f"the fixed text would not parse ({exc.message})"
+    else:
+        old = schema_errors(before) if before.data is not None else None
+        new = schema_errors(parsed)
+        if old is not None and new is not None and new - old:
+            reason = f"the fixes together would add a schema error ({sorted(new - old)[0][1]})"
+    if not reason:
+        return True
+    result.left.append(Finding("SL799", "fix-not-converged", Severity.ERROR,
+                               f"nothing was changed: {reason}", Location(after.path, 1, 1)))
+    return False
