@@ -95,7 +95,7 @@ def _declarative_hits(rule: Rule, ctx: RuleContext) -> Iterator[Hit]:
 
 def make_finding(rule: Rule, hit: Hit, ctx: RuleContext, stack: Any, config: Any) -> Finding:
     """Stamp id, name, severity, message and location on a hit."""
-    args = _Args(ctx.options)
+    args = _Args({k: "any" if v is None else v for k, v in ctx.options.items()})
     if ctx.name is not None:
         args["name"] = ctx.name
         args[rule.scope] = ctx.name
@@ -119,12 +119,30 @@ def locate_pointer(stack: Any, pointer: tuple[Any, ...]) -> Location:
         except (KeyError, IndexError, TypeError):
             break
         existing += 1
-    origin = locate(model, tuple(pointer[:existing]), prefer_key=True)
+    origin = None
+    if existing < len(pointer):
+        origin = _layer_origin(stack, tuple(pointer))
+    if origin is None:
+        origin = locate(model, tuple(pointer[:existing]), prefer_key=True)
     if origin is None:
         path = stack.layers[0].document.path if getattr(stack, "layers", None) else "<stack>"
         return Location(path, 1, 1, pointer=tuple(pointer))
     end_line, end_col = _end_position(stack, origin)
     return Location(origin.path, origin.line, origin.column, end_line, end_col, tuple(pointer))
+
+
+def _layer_origin(stack: Any, pointer: tuple[Any, ...]) -> Any:
+    """A value the merge dropped (`monitor: 0s`) still has a line in the file that set it."""
+    for layer in reversed(getattr(stack, "layers", ())):
+        node: Any = layer.data
+        try:
+            for step in pointer[:-1]:
+                node = node[step]
+            if pointer[-1] in node:
+                return locate(node, (pointer[-1],), prefer_key=True)
+        except (KeyError, IndexError, TypeError):
+            continue
+    return None
 
 
 def _end_position(stack: Any, origin: Any) -> tuple[int | None, int | None]:
@@ -144,7 +162,8 @@ def _end_position(stack: Any, origin: Any) -> tuple[int | None, int | None]:
 def note_findings(stack: Any, config: Any) -> list[Finding]:
     """Merge surprises and interpolation warnings recorded by load_stack, as findings."""
     rules = config.ruleset()
-    by_kind = {r.note: r for r in rules if r.kind == "note"}
+    by_kind = {kind: r for r in rules if r.kind == "note"
+               for kind in ([r.note] if isinstance(r.note, str) else r.note or ())}
     fallback = rules.get("merge-surprise")
     out = []
     for note in getattr(stack, "notes", ()):

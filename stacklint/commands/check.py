@@ -1,14 +1,124 @@
-"""`stacklint check` (being built)."""
+"""`stacklint check`: merge, validate and lint stacks; report; exit 0/1/2/3."""
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from stacklint.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
+from stacklint.model import Finding
+
+PARALLEL_FROM = 8          # below this many stacks a process pool costs more than it saves
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("check", help="(not yet available)")
+    parser = sub.add_parser(
+        "check", help="check stacks against the rollout-safety rules",
+        description="Merge each stack as `docker stack config` does, validate it and apply the "
+                    "policy rules. With -f the files form one override chain; positional FILES "
+                    "are grouped into stacks; with neither, every stack of the config is checked.")
+    parser.add_argument("-f", "--file", action="append", default=[], metavar="FILE",
+                        help="a file of the override chain, in merge order (repeatable)")
+    parser.add_argument("files", nargs="*", metavar="FILES", help="stack files to group into stacks")
+    parser.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
+    parser.add_argument("--fail-on", choices=("error", "warning", "info"),
+                        help="lowest severity that fails the run (default: config, else warning)")
+    parser.add_argument("--config", metavar="FILE", help="config file (default: nearest "
+                        ".stacklint.yml or pyproject.toml [tool.stacklint])")
+    parser.add_argument("--env-file", action="append", default=[], metavar="FILE",
+                        help="KEY=VALUE file for ${VAR} interpolation (repeatable)")
     parser.set_defaults(run=run)
 
 
+def stack_specs(args: argparse.Namespace, config: Any) -> list[tuple[str, tuple[str, ...]]]:
+    """(name, files) of every stack this run checks."""
+    if args.file:
+        specs = [(_name(args.file), tuple(args.file))]
+        if args.files:
+            specs += _discover(args.files, config)
+        return specs
+    if args.files:
+        return _discover(args.files, config)
+    if config.stacks:
+        root = config.root
+        return [(name, tuple(os.path.relpath(os.path.join(root, f)) for f in files))
+                for name, files in config.stacks.items()]
+    try:
+        from stacklint.discover import discover_repo
+    except ImportError:
+        discover_repo = None
+    specs = [(s.name, tuple(s.files)) for s in discover_repo(".", config)] if discover_repo else []
+    if not specs:
+        raise ConfigError("nothing to check", hint="pass -f FILE…, or name stacks in .stacklint.yml "
+                                                   "(stacks: {prod: [docker-compose.yml, prod.yml]})")
+    return specs
+
+
+def _name(files: Sequence[str]) -> str:
+    return os.path.basename(os.path.dirname(os.path.abspath(files[0]))) or "stack"
+
+
+def _discover(files: Sequence[str], config: Any) -> list[tuple[str, tuple[str, ...]]]:
+    try:
+        from stacklint.discover import discover_stacks
+    except ImportError:
+        return [(f, (f,)) for f in files]
+    return [(s.name, tuple(s.files)) for s in discover_stacks(list(files), config)]
+
+
+def check_one(files: tuple[str, ...], config: Any, env_files: tuple[str, ...]) -> list[Finding]:
+    """Findings of one stack; a file that cannot be loaded is an SL003 finding."""
+    from stacklint.errors import InputError
+    from stacklint.model import Location
+    from stacklint.pipeline import check_stack
+    try:
+        return check_stack(files, config, env_files=env_files).findings
+    except InputError as exc:
+        where = Location(exc.path or files[0], exc.line or 1, exc.column or 1)
+        message = exc.message + (f" ({exc.hint})" if exc.hint else "")
+        rules = config.ruleset()
+        return [rules.finding("invalid-input", message, where)]
+
+
+def _check_all(specs: list[tuple[str, tuple[str, ...]]], config: Any,
+               env_files: tuple[str, ...]) -> list[Finding]:
+    if len(specs) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
+        results = [check_one(files, config, env_files) for _, files in specs]
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+        with ProcessPoolExecutor() as pool:
+            results = list(pool.map(check_one, [f for _, f in specs],
+                                    [config] * len(specs), [env_files] * len(specs)))
+    seen: dict[tuple[Any, ...], Finding] = {}
+    for findings in results:               # a file shared by two stacks reports once
+        for f in findings:
+            seen.setdefault((f.rule_id, f.location.path, f.location.line, f.location.column,
+                             f.message), f)
+    return sorted(seen.values(), key=Finding.sort_key)
+
+
+def _missing(specs: list[tuple[str, tuple[str, ...]]]) -> None:
+    for _, files in specs:
+        for path in files:
+            if not os.path.isfile(path):
+                raise ConfigError("file not found", path, hint="check the path, or the config's `stacks`")
+
+
 def run(args: argparse.Namespace) -> int:
-    print("stacklint check: not yet available")
-    return 2
+    from stacklint.config import load_config
+    from stacklint.reporters import RunSummary, get_reporter, summary_line
+    started = time.perf_counter()
+    config = load_config(args.config).with_fail_on(args.fail_on)
+    specs = stack_specs(args, config)
+    _missing(specs)
+    findings = _check_all(specs, config, tuple(args.env_file))
+    summary = RunSummary(tuple(specs), time.perf_counter() - started, config.ruleset(),
+                         config.fail_on)
+    get_reporter(args.format).report(findings, summary, sys.stdout)
+    if args.format == "text":
+        print(summary_line(findings, summary), file=sys.stderr)
+    failing = [f for f in findings if f.suppressed is None and f.severity >= config.fail_on]
+    return EXIT_FINDINGS if failing else EXIT_OK

@@ -1,0 +1,19 @@
+"""A `delay` longer than `monitor` leaves failures between batches uncounted."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from stacklint.checks import UPDATE_BLOCKS, RuleContext, get, monitor
+from stacklint.durations import format_duration, parse_duration
+from stacklint.model import Hit
+
+
+def check(ctx: RuleContext) -> Iterator[Hit]:
+    for block in UPDATE_BLOCKS:
+        delay = parse_duration(get(ctx.node, "deploy", block, "delay"))
+        if not delay:
+            continue
+        window = monitor(ctx.node, block)
+        if delay > window:
+            yield ctx.hit("deploy", block, "delay", block=block, delay=format_duration(delay),
+                          monitor=format_duration(window))

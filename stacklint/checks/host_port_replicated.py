@@ -1,0 +1,15 @@
+"""A host-mode port on a replicated service pins each replica to a node of its own."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from stacklint.checks import RuleContext, host_ports, replicas
+from stacklint.model import Hit
+
+
+def check(ctx: RuleContext) -> Iterator[Hit]:
+    count = replicas(ctx.node)
+    if count is None or count == 0:          # global services: SL403; 0 replicas run nothing
+        return
+    for index, port in host_ports(ctx.node):
+        yield ctx.hit("ports", index, port=port["published"], replicas=count)

@@ -1,0 +1,14 @@
+"""A global service's host-mode port is closed on each node while its task is replaced."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from stacklint.checks import RuleContext, host_ports, is_global
+from stacklint.model import Hit
+
+
+def check(ctx: RuleContext) -> Iterator[Hit]:
+    if not is_global(ctx.node):
+        return
+    for index, port in host_ports(ctx.node):
+        yield ctx.hit("ports", index, port=port["published"])

@@ -1,0 +1,24 @@
+"""`parallelism` 0, or at least the replica count, replaces every task at once."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from stacklint.checks import UPDATE_BLOCKS, RuleContext, get, replicas
+from stacklint.durations import parse_number
+from stacklint.model import Hit
+
+
+def check(ctx: RuleContext) -> Iterator[Hit]:
+    count = replicas(ctx.node)          # None: global, the task count is the node count
+    for block in UPDATE_BLOCKS:
+        value = parse_number(get(ctx.node, "deploy", block, "parallelism"))
+        if value is None:
+            continue                     # default 1
+        if value == 0:
+            what = "(0) means all tasks at once"
+        elif count is not None and count > 1 and value >= count:
+            what = f"is at least the {count} replicas: all of them are replaced at once"
+        else:
+            continue
+        yield ctx.hit("deploy", block, "parallelism", block=block, parallelism=int(value),
+                      replicas=count if count is not None else "global", what=what)

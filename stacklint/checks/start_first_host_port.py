@@ -1,0 +1,16 @@
+"""start-first updates cannot bind a host-mode port the old task still holds."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from stacklint.checks import UPDATE_BLOCKS, RuleContext, host_ports, order
+from stacklint.model import Hit
+
+
+def check(ctx: RuleContext) -> Iterator[Hit]:
+    ports = list(host_ports(ctx.node))
+    if not ports:
+        return
+    for block in UPDATE_BLOCKS:
+        if order(ctx.node, block) == "start-first":
+            yield ctx.hit("deploy", block, "order", block=block, port=ports[0][1]["published"])

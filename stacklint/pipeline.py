@@ -1,0 +1,67 @@
+"""One call that loads, validates, lints and suppresses a stack (check, deploy, pre-commit)."""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+from stacklint.config import Config, default_config
+from stacklint.engine import run_rules
+from stacklint.model import Finding
+from stacklint.suppress import suppress
+
+
+class CheckResult(NamedTuple):
+    stack: Any
+    findings: list[Finding]
+
+
+def _validate(stack: Any) -> list[Finding]:
+    """Schema and Docker-missed checks, when that stage is installed."""
+    try:
+        module = importlib.import_module("stacklint.validate")
+    except ImportError:
+        return []
+    validate_stack = getattr(module, "validate_stack", None)
+    return list(validate_stack(stack)) if validate_stack else []
+
+
+def apply_config(findings: Sequence[Finding], config: Config) -> list[Finding]:
+    """Drop findings of disabled rules and apply severity overrides (any stage's findings)."""
+    rules = config.ruleset()
+    out = []
+    for finding in findings:
+        rule = rules.get(finding.rule_id)
+        if rule is None:
+            out.append(finding)
+            continue
+        if not config.is_enabled(rule):
+            continue
+        severity = config.severity_for(rule, finding.severity)
+        if severity != finding.severity:
+            finding = dataclasses.replace(finding, severity=severity)
+        out.append(finding)
+    return out
+
+
+def lint_stack(stack: Any, config: Config | None = None) -> list[Finding]:
+    """Validation + policy findings of a loaded stack, configured and suppressed, sorted."""
+    config = config or default_config()
+    rules = config.ruleset()
+    findings = apply_config(_validate(stack), config) + run_rules(stack, config)
+
+    def enabled(rule_id: str) -> bool:
+        rule = rules.get(rule_id)
+        return rule is not None and config.is_enabled(rule)
+
+    findings = suppress(stack, findings, rules.get, enabled)
+    return sorted(apply_config(findings, config), key=Finding.sort_key)
+
+
+def check_stack(sources: Sequence[Any], config: Config | None = None,
+                env: Mapping[str, str] | None = None, env_files: Sequence[str] = ()) -> CheckResult:
+    """load_stack + validate_stack + run_rules + suppressions, for one override chain."""
+    from stacklint.stack import load_stack
+    stack = load_stack(list(sources), env=env, env_files=list(env_files))
+    return CheckResult(stack, lint_stack(stack, config))

@@ -1,0 +1,40 @@
+"""JSON output, versioned and stable (sorted keys, no timings) for snapshots and tools."""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from stacklint.model import Finding
+from stacklint.reporters import RunSummary, counts
+
+VERSION = 1
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    loc = finding.location
+    fix = finding.fix
+    return {
+        "rule_id": finding.rule_id, "rule_name": finding.rule_name,
+        "severity": str(finding.severity), "message": finding.message,
+        "path": loc.path, "line": loc.line, "column": loc.column,
+        "end_line": loc.end_line, "end_column": loc.end_column,
+        "pointer": [str(p) if not isinstance(p, int) else p for p in loc.pointer],
+        "fix": None if fix is None else {
+            "title": fix.title, "applicability": fix.applicability.value,
+            "edits": [{"path": e.path, "start": e.start, "end": e.end, "content": e.content}
+                      for e in fix.edits]},
+        "suppressed": finding.suppressed,
+    }
+
+
+def report(findings: Sequence[Finding], summary: RunSummary, out: TextIO) -> None:
+    document = {
+        "version": VERSION,
+        "stacks": [{"name": name, "files": list(files)} for name, files in summary.stacks],
+        "findings": [finding_dict(f) for f in findings],
+        "counts": counts(findings),
+        "fail_on": str(summary.fail_on),
+    }
+    json.dump(document, out, indent=2, sort_keys=True, ensure_ascii=False)
+    out.write("\n")

@@ -1,0 +1,31 @@
+"""Text output: `path:line:col: severity [id name] message`, plus the fix hint."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TextIO
+
+from stacklint.model import Finding, Severity
+from stacklint.reporters import RunSummary
+
+COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
+RESET, DIM = "\033[0m", "\033[2m"
+
+
+def format_finding(finding: Finding, colour: bool = False) -> str:
+    """One finding as one line (and a `help:` line when there is a fix)."""
+    severity = str(finding.severity)
+    if colour:
+        severity = f"{COLOURS[finding.severity]}{severity}{RESET}"
+    line = (f"{finding.location}: {severity} [{finding.rule_id} {finding.rule_name}] "
+            f"{finding.message}")
+    if finding.fix is not None:
+        hint = f"  help: {finding.fix.title}"
+        line += "\n" + (f"{DIM}{hint}{RESET}" if colour else hint)
+    return line
+
+
+def report(findings: Sequence[Finding], summary: RunSummary, out: TextIO) -> None:
+    colour = bool(getattr(out, "isatty", lambda: False)())
+    for finding in findings:
+        if finding.suppressed is None:
+            print(format_finding(finding, colour), file=out)
