@@ -68,6 +68,11 @@ def _prune(node: Any, version: tuple[int, int]) -> Any:
     for change in node.pop("x-changes", ()):
         if version < version_key(change["before"]):
             node.update(change["set"])
+            node["x-opens-in"] = change["before"]      # for "needs version ..." messages
+    for key in ("oneOf", "anyOf"):
+        dropped = [_since(b) for b in node.get(key, ()) if _since(b) > version]
+        if dropped:                                    # e.g. long-syntax ports before 3.2
+            node["x-later-form"] = "%d.%d" % min(dropped)
     later: dict[str, str] = {}
     for key in ("properties", "patternProperties"):
         entries = node.get(key)

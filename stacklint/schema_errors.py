@@ -107,6 +107,13 @@ def _describe(error: SchemaError, root: dict[str, Any]) -> Iterator[Problem]:
             if isinstance(error.instance, dict) and name not in error.instance:
                 yield Problem("schema-violation", pointer, True,
                               f"{where}: `{name}` is required here; add it")
+    elif kind in ("oneOf", "anyOf") and isinstance(error.instance, dict) \
+            and error.schema.get("x-later-form"):
+        since = error.schema["x-later-form"]
+        yield Problem("needs-newer-version", pointer, True,
+                      f"{where}: the long syntax (a mapping) needs version {since} or later: "
+                      f'raise `version:` to "{since}" (or newer) in this file, or use the '
+                      "short syntax")
     elif kind in ("type", "oneOf", "anyOf"):
         wanted = types_of(error.schema, root) if kind == "type" else \
             [t for b in error.validator_value for t in types_of(b, root) if t]
@@ -177,7 +184,9 @@ def _unknown_keys(error: SchemaError, pointer: Pointer) -> Iterator[Problem]:
         return
     known = list(schema.get("properties", {}))
     patterns = list(schema.get("patternProperties", {}))
-    later: dict[str, str] = schema.get("x-later", {})
+    later: dict[str, str] = dict(schema.get("x-later", {}))
+    if schema.get("x-opens-in"):
+        later["*"] = schema["x-opens-in"]
     for key in instance:
         if key in known or any(re.search(p, key) for p in patterns):
             continue
@@ -193,6 +202,11 @@ def _unknown(key: str, pointer: Pointer, known: list[str], patterns: list[str],
         return Problem("needs-newer-version", at, True,
                        f"{here}: `{key}` needs version {since} or later: raise `version:` "
                        f'to "{since}" (or newer) in this file, or remove the key')
+    if schema_opens := later.get("*"):
+        return Problem("needs-newer-version", at, True,
+                       f"{here}: `{key}` needs version {schema_opens} or later (from then on "
+                       f"any key is accepted here): raise `version:` to \"{schema_opens}\", "
+                       "or remove the key")
     if not known and patterns:
         return Problem("schema-violation", at, True,
                        f"{here}: the name `{key}` is not allowed: use only letters, digits, "
