@@ -5,12 +5,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 from stacklint.errors import InputError
+from stacklint.model import Origin
 
 _SPACE = " \t\n\v\f\r\x85\xa0"
 
 
 def parse(path: str | Path, lookup: Callable[[str], str | None] | None = None,
           lenient: bool = False) -> list[tuple[str, str | None]]:
+    """Pairs in file order (see `entries`)."""
+    return [(key, value) for key, value, _ in entries(path, lookup, lenient)]
+
+
+def entries(path: str | Path, lookup: Callable[[str], str | None] | None = None,
+            lenient: bool = False) -> list[tuple[str, str | None, Origin]]:
     """Pairs in file order, read like docker/cli `kvfile.Parse`.
 
     Values are literal (quotes kept, no `${}`); a bare `KEY` takes the value
@@ -28,11 +35,16 @@ def parse(path: str | Path, lookup: Callable[[str], str | None] | None = None,
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(f"env file {name} contains invalid utf8 bytes", name, line, 1) from None
     text = text.removeprefix("\ufeff")
-    pairs: list[tuple[str, str | None]] = []
+    pairs: list[tuple[str, str | None, Origin]] = []
+    offset = 0
     for number, line in enumerate(text.split("\n"), 1):  # Go's ScanLines
-        pair = _line(line.removesuffix("\r").lstrip(), name, number, lookup, lenient)
+        body = line.removesuffix("\r")
+        pair = _line(body.lstrip(), name, number, lookup, lenient)
         if pair is not None:
-            pairs.append(pair)
+            indent = len(body) - len(body.lstrip())
+            origin = Origin(name, number, indent + 1, offset + indent, offset + len(body))
+            pairs.append((pair[0], pair[1], origin))
+        offset += len(line) + 1
     return pairs
 
 

@@ -106,11 +106,14 @@ class Normalizer:
                     continue
                 path = item if os.path.isabs(item) else os.path.join(self.workdir, item)
                 try:
-                    pairs = envfile.parse(path, self.env.get)
+                    pairs = envfile.entries(path, self.env.get)
                 except InputError as exc:
+                    if exc.line:        # a bad line inside the env file: point there
+                        raise
                     raise self.error(exc.message, origin, exc.hint or
                                      "env_file paths are relative to the first file's folder")
-                self._update_env(result, [(k, v, origin, origin) for k, v in pairs])
+                # each value points at its line in the env file, where a person changes it
+                self._update_env(result, [(k, v, o, o) for k, v, o in pairs])
         env = service.get("environment")
         if isinstance(env, SMap):
             self._update_env(result, [(k, env[k], env.key_origins.get(k),
