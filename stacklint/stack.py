@@ -63,7 +63,7 @@ def _top_mapping(doc: Document) -> SMap:
     if isinstance(doc.data, SMap):
         return doc.data
     if doc.data is None:
-        raise InputError("empty compose file", doc.path, 1, 1,
+        raise InputError("top-level object must be a mapping (the file is empty)", doc.path, 1, 1,
                          hint="a stack file needs at least `services:`")
     origin = getattr(doc.data, "origin", None)
     raise InputError("top-level object must be a mapping", doc.path,

@@ -114,7 +114,7 @@ def test_env_files_feed_interpolation(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("text, message", [
-    ("", "empty compose file"),
+    ("", "the file is empty"),
     ("- a\n- b\n", "top-level object must be a mapping"),
     ("services:\n  web:\n    volumes: ['/a::b']\n", "empty section between colons"),
     ("services:\n  web:\n    command: 'echo \"unclosed'\n", "cannot split"),
