@@ -88,17 +88,41 @@ def _prune(node: Any, version: tuple[int, int]) -> Any:
 
 
 def _overlay(schema: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
-    """Apply `set` (pointer -> value) and `remove` (pointers) to `schema`."""
+    """Apply `relax`, `drop_formats`, `remove` (pointers) and `set` (pointer -> value)."""
+    _relax(schema, set(overlay.get("relax", {}).get("types", ())),
+           overlay.get("relax", {}).get("also"), set(overlay.get("drop_formats", ())))
     for pointer in overlay.get("remove", ()):
         parent, key = _walk(schema, pointer)
         parent.pop(key, None)
     for pointer, value in overlay.get("set", {}).items():
         parent, key = _walk(schema, pointer)
-        parent[key] = value
+        if isinstance(parent, list):          # "/oneOf/2" appends a branch
+            parent[int(key):int(key) + 1] = [value]
+        else:
+            parent[key] = value
     return schema
 
 
-def _walk(schema: dict[str, Any], pointer: str) -> tuple[dict[str, Any], str]:
+def _relax(node: Any, types: set[str], also: str | None, formats_: set[str]) -> None:
+    """Let `types` also be `also`, and drop `formats_`, everywhere below `node`."""
+    if isinstance(node, list):
+        for item in node:
+            _relax(item, types, also, formats_)
+        return
+    if not isinstance(node, dict):
+        return
+    kinds = node.get("type")
+    if also and isinstance(kinds, (str, list)):
+        listed = [kinds] if isinstance(kinds, str) else list(kinds)
+        if types & set(listed) and also not in listed:
+            node["type"] = listed + [also]
+    if node.get("format") in formats_:
+        del node["format"]
+    for value in node.values():
+        _relax(value, types, also, formats_)
+
+
+def _walk(schema: dict[str, Any], pointer: str) -> tuple[Any, str]:
     steps = [s.replace("~1", "/").replace("~0", "~") for s in pointer.strip("/").split("/")]
     node: Any = schema
     for step in steps[:-1]:

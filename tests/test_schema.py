@@ -1,0 +1,157 @@
+"""The project's schemas: one source per version, Docker's boundaries, conformance with the official files."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from conformance import differences, load, property_paths
+from conftest import FIXTURES, REPO, require_docker, shared_path
+from stacklint import formats
+from stacklint import schema as S
+from stacklint.validate import validate_layer
+
+BOUNDARIES = yaml.safe_load((FIXTURES / "validate" / "boundaries.yaml").read_text(encoding="utf-8"))
+IDS = [f"{c['since']}-{c['key']}-{i}" for i, c in enumerate(BOUNDARIES)]
+
+# Compose target: where it accepts what compose-spec refuses, and why.  (It never refuses
+# what compose-spec accepts: the test below holds that for every generated value.)
+COMPOSE_LENIENT = {
+    "services.web.build": "stack files ignore build; from 3.11 Docker accepts any build key, "
+                         "the compose target keeps that openness",
+    "services.web.develop": "docker compose watch settings are not modelled beyond a mapping",
+    "services.web.blkio_config": "block IO limits are not modelled beyond a mapping",
+    "services.web.gpus": "GPU entries are not modelled beyond a list of mappings",
+    "services.web.models": "AI model attachments are not modelled beyond a mapping",
+    "services.web.post_start": "lifecycle hooks are not modelled beyond a list of mappings",
+    "services.web.pre_stop": "lifecycle hooks are not modelled beyond a list of mappings",
+    "services.web.provider": "external providers are not modelled beyond `type` being required",
+    "services.web.pull_policy": "free text: Compose checks the policy names at run time",
+    "services.web.cpu_count": "no range checks on container-only CPU settings",
+    "services.web.cpu_percent": "no range checks on container-only CPU settings",
+    "services.web.oom_score_adj": "Docker's stack schema has no range either; one schema serves both",
+    "services.web.device_cgroup_rules": "duplicates are harmless",
+    "services.web.group_add": "duplicates are harmless",
+    "services.web.extra_hosts": "the v3 list_or_dict shape is kept (Docker reads it)",
+    "services.web.healthcheck.test": "null is accepted for test like for command",
+    "services.web.ports": "duplicates are allowed (Compose merges them)",
+    "services.web.volumes": "the v3 mount shapes are kept: type is free text, duplicates allowed",
+    "models.web": "top-level models are not modelled beyond a mapping",
+    "networks.web.ipam": "IPAM options and aux addresses are not type-checked",
+}
+
+
+def test_every_version_has_a_schema_built_once() -> None:
+    for version in S.VERSIONS:
+        assert S.schema_for("stack", version) is S.schema_for("stack", version)
+        assert S.compiled("stack", version) is S.compiled("stack", version)
+    old = S.schema_for("stack", "3.0")["definitions"]["service"]
+    assert "secrets" not in old["properties"] and old["x-later"]["secrets"] == "3.1"
+    assert "start_interval" in S.schema_for("stack", "3.12")["definitions"]["healthcheck"]["properties"]
+
+
+def test_one_source_file_and_every_property_described() -> None:
+    raw = json.loads((REPO / "schemas" / "stack.schema.json").read_text(encoding="utf-8"))
+    missing: list[str] = []
+
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            for name, sub in node.get("properties", {}).items():
+                if not sub.get("description"):
+                    missing.append(f"{where}.{name}")
+            for key, value in node.items():
+                walk(value, f"{where}.{key}")
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, where)
+
+    walk(raw, "")
+    assert missing == []
+
+
+@pytest.mark.parametrize("case", BOUNDARIES, ids=IDS)
+def test_version_boundary(case: dict[str, Any]) -> None:
+    since = case["since"]
+    before = S.VERSIONS[S.VERSIONS.index(since) - 1]
+    for version in S.VERSIONS[S.VERSIONS.index(since):]:
+        assert validate_layer(case["doc"], version, "t.yml") == [], version
+    found = validate_layer(case["doc"], before, "t.yml")
+    assert found and {f.rule_name for f in found} == {"needs-newer-version"}
+    assert case["key"] in [f.location.pointer[-1] for f in found]
+    assert all(f'"{since}"' in f.message and f"version {before}" in f.message for f in found)
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize("case", BOUNDARIES, ids=IDS)
+def test_version_boundary_matches_docker(case: dict[str, Any], tmp_path: Path) -> None:
+    docker = require_docker()
+    since = case["since"]
+    before = S.VERSIONS[S.VERSIONS.index(since) - 1]
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
+    verdicts = []
+    for version in (since, before):
+        path = tmp_path / f"{version}.yml"
+        path.write_text(json.dumps({"version": version, **case["doc"]}), encoding="utf-8")
+        result = subprocess.run([docker, "stack", "config", "-c", str(path)], env=env,
+                                capture_output=True, text=True, cwd=tmp_path)
+        verdicts.append((result.returncode, result.stderr))
+    assert verdicts[0][0] == 0, verdicts[0][1]
+    assert verdicts[1][0] != 0 and (str(case["key"]) in verdicts[1][1]
+                                    or "must be a string" in verdicts[1][1])
+
+
+def _reference(name: str) -> tuple[Any, dict[str, Any]]:
+    schema = load(shared_path("reference-schemas", name))
+    checker = jsonschema.FormatChecker(formats=())
+    checker.checks("duration")(formats.is_duration)
+    checker.checks("ports")(formats.is_port_spec)
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft4Validator)
+    return cls(schema, format_checker=checker), schema
+
+
+@pytest.mark.parametrize("version", ["3.13", "3.7"])
+def test_stack_schema_conforms_to_docker_schema(version: str) -> None:
+    reference, raw = _reference(f"config_schema_v{version}.json")
+    paths = property_paths(raw)
+    assert len(paths) > 150
+    found = list(differences(reference, S.compiled("stack", version), paths, {"version": version}))
+    assert found == []
+
+
+def test_compose_target_conforms_to_compose_spec() -> None:
+    reference, raw = _reference("compose-spec.json")
+    paths = property_paths(raw)
+    unexplained = []
+    for path, value, theirs, ours in differences(reference, S.compiled("compose"), paths):
+        lenient = ours and not theirs
+        if not (lenient and any(path == p or path.startswith(p + ".") for p in COMPOSE_LENIENT)):
+            unexplained.append((path, value, theirs, ours))
+    assert unexplained == []
+
+
+@pytest.mark.parametrize("text,ok", [("10s", True), ("1m30s", True), ("0", True), ("1.5h", True),
+                                     ("-5s", True), ("500ms", True), ("1d", False), ("10", False),
+                                     ("", False), ("s", False), ("1h 30m", False)])
+def test_go_durations(text: str, ok: bool) -> None:
+    assert formats.is_duration(text) is ok
+
+
+@pytest.mark.parametrize("spec,ok", [("80", True), ("8080:80", True), ("53:53/udp", True),
+                                     ("127.0.0.1:80:80", True), ("9000-9001:9000-9001", True),
+                                     (80, True), (99999, False), ("99999:80", False),
+                                     ("80/http", False), ("abc", False), ("8000-8002:80-81", False),
+                                     ("300.1.1.1:80:80", False), ("[::1]:80:80", True)])
+def test_port_specs(spec: Any, ok: bool) -> None:
+    assert formats.is_port_spec(spec) is ok
+
+
+@pytest.mark.parametrize("size,ok", [("512m", True), ("1.5G", True), ("64KB", True), (1048576, True),
+                                     ("12zz", False), ("1 GiB", True), ("-1", False), (True, False)])
+def test_byte_sizes(size: Any, ok: bool) -> None:
+    assert formats.is_byte_size(size) is ok
