@@ -1,0 +1,70 @@
+"""Reading files as Docker's go-yaml v3 does: encodings, scalars, keys, aliases."""
+from __future__ import annotations
+
+import codecs
+import math
+from pathlib import Path
+
+import pytest
+
+from stacklint.document import parse, read, resolve_plain
+from stacklint.errors import InputError
+from stacklint.tree import plain
+
+
+@pytest.mark.parametrize("text, value", [
+    ("yes", "yes"), ("on", "on"), ("Off", "Off"), ("y", "y"), ("true", True), ("False", False),
+    ("TRUE", True), ("0400", 256), ("012", 10), ("0o17", 15), ("0x1F", 31), ("0b101", 5),
+    ("1_000", 1000), ("+12", 12), ("-0", 0), ("1.0", 1.0), ("1e3", 1000.0), (".5", 0.5),
+    ("~", None), ("null", None), ("", None), ("2001-12-14", "2001-12-14"), ("1.2.3", "1.2.3"),
+    ("08", 8.0), ("9999999999999999999999", 1e22), ("0.50", 0.5), ("-.inf", -math.inf),
+])
+def test_plain_scalars_like_go_yaml_v3(text: str, value: object) -> None:
+    got = resolve_plain(text)
+    assert got == value and type(got) is type(value)
+
+
+def test_encodings_and_newlines(tmp_path: Path) -> None:
+    text = 'services:\r\n  web:\r\n    image: "nginx"\r\n'
+    for name, raw in [("u8", text.encode()), ("bom", codecs.BOM_UTF8 + text.encode()),
+                      ("le", codecs.BOM_UTF16_LE + text.encode("utf-16-le")),
+                      ("be", codecs.BOM_UTF16_BE + text.encode("utf-16-be"))]:
+        (tmp_path / name).write_bytes(raw)
+        doc = read(tmp_path / name)
+        assert plain(doc.data) == {"services": {"web": {"image": "nginx"}}}
+        assert doc.newline == "\r\n" and doc.encode(doc.text) == raw
+        origin = doc.data["services"]["web"].value_origins["image"]
+        assert (origin.line, origin.column) == (3, 12)
+        assert doc.text[origin.start:origin.end] == '"nginx"'
+
+
+def test_duplicate_key_is_an_error() -> None:
+    with pytest.raises(InputError) as info:
+        parse("a: 1\nb: 2\na: 3\n", "f.yml")
+    assert (info.value.line, info.value.column) == (3, 1)
+    assert 'mapping key "a" already defined at line 1' in info.value.message
+
+
+def test_anchors_and_merge_keys() -> None:
+    doc = parse("x: &x {a: 1, b: 2}\ny:\n  <<: *x\n  b: 3\nz: *x\n")
+    assert plain(doc.data) == {"x": {"a": 1, "b": 2}, "y": {"a": 1, "b": 3}, "z": {"a": 1, "b": 2}}
+    assert doc.data["y"].key_origins["a"].line == 1          # the merged key's own line
+
+
+def test_billion_laughs_fails_fast() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join(['*a%d' % (i - 1)] * 10)}]" for i in range(1, 9)]
+    with pytest.raises(InputError) as info:
+        parse("\n".join(lines) + "\n")
+    assert "excessive aliasing" in info.value.message
+
+
+def test_custom_tags_are_ignored_like_docker() -> None:
+    doc = parse("a: !reset null\nb: !reset []\nc: !override x\n")
+    assert plain(doc.data) == {"a": "null", "b": [], "c": "x"}
+
+
+def test_syntax_error_has_position() -> None:
+    with pytest.raises(InputError) as info:
+        parse("services:\n  web:\n   image: [\n", "f.yml")
+    assert info.value.path == "f.yml" and info.value.line

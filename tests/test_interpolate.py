@@ -1,0 +1,100 @@
+"""Interpolation with docker stack's template rules (cli/compose/template)."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from stacklint.document import parse
+from stacklint.errors import InputError
+from stacklint.interpolate import TemplateError, interpolate, substitute
+from stacklint.tree import plain
+
+ENV = {"SET": "value", "EMPTY": "", "TAG": "1.25", "lower": "lc"}
+
+
+@pytest.mark.parametrize("template, expected", [
+    ("${SET}", "value"), ("$SET", "value"), ("x${SET}y", "xvaluey"),
+    ("${EMPTY:-d}", "d"), ("${EMPTY-d}", ""), ("${UNSET:-d}", "d"), ("${UNSET-d}", "d"),
+    ("${SET:-d}", "value"), ("${EMPTY?e}", ""), ("${SET:?e}", "value"),
+    ("$SET-suffix", "value"), ("$UNSET-fallback", "fallback"), ("$SET?x", "value"),
+    ("${SET}-suffix", "value-suffix"), ("$$", "$"), ("$$$$", "$$"), ("$$SET", "$SET"),
+    ("${UNSET:-${TAG}}", "${TAG}"), ('${X:-{"a":1}}', '{"a":1}'), ("$lower", "lc"),
+    ("${UNSET}", ""), ("no variables", "no variables"),
+])
+def test_substitute(template: str, expected: str) -> None:
+    assert substitute(template, ENV.get) == expected
+
+
+@pytest.mark.parametrize("template, message", [
+    ("${}", "${}"), ("costs 5$ or $1", "costs 5$ or $1"), ("${SET:+alt}", "${SET:+alt}"),
+    ("${EMPTY:?must be set}", "required variable EMPTY is missing a value: must be set"),
+    ("${UNSET?please export}", "required variable UNSET is missing a value: please export"),
+])
+def test_invalid_templates(template: str, message: str) -> None:
+    with pytest.raises(TemplateError) as info:
+        substitute(template, ENV.get)
+    assert str(info.value) == message
+
+
+def test_unset_names_are_collected() -> None:
+    unset: list[str] = []
+    assert substitute("${A}-${SET}-$B", ENV.get, unset) == "-value-"
+    assert unset == ["A", "B"]
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="$")))
+def test_text_without_dollar_is_unchanged(text: str) -> None:
+    assert substitute(text, ENV.get) == text
+
+
+@given(st.text())
+def test_escaped_text_comes_back(text: str) -> None:
+    assert substitute(text.replace("$", "$$"), ENV.get) == text
+
+
+def _load(text: str, env: dict[str, str]) -> tuple[object, object]:
+    doc = parse(text, "c.yml")
+    data, result = interpolate(doc.data, env, "c.yml")
+    return plain(data), result
+
+
+def test_casts_only_when_substituted() -> None:
+    text = ('services:\n  web:\n    read_only: ${RO}\n    ports:\n      - published: ${P}\n'
+            '        target: "80"\n    deploy:\n      replicas: ${R}\n    environment:\n'
+            '      N: ${P}\nnetworks:\n  n:\n    external: ${RO}\n')
+    data, _ = _load(text, {"RO": "Yes", "P": "8080", "R": "3"})
+    web = data["services"]["web"]
+    assert web["read_only"] is True and web["deploy"]["replicas"] == 3
+    assert web["ports"] == [{"published": 8080, "target": "80"}]     # literal: no cast
+    assert web["environment"] == {"N": "8080"} and data["networks"]["n"]["external"] is True
+
+
+def test_cast_failure_names_path_and_line() -> None:
+    with pytest.raises(InputError) as info:
+        _load("services:\n  web:\n    deploy:\n      replicas: ${R}\n", {"R": "three"})
+    assert info.value.line == 4 and info.value.column == 17
+    assert info.value.message == ('error while interpolating services.web.deploy.replicas: '
+                                  'failed to cast to expected type: strconv.Atoi: parsing '
+                                  '"three": invalid syntax')
+
+
+def test_keys_are_not_interpolated_and_origins_recorded() -> None:
+    text = "services:\n  web:\n    labels:\n      ${K}: ${V}\n    image: plain\n"
+    data, result = _load(text, {"K": "k", "V": "v"})
+    assert data["services"]["web"]["labels"] == {"${K}": "v"}
+    assert [(o.line, o.column) for o in result.interpolated] == [(4, 13)]
+
+
+def test_unset_reported_with_origin() -> None:
+    _, result = _load("services:\n  web:\n    image: nginx:${TAG}\n", {})
+    assert [(name, o.line, path) for name, o, path in result.unset] == [
+        ("TAG", 3, "services.web.image")]
+
+
+def test_invalid_format_error_text() -> None:
+    with pytest.raises(InputError) as info:
+        _load("services:\n  web:\n    environment:\n      PRICE: costs 5$\n", {})
+    assert info.value.message == ('invalid interpolation format for services.web.environment.'
+                                  'PRICE: "costs 5$"; you may need to escape any $ with another $')
+    assert (info.value.path, info.value.line) == ("c.yml", 4)
