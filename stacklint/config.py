@@ -154,7 +154,7 @@ def _fail(raw: Any, key: Any, source: str, message: str, hint: str | None = None
 
 
 def _strings(raw: Mapping[str, Any], key: str, source: str) -> tuple[str, ...]:
-    value = raw.get(key) or ()
+    value = raw.get(key) or []
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
