@@ -1,0 +1,154 @@
+"""Property test: generated stacks (comments, CRLF, anchors, odd indentation) through `fix`.
+
+The generator writes each line with what the fix may do to it ("keep", "edit",
+"drop") and builds the model the fixed file must parse to.  Then: every kept
+line survives byte for byte and in order, an edited line keeps its comment,
+fix(fix(x)) == fix(x), and the fixed file parses to the expected model.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from stacklint.document import parse
+from stacklint.fixer import fix_chain
+from stacklint.fixes.guard import comparable
+
+
+@dataclass
+class Gen:
+    step: int
+    seq: int                       # extra indentation of list items (0: indentless)
+    lines: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, col: int, text: str, kind: str = "keep") -> None:
+        self.lines.append((" " * col + text, kind))
+
+
+service_st = st.fixed_dictionaries({
+    "port": st.sampled_from(["none", "int", "string", "target-string"]),
+    "cpus": st.sampled_from(["none", "number", "string"]),
+    "mem_limit": st.booleans(),
+    "profiles": st.booleans(),
+    "depends": st.sampled_from(["none", "list", "long"]),
+    "labels": st.booleans(),
+    "comment": st.sampled_from(["", "  # note", "   #: odd # comment"]),
+})
+
+
+def build(gen: Gen, services: list[dict[str, Any]], top: dict[str, Any]) -> dict[str, Any]:
+    """Write the stack into gen.lines; return the model the fixed text must have."""
+    s, model = gen.step, {"services": {}}
+    if top["name"]:
+        gen.add(0, "name: demo", "drop")
+    if top["version"]:
+        gen.add(0, 'version: "3.8"')
+        model["version"] = "3.8"
+    if top["anchor"]:
+        gen.add(0, "x-labels: &labels   # shared")
+        gen.add(s, "team: web")
+        gen.add(0, "")
+    gen.add(0, "services:")
+    for i, svc in enumerate(services):
+        model["services"][f"s{i}"] = _service(gen, i, svc, top["anchor"])
+    return model
+
+
+def _service(gen: Gen, i: int, svc: dict[str, Any], anchor: bool) -> dict[str, Any]:
+    s, c = gen.step, svc["comment"]
+    out: dict[str, Any] = {"image": "nginx:1.27"}
+    gen.add(s, f"s{i}:")
+    gen.add(2 * s, f"image: nginx:1.27{c}")
+    if svc["labels"] and anchor:
+        gen.add(2 * s, "labels: *labels")
+        out["labels"] = {"team": "web"}
+    if svc["profiles"]:
+        gen.add(2 * s, "profiles: [debug]", "drop")
+    if svc["port"] != "none":
+        _ports(gen, svc, out)
+    if svc["depends"] != "none" and i > 0:
+        _depends(gen, svc, i, out)
+    if svc["cpus"] != "none" or svc["mem_limit"]:
+        _deploy(gen, svc, out)
+    return out
+
+
+def _ports(gen: Gen, svc: dict[str, Any], out: dict[str, Any]) -> None:
+    s, c, dash = gen.step, svc["comment"], 2 * gen.step + gen.seq
+    gen.add(2 * s, "ports:")
+    target = '"80"' if svc["port"] == "target-string" else "80"
+    gen.add(dash, f"- target: {target}{c}", "edit" if target != "80" else "keep")
+    published = '"8080"' if svc["port"] != "int" else "8080"
+    gen.add(dash + 2, f"published: {published}{c}", "edit" if published != "8080" else "keep")
+    gen.add(dash + 2, "protocol: tcp")
+    out["ports"] = [{"target": 80, "published": 8080, "protocol": "tcp"}]
+
+
+def _depends(gen: Gen, svc: dict[str, Any], i: int, out: dict[str, Any]) -> None:
+    s = gen.step
+    gen.add(2 * s, "depends_on:")
+    if svc["depends"] == "list":
+        gen.add(2 * s + gen.seq, f"- s{i - 1}")
+    else:
+        gen.add(3 * s, f"s{i - 1}:", "drop")
+        gen.add(4 * s, "condition: service_started", "drop")
+    out["depends_on"] = [f"s{i - 1}"]
+
+
+def _deploy(gen: Gen, svc: dict[str, Any], out: dict[str, Any]) -> None:
+    s, c = gen.step, svc["comment"]
+    limits: dict[str, Any] = {}
+    if svc["cpus"] != "none":
+        gen.add(2 * s, "deploy:")
+        gen.add(3 * s, "resources:")
+        gen.add(4 * s, "limits:")
+        cpus = "0.50" if svc["cpus"] == "number" else '"0.5"'
+        gen.add(5 * s, f"cpus: {cpus}{c}", "edit" if cpus == "0.50" else "keep")
+        limits["cpus"] = "0.5"
+    if svc["mem_limit"]:
+        gen.add(2 * s, "mem_limit: 512m", "drop")
+        limits["memory"] = "512m"
+    out["deploy"] = {"resources": {"limits": limits}}
+
+
+stack_st = st.tuples(
+    st.sampled_from([2, 3, 4]), st.sampled_from([0, 2]), st.sampled_from(["\n", "\r\n"]),
+    st.lists(service_st, min_size=1, max_size=4),
+    st.fixed_dictionaries({"name": st.booleans(), "version": st.booleans(),
+                           "anchor": st.booleans()}),
+)
+
+
+def _run(text: str) -> str:
+    return fix_chain([parse(text, "stack.yml")])[0].text
+
+
+def _comment(line: str) -> str:
+    return line[line.index("  #"):].strip() if "  #" in line else ""
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stack_st)
+def test_fix_keeps_everything_but_the_fix(args: tuple[Any, ...]) -> None:
+    step, seq, newline, services, top = args
+    gen = Gen(step, seq)
+    model = build(gen, services, top)
+    text = "".join(line + newline for line, _ in gen.lines)
+    fixed = _run(text)
+    assert _run(fixed) == fixed                                   # idempotent
+    out_lines = fixed.split(newline)
+    assert "\n" not in fixed.replace(newline, "") if newline == "\r\n" else "\r" not in fixed
+    pos = 0                                  # kept lines appear in order, byte for byte
+    for line, kind in gen.lines:
+        if kind == "keep":
+            assert line in out_lines[pos:], f"lost {line!r}"
+            pos = out_lines.index(line, pos) + 1
+        elif kind == "edit" and _comment(line):
+            assert any(_comment(line) in o for o in out_lines), f"lost the comment of {line!r}"
+    data = comparable(parse(fixed, "stack.yml").data)
+    assert isinstance(data.pop("version"), str)
+    model.pop("version", None)
+    assert data == model
