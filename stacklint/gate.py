@@ -23,20 +23,30 @@ class GateOutcome:
 def run_gate(files: Sequence[str], config_path: str | None, fail_on: str | None,
              env_files: Sequence[str] = ()) -> GateOutcome:
     """Fix in memory, check, and render the stack unless a finding blocks it."""
-    from stacklint import document, emit, fixer, pipeline
+    from stacklint import emit, fixer, pipeline
     from stacklint.config import load_config
 
     config = load_config(config_path)
     level = Severity.parse(fail_on) if fail_on else config.fail_on
-    documents = [document.read(path) for path in files]
-    fixed_documents, fixed = fixer.fix_in_memory(documents)
+    documents, repaired = [], []
+    for path in files:
+        doc, found = fixer.read_for_fix(path)   # also repairs a list indented off by one
+        documents.append(doc)
+        repaired += found
+    fixed_documents, from_fixer = fixer.fix_in_memory(documents)
+    applied = repaired + [f for f in from_fixer if _applied(f)]
+    left = [f for f in from_fixer if not _applied(f)]   # what the fixer could not do
     result = pipeline.check_stack(fixed_documents, config, env_files=list(env_files))
-    live = [f for f in result.findings if f.suppressed is None]
-    outcome = GateOutcome(level, list(fixed), live, [f for f in live if f.severity >= level])
+    live = left + [f for f in result.findings if f.suppressed is None]
+    outcome = GateOutcome(level, applied, live, [f for f in live if f.severity >= level])
     if not outcome.blocking:
         outcome.text = emit.render(result.stack.model)
         outcome.services = [str(name) for name in (result.stack.model.get("services") or {})]
     return outcome
+
+
+def _applied(finding: Finding) -> bool:
+    return finding.fix is not None and bool(finding.fix.edits)
 
 
 def format_finding(finding: Finding) -> str:

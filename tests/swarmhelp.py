@@ -1,0 +1,83 @@
+"""Helpers for tests that need the real local swarm (`scripts/swarm start`)."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SWARM_SCRIPT = REPO / "scripts" / "swarm"
+DEPLOY_FIXTURES = REPO / "tests" / "fixtures" / "deploy"
+IMAGE = "stacklint-test/web"
+HOW = 'start one with `scripts/swarm start && . "$(scripts/swarm env-file)"`'
+
+
+def docker(*args: str, host: str | None = None, stdin: str | None = None,
+           timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run the docker CLI against `host` (or the environment's engine)."""
+    env = dict(os.environ)
+    if host:
+        env["DOCKER_HOST"] = host
+    return subprocess.run(["docker", *args], input=stdin, capture_output=True, text=True,
+                          env=env, timeout=timeout, check=False)
+
+
+def _script_host() -> str | None:
+    """DOCKER_HOST from `scripts/swarm env-file`, when that file exists."""
+    proc = subprocess.run([str(SWARM_SCRIPT), "env-file"], capture_output=True, text=True,
+                          check=False)
+    if proc.returncode != 0:
+        return None
+    for line in Path(proc.stdout.strip()).read_text().splitlines():
+        if line.startswith("export DOCKER_HOST="):
+            return line.split("=", 1)[1].strip("'\"")
+    return None
+
+
+def require_swarm() -> str:
+    """DOCKER_HOST of a reachable swarm manager, or skip with the reason."""
+    if not shutil.which("docker"):
+        pytest.skip("the docker CLI is not installed; deploy tests need a swarm")
+    host = os.environ.get("DOCKER_HOST") or _script_host()
+    if not host:
+        pytest.skip(f"no Docker engine configured (DOCKER_HOST unset); {HOW}")
+    proc = docker("info", "--format", "{{.Swarm.ControlAvailable}}", host=host, timeout=20)
+    if proc.returncode != 0:
+        pytest.skip(f"no Docker engine reachable at {host}; {HOW}")
+    if proc.stdout.strip() != "true":
+        pytest.skip(f"the engine at {host} is not a swarm manager; {HOW}")
+    for tag in ("v1", "v2", "bad"):
+        if docker("image", "inspect", f"{IMAGE}:{tag}", host=host).returncode != 0:
+            pytest.skip(f"test image {IMAGE}:{tag} missing; run `scripts/swarm build-images`")
+    return host
+
+
+def new_stack_name() -> str:
+    return f"sltest{uuid.uuid4().hex[:8]}"
+
+
+def stack_services(stack: str, host: str) -> list[str]:
+    proc = docker("service", "ls", "-q", "--filter", f"label=com.docker.stack.namespace={stack}",
+                  host=host)
+    return proc.stdout.split()
+
+
+def remove_stack(stack: str, host: str) -> None:
+    """`docker stack rm` and wait until its services are gone."""
+    docker("stack", "rm", stack, host=host)
+    deadline = time.monotonic() + 30
+    while stack_services(stack, host) and time.monotonic() < deadline:
+        time.sleep(0.5)
+
+
+def running_images(service: str, host: str) -> list[str]:
+    """The image of every task of `service` that is meant to run and does."""
+    proc = docker("service", "ps", "--filter", "desired-state=running", "--format",
+                  "{{.Image}}|{{.CurrentState}}", service, host=host)
+    return sorted(line.split("|")[0] for line in proc.stdout.splitlines()
+                  if line.split("|")[1].startswith("Running"))
