@@ -67,10 +67,14 @@ class Merger:
     def resources(self, kind: str, base: SMap, over: SMap) -> SMap:
         out = _shallow(base)
         for name in over:
-            if name in out:
+            before, after = out.get(name), over[name]
+            lost = [k for k in before if not isinstance(after, dict) or k not in after] \
+                if isinstance(before, dict) else []
+            if lost:
                 self.note("toplevel-entry-replaced",
-                          f"{kind}.{name} is replaced as a whole by this file; keys set only in "
-                          "an earlier file are lost", over.key_origins.get(name), (kind, name))
+                          f"{kind}.{name} is replaced as a whole by this file: "
+                          f"{', '.join(map(str, lost))} from an earlier file is lost",
+                          over.key_origins.get(name), (kind, name))
             out.copy_entry(over, name)
         return out
 
