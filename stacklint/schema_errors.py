@@ -103,10 +103,13 @@ def _describe(error: SchemaError, root: dict[str, Any]) -> Iterator[Problem]:
     if kind == "additionalProperties":
         yield from _unknown_keys(error, pointer)
     elif kind == "required":
-        for name in error.validator_value:
-            if isinstance(error.instance, dict) and name not in error.instance:
-                yield Problem("schema-violation", pointer, True,
-                              f"{where}: `{name}` is required here; add it")
+        names = [f"`{n}`" for n in error.validator_value
+                 if isinstance(error.instance, dict) and n not in error.instance]
+        if names:
+            verb = "is" if len(names) == 1 else "are"
+            yield Problem("schema-violation", pointer, True,
+                          f"{where}: {' and '.join(names)} {verb} required here; add "
+                          f"{'it' if len(names) == 1 else 'them'}")
     elif kind in ("oneOf", "anyOf") and isinstance(error.instance, dict) \
             and error.schema.get("x-later-form"):
         since = error.schema["x-later-form"]
