@@ -70,6 +70,7 @@ def _seconds(text: str) -> float:
 def run(args: argparse.Namespace) -> int:
     from stacklint import deploy, gate
 
+    deploy.check_stack_name(args.stack, ())          # before any work: a typo is cheap to fix
     outcome = gate.run_gate(args.files, args.config, args.fail_on, args.env_file)
     gate.print_report(outcome, sys.stdout)
     if outcome.blocking:
