@@ -9,7 +9,8 @@ from stacklint.durations import parse_bytes, parse_duration, parse_number
 from stacklint.errors import RuleDefinitionError
 
 Pointer = tuple[Any, ...]
-_STEP = re.compile(r"([^.\[\]]+)|\[(\*|\d+)\]")
+# `a.b`, `a[*]`, `a[0]`, `a["key.with.dots"]`
+_STEP = re.compile(r"""([^.\[\]"']+)|\[(\*|\d+)\]|\[(["'])(.*?)\3\]""")
 CONVERTERS: dict[str, Callable[[object], Any]] = {
     "number": parse_number, "bytes": parse_bytes, "duration": parse_duration,
     "string": lambda v: None if v is None else str(v),
@@ -25,15 +26,18 @@ class Result(NamedTuple):
 
 
 def parse_path(path: str) -> tuple[Any, ...]:
-    """`ports[*].published` -> ('ports', '*', 'published'); `[0]` -> 0."""
+    """`ports[*].published` -> ('ports', '*', 'published'); `[0]` -> 0; `["a.b"]` -> 'a.b'."""
     steps: list[Any] = []
     pos = 0
     for match in _STEP.finditer(path):
         between = path[pos:match.start()]
         if between not in ("", "."):
             raise ValueError(path)
-        name, index = match.groups()
-        steps.append(name if name is not None else ("*" if index == "*" else int(index)))
+        name, index, _, quoted = match.groups()
+        if quoted is not None:
+            steps.append(quoted)
+        else:
+            steps.append(name if name is not None else ("*" if index == "*" else int(index)))
         pos = match.end()
     if not steps or path[pos:]:
         raise ValueError(path)

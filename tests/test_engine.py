@@ -1,0 +1,150 @@
+"""The condition language, rule loading errors, and how the engine turns hits into findings."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stacklint.conditions import evaluate, parse_path, resolve
+from stacklint.config import default_config
+from stacklint.document import parse
+from stacklint.durations import format_duration, parse_bytes, parse_duration
+from stacklint.engine import run_rules
+from stacklint.errors import RuleDefinitionError
+from stacklint.model import Severity
+from stacklint.ruleset import build_rule, load_folder
+
+SERVICE = {"image": "nginx:1.27", "ports": [{"mode": "host", "target": 80, "published": 80},
+                                            {"mode": "ingress", "target": 443, "published": 443}],
+           "deploy": {"replicas": 3, "resources": {"limits": {"memory": "78643200"}},
+                      "update_config": {"monitor": "1m0s", "order": "start-first"}}}
+
+
+def test_paths_and_wildcards() -> None:
+    assert parse_path("ports[*].published") == ("ports", "*", "published")
+    assert parse_path("a[2].b") == ("a", 2, "b")
+    with pytest.raises(ValueError):
+        parse_path("a..b[")
+    assert [p for p, _ in resolve(SERVICE, parse_path("ports[*].mode"))] == [
+        ("ports", 0, "mode"), ("ports", 1, "mode")]
+    assert [v for _, v in resolve(SERVICE, parse_path("deploy.*.order"))] == ["start-first"]
+
+
+@pytest.mark.parametrize(("cond", "ok"), [
+    ({"match": {"path": "image", "exists": True}}, True),
+    ({"match": {"path": "privileged", "exists": False}}, True),
+    ({"match": {"path": "ports[*].mode", "equals": "host"}}, True),
+    ({"match": {"path": "deploy.replicas", "in": [1, 2]}}, False),
+    ({"match": {"path": "image", "regex": ":1\\.27$"}}, True),
+    ({"match": {"path": "ports[*].published", "gt": 442}}, True),
+    ({"match": {"path": "deploy.resources.limits.memory", "le": "75M", "as": "bytes"}}, True),
+    ({"match": {"path": "deploy.update_config.monitor", "ge": "60s", "as": "duration"}}, True),
+    ({"match": {"path": "deploy.update_config.monitor", "lt": "30s", "as": "duration"}}, False),
+    ({"match": {"path": "ports", "length": {"ge": 2}}}, True),
+    ({"match": {"path": "image", "contains": "nginx"}}, True),
+    ({"not": {"match": {"path": "image", "exists": True}}}, False),
+    ({"all": [{"match": {"path": "image", "exists": True}},
+              {"match": {"path": "deploy.replicas", "equals": 3}}]}, True),
+    ({"any": [{"match": {"path": "x", "exists": True}},
+              {"match": {"path": "deploy.replicas", "equals": 4}}]}, False),
+])
+def test_operators(cond, ok) -> None:  # type: ignore[no-untyped-def]
+    result = evaluate(cond, SERVICE, {})
+    assert result is not None and result.ok is ok
+
+
+def test_witnesses_point_at_the_matching_items() -> None:
+    result = evaluate({"match": {"path": "ports[*].mode", "equals": "host"}}, SERVICE, {})
+    assert result is not None and result.witnesses == (("ports", 0, "mode"),)
+
+
+def test_yaml_true_is_not_one() -> None:
+    assert not evaluate({"match": {"path": "a", "equals": True}}, {"a": 1}, {}).ok  # type: ignore[union-attr]
+    assert evaluate({"match": {"path": "a", "equals": True}}, {"a": True}, {}).ok  # type: ignore[union-attr]
+
+
+def test_when_option_switches_a_condition_off() -> None:
+    cond = {"when_option": "max", "match": {"path": "a", "le": {"option": "max"}}}
+    assert evaluate(cond, {"a": 5}, {"max": None}) is None
+    assert evaluate(cond, {"a": 5}, {"max": 3}).ok is False  # type: ignore[union-attr]
+
+
+def test_durations_and_sizes() -> None:
+    assert parse_duration("1m30s") == 90 and parse_duration("500ms") == 0.5
+    assert parse_duration("1h2m") == 3720 and parse_duration("0") == 0
+    assert parse_duration("5 seconds") is None and parse_duration(True) is None
+    assert parse_bytes("75M") == 78643200 and parse_bytes("1.5g") == 1610612736
+    assert parse_bytes("64KB") == 65536 and parse_bytes("78643200") == 78643200
+    assert parse_bytes("lots") is None
+    assert format_duration(90) == "1m30s" and format_duration(0) == "0s"
+    assert format_duration(0.5) == "500ms" and format_duration(3720) == "1h2m0s"
+
+
+BASE_RULE = {"id": "XX001", "name": "x-rule", "summary": "s", "severity": "warning",
+             "message": "Service '{service}' {value}", "docs": {"what": "w", "why": "y"},
+             "forbid": {"match": {"path": "image", "exists": True}}}
+
+
+@pytest.mark.parametrize(("change", "error"), [
+    ({"forbid": {"match": {"path": "image", "sameas": 1}}}, "exactly one operator"),
+    ({"forbid": {"match": {"path": "image", "regex": "("}}}, "bad regex"),
+    ({"forbid": {"when_option": "nope", "match": {"path": "a", "exists": True}}}, "unknown option"),
+    ({"message": "{servce} is wrong"}, "unknown placeholder {servce}"),
+    ({"python": "stacklint.checks.does_not_exist", "forbid": None}, "cannot be imported"),
+])
+def test_bad_rules_fail_at_load(change, error) -> None:  # type: ignore[no-untyped-def]
+    data = {**BASE_RULE, **change}
+    data = {k: v for k, v in data.items() if v is not None}
+    with pytest.raises(RuleDefinitionError, match=error):
+        build_rule(data, "XX001-x-rule.yaml", builtin=False)
+
+
+def test_user_rule_folder_is_schema_checked(tmp_path: Path) -> None:
+    (tmp_path / "XX001-x-rule.yaml").write_text("id: XX001\nname: x-rule\nseverity: loud\n")
+    with pytest.raises(RuleDefinitionError) as info:
+        load_folder(tmp_path, builtin=False, validate=True)
+    assert "XX001-x-rule.yaml" in str(info.value) and "invalid rule file" in str(info.value)
+
+
+class _Stack:
+    """A hand-built stack: one parsed document, no merge (Docker's long form already)."""
+
+    def __init__(self, text: str) -> None:
+        doc = parse(text, "compose.yml")
+        self.model = doc.data
+        self.layers = [type("Layer", (), {"document": doc, "data": doc.data})()]
+        self.notes: list[object] = []
+        self.interpolated: set[object] = set()
+
+
+def test_findings_carry_rule_identity_and_place() -> None:
+    stack = _Stack("services:\n  web:\n    image: nginx:1.27\n    privileged: true\n")
+    found = [f for f in run_rules(stack, default_config()) if f.rule_name == "privileged-service"]
+    assert len(found) == 1
+    f = found[0]
+    assert (f.rule_id, f.severity, f.location.line, f.location.column) == ("SL201", Severity.WARNING, 4, 5)
+    assert f.location.pointer == ("services", "web", "privileged")
+    assert f.location.end_line == 4 and f.location.end_column == 15
+
+
+def test_a_crashing_rule_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    import stacklint.checks.host_network as module
+
+    def boom(ctx):  # type: ignore[no-untyped-def]
+        raise ZeroDivisionError("x")
+        yield
+    monkeypatch.setattr(module, "check", boom)
+    with pytest.raises(RuntimeError, match="SL203 host-network"):
+        run_rules(_Stack("services:\n  web: {image: a:1}\n"), default_config())
+
+
+def test_notes_become_findings_at_the_override_line() -> None:
+    from stacklint.model import Origin
+    from stacklint.stack import Note
+    stack = _Stack("services:\n  web: {image: a:1}\n")
+    stack.notes = [Note("ports-collapsed", "gone", Origin("prod.yml", 7, 9, 0, 1), ("services",)),
+                   Note("some-new-kind", "odd", Origin("prod.yml", 2, 1, 0, 1), ())]
+    found = {f.rule_name: f for f in run_rules(stack, default_config())}
+    assert str(found["ports-collapsed"].location) == "prod.yml:7:9"
+    assert found["ports-collapsed"].message == "gone"
+    assert found["merge-surprise"].severity == Severity.INFO
