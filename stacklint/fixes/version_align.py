@@ -46,16 +46,24 @@ def aligned(chain: list[Document]) -> bool:
     return strings and all(s[0] for s in states) and len({s[1] for s in states}) <= 1
 
 
+def _unknown(doc: Document) -> bool:
+    present, version = declared(doc)
+    return present and version not in KNOWN and version not in LATEST_ALIASES
+
+
 def propose(ctx: FixContext) -> Iterator[Proposal]:
     data = ctx.doc.data
     chain = ctx.chain or [ctx.doc]
-    if not isinstance(data, SMap) or not sibling_keys(data) or aligned(chain):
+    if not isinstance(data, SMap) or not sibling_keys(data):
         return
     present, version = declared(ctx.doc)
     if present and version not in KNOWN and version not in LATEST_ALIASES:
         yield ctx.proposal(RULE, ("version",), data.key_origins.get("version"),
                            f'version "{version}" is not a stack file version',
-                           manual=f'use a 3.x version, for example "{NEWEST}"')
+                           manual=f'port the file to a 3.x version (for example "{NEWEST}"); '
+                                  "2.x keys differ, so this is not done automatically")
+        return
+    if aligned(chain) or any(_unknown(d) for d in chain):
         return
     target = target_version(chain)
     if present and version == target and isinstance(data["version"], str):
