@@ -72,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
 
     deploy.check_stack_name(args.stack, ())          # before any work: a typo is cheap to fix
     outcome = gate.run_gate(args.files, args.config, args.fail_on, args.env_file)
-    gate.print_report(outcome, sys.stdout)
+    # a dry run's standard output is exactly the stack, so it can be saved or piped
+    gate.print_report(outcome, sys.stderr if args.dry_run else sys.stdout)
     if outcome.blocking:
         print(f"stacklint: deploy refused: {len(outcome.blocking)} finding(s) at or above "
               f"{outcome.fail_on}; nothing was deployed", file=sys.stderr)
@@ -101,7 +102,12 @@ def _deploy(args: argparse.Namespace, command: list[str], text: str, services: l
         print(f"stack {args.stack} deployed; not following the rollout (--no-watch)")
         return 0
     expected = [f"{args.stack}_{name}" for name in services]
-    progress = rollout.watch(docker, args.stack, expected, before, args.timeout,
-                             rollout_view.view_for(sys.stdout))
+    try:
+        progress = rollout.watch(docker, args.stack, expected, before, args.timeout,
+                                 rollout_view.view_for(sys.stdout))
+    except KeyboardInterrupt:
+        print(f"\nstopped following; the rollout goes on in the swarm "
+              f"(`docker stack ps {args.stack}` shows it)", file=sys.stderr)
+        return 130
     print(rollout_view.summary(args.stack, progress))
     return rollout.exit_code(progress)

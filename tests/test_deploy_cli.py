@@ -1,0 +1,135 @@
+"""`stacklint deploy` without a swarm: options, the gate, dry runs, outcomes and their display."""
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from swarmhelp import DEPLOY_FIXTURES
+
+from stacklint import deploy, rollout, rollout_view
+from stacklint.rollout import Progress
+
+NUMBERS = DEPLOY_FIXTURES / "numbers"
+CHAIN = ["-f", str(NUMBERS / "base.yml"), "-f", str(NUMBERS / "prod.yml")]
+
+
+def test_help_documents_the_exit_codes(run_cli) -> None:
+    code, out, _ = run_cli("deploy", "--help")
+    assert code == 0
+    for line in ("1  refused by the gate", "4  Swarm rolled back", "5  the update (or its rollback)",
+                 "6  --timeout passed", "2  bad input, or Docker trouble"):
+        assert line in out
+
+
+def test_gate_refusal_needs_no_docker(run_cli, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))           # no docker anywhere
+    code, out, err = run_cli("deploy", "-f", str(DEPLOY_FIXTURES / "refused" / "stack.yml"), "s")
+    assert code == 1
+    assert "refused/stack.yml:22:9: error [SL401 start-first-host-port]" in out
+    assert "nothing was deployed" in err
+
+
+def test_fail_on_error_lets_warnings_through(run_cli) -> None:
+    chain = [*CHAIN, "-f", str(NUMBERS / "pause.yml")]
+    code, out, err = run_cli("deploy", *chain, "s", "--dry-run")
+    assert code == 1 and "[SL504 update-failure-action-rollback]" in err and out == ""
+    code, out, err = run_cli("deploy", *chain, "s", "--dry-run", "--fail-on", "error")
+    assert code == 0 and "[SL504 update-failure-action-rollback]" in err
+    assert "failure_action: pause" in out
+
+
+def test_dry_run_stdout_is_exactly_a_deployable_stack(run_cli) -> None:
+    folder = DEPLOY_FIXTURES / "compose-v2"
+    code, out, err = run_cli("deploy", "-f", str(folder / "compose.yml"),
+                             "-f", str(folder / "compose.prod.yml"), "shop", "--dry-run",
+                             "--with-registry-auth", "--resolve-image", "changed")
+    assert code == 0, err
+    first, _, text = out.partition("\n")
+    assert first == ("# dry run: stacklint would run: docker stack deploy -c - "
+                     "--with-registry-auth --resolve-image changed shop")
+    assert "fixed in memory [SL702 port-number-string]" in err
+    assert "published: 18080" in text and "name: shop" not in text
+    if shutil.which("docker"):                          # Docker's loader accepts it
+        proc = subprocess.run(["docker", "stack", "config", "-c", "-"], input=out, text=True,
+                              capture_output=True, check=False)
+        assert proc.returncode == 0, proc.stderr
+
+
+def test_env_file_feeds_interpolation_and_the_environment_wins(
+        run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stack = tmp_path / "stack.yml"
+    base = (NUMBERS / "base.yml").read_text().replace("web:v1", "web:${TAG}")
+    stack.write_text(base)
+    env = tmp_path / "release.env"
+    env.write_text("TAG=v2\n")
+    args = ["deploy", "-f", str(stack), "-f", str(NUMBERS / "prod.yml"), "s", "--dry-run",
+            "--env-file", str(env)]
+    monkeypatch.delenv("TAG", raising=False)
+    code, out, err = run_cli(*args)
+    assert code == 0, err
+    assert out.count("image: stacklint-test/web:v2") == 2
+    monkeypatch.setenv("TAG", "v1")
+    code, out, err = run_cli(*args)
+    assert out.count("image: stacklint-test/web:v1") == 2
+
+
+def test_unreadable_file_and_bad_timeout_are_input_errors(run_cli, tmp_path: Path) -> None:
+    code, _, err = run_cli("deploy", "-f", str(tmp_path / "missing.yml"), "s")
+    assert code == 2 and "cannot read file" in err and "Traceback" not in err
+    code, _, err = run_cli("deploy", *CHAIN, "s", "--timeout", "0")
+    assert code == 2 and "must be more than 0 seconds" in err
+
+
+def test_deploy_command_is_an_argument_list() -> None:
+    assert deploy.deploy_command("s") == ["stack", "deploy", "-c", "-", "s"]
+    assert deploy.deploy_command("s", prune=True, with_registry_auth=True,
+                                 resolve_image="never") == [
+        "stack", "deploy", "-c", "-", "--with-registry-auth", "--prune",
+        "--resolve-image", "never", "s"]
+
+
+def _p(name: str, outcome: str | None, state: str = "completed") -> Progress:
+    return Progress(name, state, 3, 3, "img:v2", "", outcome)
+
+
+@pytest.mark.parametrize(("outcomes", "code"), [
+    (["completed", "created", "unchanged"], 0),
+    (["completed", "rolled back"], rollout.EXIT_ROLLED_BACK),
+    (["rolled back", "paused"], rollout.EXIT_PAUSED),
+    (["rollback paused", "completed"], rollout.EXIT_PAUSED),
+    (["paused", "timed out", "rolled back"], rollout.EXIT_TIMED_OUT),
+])
+def test_the_worst_outcome_decides_the_exit_code(outcomes: list[str], code: int) -> None:
+    progress = [_p(f"s_{i}", o) for i, o in enumerate(outcomes)]
+    assert rollout.exit_code(progress) == code
+    assert f"(exit {code})" in rollout_view.summary("s", progress)
+
+
+def test_summary_names_the_services_that_failed() -> None:
+    text = rollout_view.summary("s", [_p("s_api", "rolled back"), _p("s_web", "completed")])
+    assert text.splitlines()[-1] == "result: rolled back: s_api (exit 4)"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_live_view_redraws_in_place_on_a_terminal_and_plain_lines_elsewhere() -> None:
+    tty = _Terminal()
+    view = rollout_view.view_for(tty)
+    view.update([_p("s_api", None, "updating"), _p("s_web", None, "updating")], 0.0)
+    view.update([_p("s_api", "completed"), _p("s_web", None, "updating")], 1.0)
+    assert tty.getvalue().count("\x1b[3F") == 1          # back up over the 3-line table
+    plain = io.StringIO()
+    view = rollout_view.view_for(plain)
+    for _ in range(3):                                   # unchanged state prints once
+        view.update([_p("s_api", None, "updating")], 0.5)
+    view.update([_p("s_api", "completed")], 2.0)
+    lines = plain.getvalue().splitlines()
+    assert len(lines) == 2 and "\x1b" not in plain.getvalue()
+    assert lines[1].startswith("[  2.0s] s_api  completed")
