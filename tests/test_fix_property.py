@@ -7,12 +7,17 @@ fix(fix(x)) == fix(x), and the fixed file parses to the expected model.
 """
 from __future__ import annotations
 
+import subprocess
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import require_docker
 from stacklint.document import parse
 from stacklint.fixer import fix_chain
 from stacklint.fixes.guard import comparable
@@ -29,8 +34,8 @@ class Gen:
 
 
 service_st = st.fixed_dictionaries({
-    "port": st.sampled_from(["none", "int", "string", "target-string"]),
-    "cpus": st.sampled_from(["none", "number", "string"]),
+    "port": st.sampled_from(["none", "int", "string", "target-string", "flow"]),
+    "cpus": st.sampled_from(["none", "number", "string", "flow"]),
     "mem_limit": st.booleans(),
     "profiles": st.booleans(),
     "depends": st.sampled_from(["none", "list", "long"]),
@@ -79,12 +84,15 @@ def _service(gen: Gen, i: int, svc: dict[str, Any], anchor: bool) -> dict[str, A
 def _ports(gen: Gen, svc: dict[str, Any], out: dict[str, Any]) -> None:
     s, c, dash = gen.step, svc["comment"], 2 * gen.step + gen.seq
     gen.add(2 * s, "ports:")
+    out["ports"] = [{"target": 80, "published": 8080, "protocol": "tcp"}]
+    if svc["port"] == "flow":
+        gen.add(dash, f'- {{target: "80", published: "8080", protocol: tcp}}{c}', "edit")
+        return
     target = '"80"' if svc["port"] == "target-string" else "80"
     gen.add(dash, f"- target: {target}{c}", "edit" if target != "80" else "keep")
     published = '"8080"' if svc["port"] != "int" else "8080"
     gen.add(dash + 2, f"published: {published}{c}", "edit" if published != "8080" else "keep")
     gen.add(dash + 2, "protocol: tcp")
-    out["ports"] = [{"target": 80, "published": 8080, "protocol": "tcp"}]
 
 
 def _depends(gen: Gen, svc: dict[str, Any], i: int, out: dict[str, Any]) -> None:
@@ -101,7 +109,10 @@ def _depends(gen: Gen, svc: dict[str, Any], i: int, out: dict[str, Any]) -> None
 def _deploy(gen: Gen, svc: dict[str, Any], out: dict[str, Any]) -> None:
     s, c = gen.step, svc["comment"]
     limits: dict[str, Any] = {}
-    if svc["cpus"] != "none":
+    if svc["cpus"] == "flow":
+        gen.add(2 * s, f"deploy: {{resources: {{limits: {{cpus: 0.5}}}}}}{c}", "edit")
+        limits["cpus"] = "0.5"
+    elif svc["cpus"] != "none":
         gen.add(2 * s, "deploy:")
         gen.add(3 * s, "resources:")
         gen.add(4 * s, "limits:")
@@ -152,3 +163,19 @@ def test_fix_keeps_everything_but_the_fix(args: tuple[Any, ...]) -> None:
     assert isinstance(data.pop("version"), str)
     model.pop("version", None)
     assert data == model
+
+
+@pytest.mark.docker
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stack_st)
+def test_fixed_generated_stack_passes_docker(args: tuple[Any, ...]) -> None:
+    docker = require_docker()
+    step, seq, newline, services, top = args
+    gen = Gen(step, seq)
+    build(gen, services, top)
+    fixed = _run("".join(line + newline for line, _ in gen.lines))
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "stack.yml").write_text(fixed, newline="")
+        result = subprocess.run([docker, "stack", "config", "-c", "stack.yml"], cwd=folder,
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr + fixed
