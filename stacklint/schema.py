@@ -4,8 +4,9 @@
 `"x-since": "3.4"` exists from 3.4 on, and `"x-changes"` lists keyword values
 that hold before a version.  `schemas/compose.overlay.json` turns the newest
 stack schema into the compose-specification target.  Callers see only
-`compiled(target, version)`, a `CompiledSchema`, so the jsonschema backend
-(imported lazily: it costs ~80 ms) could be swapped for a faster one.
+`compiled(target, version)`, a `CompiledSchema`: a fast yes/no check
+(`fastcheck`) answers for valid files, and jsonschema (imported lazily: it
+costs ~80 ms) lists every error only for invalid ones.
 """
 from __future__ import annotations
 
@@ -148,14 +149,34 @@ class CompiledSchema(Protocol):
     def iter_errors(self, instance: Any) -> Iterator[SchemaError]: ...
 
 
+FORMATS = {"duration": formats.is_duration, "ports": formats.is_port_spec}
+
+
+class _TwoStage:
+    """`is_valid` by closures compiled from the schema; errors by jsonschema, built on demand."""
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        from stacklint.fastcheck import compile_schema
+
+        self.schema = schema
+        self._fast = compile_schema(schema, FORMATS)
+        self._full: Any = None
+
+    def is_valid(self, instance: Any) -> bool:
+        return self._fast(instance)
+
+    def iter_errors(self, instance: Any) -> Iterator[SchemaError]:
+        if self._full is None:
+            import jsonschema
+
+            checker = jsonschema.FormatChecker(formats=())
+            for name, check in FORMATS.items():
+                checker.checks(name)(check)
+            self._full = jsonschema.Draft7Validator(self.schema, format_checker=checker)
+        return self._full.iter_errors(instance)  # type: ignore[no-any-return]
+
+
 @lru_cache(maxsize=None)
 def compiled(target: str, version: str = LATEST) -> CompiledSchema:
     """A validator for `target` at `version`, built once per process."""
-    import jsonschema
-
-    checker = jsonschema.FormatChecker(formats=())
-    checker.checks("duration")(formats.is_duration)
-    checker.checks("ports")(formats.is_port_spec)
-    cls = jsonschema.validators.validator_for(schema_for(target, version),
-                                              default=jsonschema.Draft7Validator)
-    return cls(schema_for(target, version), format_checker=checker)  # type: ignore[no-any-return]
+    return _TwoStage(schema_for(target, version))

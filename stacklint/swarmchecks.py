@@ -78,6 +78,7 @@ def check_model(model: Any, target: str = "stack") -> Iterator[Problem]:
     """Every Docker-missed problem in the merged model."""
     if not isinstance(model, dict) or not isinstance(model.get("services"), dict):
         return
+    defined = _defined(model)
     for name, service in model["services"].items():
         if not isinstance(service, dict):
             continue
@@ -86,7 +87,7 @@ def check_model(model: Any, target: str = "stack") -> Iterator[Problem]:
         yield from _values(service, at)
         yield from _deploy_mode(service, at)
         yield from _healthcheck(service, at)
-        yield from _references(model, service, at)
+        yield from _references(defined, service, at)
         yield from _ports(service, at)
         if target == "stack":
             yield from _image(service, at)
@@ -154,26 +155,32 @@ def _healthcheck(service: dict[str, Any], at: tuple[Any, ...]) -> Iterator[Probl
                       "instead of disable, or remove test from every file")
 
 
-def _references(model: dict[str, Any], service: dict[str, Any],
-                at: tuple[Any, ...]) -> Iterator[Problem]:
-    def defined(kind: str) -> set[str]:
+def _defined(model: dict[str, Any]) -> dict[str, set[str]]:
+    """The names defined at the top level, per kind ('default' is always a network)."""
+    out = {}
+    for kind in ("networks", "volumes", "secrets", "configs"):
         top = model.get(kind)
-        return set(top) if isinstance(top, dict) else set()
+        out[kind] = set(top) if isinstance(top, dict) else set()
+    out["networks"].add("default")
+    return out
 
+
+def _references(defined: dict[str, set[str]], service: dict[str, Any],
+                at: tuple[Any, ...]) -> Iterator[Problem]:
     networks = service.get("networks")
     names = networks if isinstance(networks, (dict, list)) else []
-    known = defined("networks") | {"default"}
     for index, net in enumerate(names):
-        if isinstance(net, str) and net not in known:
+        if isinstance(net, str) and net not in defined["networks"]:
             step = net if isinstance(networks, dict) else index
             yield _undefined("network", at + ("networks", step), net, isinstance(networks, dict))
-    for index, volume in enumerate(service.get("volumes") or []):
+    volumes = service.get("volumes")
+    for index, volume in enumerate(volumes if isinstance(volumes, list) else []):
         source = _volume_source(volume)
-        if source and source not in defined("volumes"):
+        if source and source not in defined["volumes"]:
             yield _undefined("volume", at + ("volumes", index), source, False)
     for kind in ("secrets", "configs"):
         for index, source, _ in _entries(service.get(kind)):
-            if source not in defined(kind):
+            if source not in defined[kind]:
                 yield _undefined(kind[:-1], at + (kind, index), source, False)
 
 
