@@ -1,6 +1,7 @@
 """Span helpers for minimal text edits: find an entry's lines, delete, replace, insert."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -142,12 +143,23 @@ def scalar_text(text: str, container: Any, key: Any) -> str | None:
     return None
 
 
-def replace_value(container: SMap, key: str, content: str) -> Edit | None:
-    """Replace a scalar value's span (quotes included) with `content`."""
+_PROPS = re.compile(r"(?:[&!][^\s]*\s+)+")
+
+
+def replace_value(text: str, container: SMap, key: str, content: str) -> Edit | None:
+    """Replace a scalar value's span (quotes included) with `content`.
+
+    An anchor (`&name`) in front of the scalar stays, so aliases still resolve.
+    """
     key_o, value_o = container.key_origins.get(key), container.value_origins.get(key)
     if key_o is None or value_o is None or is_alias(key_o, value_o):
         return None
-    return Edit(value_o.path, value_o.start, value_o.end, content)
+    props = _PROPS.match(text, value_o.start, value_o.end)
+    if props is None:
+        return Edit(value_o.path, value_o.start, value_o.end, content)
+    # the new text carries its own type: drop a tag (`!!float`), keep an anchor
+    anchors = [t for t in props.group().split() if t.startswith("&")]
+    return Edit(value_o.path, value_o.start, value_o.end, " ".join([*anchors, content]))
 
 
 def quote(value: str) -> str:

@@ -32,7 +32,7 @@ def propose(ctx: FixContext) -> Iterator[Proposal]:
             yield ctx.proposal(
                 RULE, pointer, block.value_origins.get("cpus"),
                 f"services.{name}.deploy.resources.{kind}.cpus: {value} written as the string "
-                f'"{text}"', (replace_value(block, "cpus", quote(text)),),
+                f'"{text}"', (replace_value(ctx.text, block, "cpus", quote(text)),),
                 (("set", pointer, text),))
 
 

@@ -33,7 +33,7 @@ def _check(ctx: FixContext, pointer: tuple, port: SMap, field: str) -> Iterator[
         number = int(value.strip())
         yield ctx.proposal(RULE, pointer, origin,
                            f'{where}: "{value}" written as the integer {number}',
-                           (replace_value(port, field, str(number)),),
+                           (replace_value(ctx.text, port, field, str(number)),),
                            (("set", pointer, number),))
     elif _RANGE.fullmatch(value):
         yield ctx.proposal(

@@ -71,10 +71,10 @@ def propose(ctx: FixContext) -> Iterator[Proposal]:
     why = ("the files of a chain must declare the same version" if len(chain) > 1
            else "docker CLI before 23.0 needs it")
     if present and not isinstance(data["version"], str) and version == target:
-        edit = replace_value(data, "version", quote(target))
+        edit = replace_value(ctx.text, data, "version", quote(target))
         message = f'version {version} written as the string "{target}" (it must be a string)'
     elif present:
-        edit = replace_value(data, "version", quote(target))
+        edit = replace_value(ctx.text, data, "version", quote(target))
         message = f'version "{version}" set to "{target}" ({why})'
     else:
         edit = _insert(ctx.text, data, target, ctx.doc.newline)

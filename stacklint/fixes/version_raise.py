@@ -28,4 +28,4 @@ def propose(ctx: FixContext) -> Iterator[Proposal]:
     yield ctx.proposal(
         RULE, ("version",), data.value_origins.get("version"),
         f'version "{version}" raised to "{needed}": {key} in {where} needs it',
-        (replace_value(data, "version", quote(needed)),), (("set", ("version",), needed),))
+        (replace_value(ctx.text, data, "version", quote(needed)),), (("set", ("version",), needed),))
