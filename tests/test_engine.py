@@ -148,3 +148,20 @@ def test_notes_become_findings_at_the_override_line() -> None:
     assert str(found["ports-collapsed"].location) == "prod.yml:7:9"
     assert found["ports-collapsed"].message == "gone"
     assert found["merge-surprise"].severity == Severity.INFO
+
+
+def test_builtin_rule_cache_follows_the_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from stacklint.resources import rules_dir
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    source = (rules_dir() / "SL204-host-pid.yaml").read_text("utf-8")
+    target = folder / "SL204-host-pid.yaml"
+    target.write_text(source, "utf-8")
+    assert load_folder(folder, builtin=True, validate=False)[0].severity == Severity.WARNING
+    assert list((tmp_path / "cache" / "stacklint").glob("rules-*.json"))
+    target.write_text(source.replace("severity: warning", "severity: error"), "utf-8")
+    os.utime(target, ns=(1, 1))                  # a different mtime and size: a new cache key
+    assert load_folder(folder, builtin=True, validate=False)[0].severity == Severity.ERROR
