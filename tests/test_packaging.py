@@ -59,3 +59,14 @@ def test_installed_command_runs(installed: Path, tmp_path: Path) -> None:
                           text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "healthcheck-present" in done.stdout
+
+
+def test_every_subpackage_is_in_the_wheel(installed: Path, tmp_path: Path) -> None:
+    wanted = sorted(str(p.parent.relative_to(REPO)).replace("/", ".")
+                    for p in (REPO / "stacklint").rglob("__init__.py"))
+    code = ("import importlib.util, sys; missing = [m for m in sys.argv[1:] "
+            "if importlib.util.find_spec(m) is None]; print(missing)")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([str(installed), "-c", code, *wanted], capture_output=True,
+                          text=True, cwd=tmp_path, env=env, check=True)
+    assert done.stdout.strip() == "[]", f"not packaged: {done.stdout} (add them to pyproject.toml)"
