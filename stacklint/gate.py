@@ -1,10 +1,12 @@
 """The deploy gate: safe fixes in memory, then validation and rules, then a verdict."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from stacklint.document import Document
 from stacklint.model import Finding, Severity
 
 
@@ -37,7 +39,8 @@ def run_gate(files: Sequence[str], config_path: str | None, fail_on: str | None,
     applied = repaired + [f for f in from_fixer if _applied(f)]
     left = [f for f in from_fixer if not _applied(f)]   # what the fixer could not do
     result = pipeline.check_stack(fixed_documents, config, env_files=list(env_files))
-    live = left + [f for f in result.findings if f.suppressed is None]
+    moved = relocate(result.findings, documents, fixed_documents)
+    live = left + [f for f in moved if f.suppressed is None]
     outcome = GateOutcome(level, applied, live, [f for f in live if f.severity >= level])
     if not outcome.blocking:
         outcome.text = emit.render(result.stack.model)
@@ -45,21 +48,51 @@ def run_gate(files: Sequence[str], config_path: str | None, fail_on: str | None,
     return outcome
 
 
+def line_map(old: str, new: str) -> list[int]:
+    """For every line of `new` (1-based; index 0 unused), the line of `old` it stands for."""
+    import difflib
+
+    a, b = old.splitlines(), new.splitlines()
+    out = [0] * (len(b) + 1)
+    opcodes = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    for _tag, i1, i2, j1, j2 in opcodes:
+        for k in range(j2 - j1):
+            # an edited or inserted line stands for the first old line of its hunk
+            out[j1 + k + 1] = min(i1 + k, max(i2 - 1, i1), max(len(a) - 1, 0)) + 1
+    return out
+
+
+def relocate(findings: Sequence[Finding], originals: Sequence[Document],
+             fixed: Sequence[Document]) -> list[Finding]:
+    """Point findings on the fixed text back at the lines of the user's files."""
+    maps = {}
+    for before, after in zip(originals, fixed):
+        old = getattr(before, "before", before).text    # a repaired file keeps its raw text
+        if old != after.text:
+            maps[after.path] = line_map(old, after.text)
+    out = []
+    for finding in findings:
+        lines = maps.get(finding.location.path)
+        loc = finding.location
+        if lines and 0 < loc.line < len(lines):
+            loc = dataclasses.replace(loc, line=lines[loc.line], end_line=None, end_column=None)
+            finding = dataclasses.replace(finding, location=loc)
+        out.append(finding)
+    return out
+
+
 def _applied(finding: Finding) -> bool:
     return finding.fix is not None and bool(finding.fix.edits)
 
 
-def format_finding(finding: Finding) -> str:
-    """`path:line:col: severity [ID name] message`, the text reporter's line."""
-    return (f"{finding.location}: {finding.severity} [{finding.rule_id} {finding.rule_name}] "
-            f"{finding.message}")
-
-
 def print_report(outcome: GateOutcome, out: TextIO) -> None:
-    """The fixes applied in memory, then the findings, blocking ones marked."""
+    """The fixes applied in memory, then the findings left."""
+    from stacklint.reporters.text import format_finding
+
     for finding in outcome.fixed:
         title = finding.fix.title if finding.fix else finding.message
         print(f"{finding.location}: fixed in memory [{finding.rule_id} {finding.rule_name}] "
               f"{title} (the file is unchanged)", file=out)
+    colour = bool(getattr(out, "isatty", lambda: False)())
     for finding in outcome.findings:
-        print(format_finding(finding), file=out)
+        print(format_finding(finding, colour), file=out)

@@ -133,3 +133,27 @@ def test_live_view_redraws_in_place_on_a_terminal_and_plain_lines_elsewhere() ->
     lines = plain.getvalue().splitlines()
     assert len(lines) == 2 and "\x1b" not in plain.getvalue()
     assert lines[1].startswith("[  2.0s] s_api  completed")
+
+
+def test_findings_point_at_the_users_lines_after_in_memory_fixes(run_cli, tmp_path: Path) -> None:
+    """A fix that shortens the file must not shift the lines findings report."""
+    stack = tmp_path / "stack.yml"
+    stack.write_text('version: "3.8"\nservices:\n  a:\n    image: nginx:1\n    depends_on:\n'
+                     '      b:\n        condition: service_started\n        required: true\n'
+                     '  b:\n    image: nginx:1\n')
+    before = stack.read_bytes()
+    code, out, err = run_cli("deploy", "-f", str(stack), "s", "--dry-run")
+    assert code == 1
+    assert f"{stack}:5:5: fixed in memory [SL704" in err
+    assert f"{stack}:9:3: warning [SL301 memory-limit-missing] Service 'b'" in err
+    assert stack.read_bytes() == before
+
+
+def test_line_map_follows_edits() -> None:
+    from stacklint.gate import line_map
+
+    old = "a\nb\nc\nd\ne\n"
+    assert line_map(old, old) == [0, 1, 2, 3, 4, 5]
+    assert line_map(old, "a\nd\ne\n") == [0, 1, 4, 5]              # b, c deleted
+    assert line_map(old, "a\nB\nc\nd\ne\n") == [0, 1, 2, 3, 4, 5]  # b edited
+    assert line_map(old, "x\na\nb\nc\nd\ne\n") == [0, 1, 1, 2, 3, 4, 5]  # inserted on top
