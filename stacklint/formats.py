@@ -1,9 +1,7 @@
 """Docker's value formats: Go durations, port specs (`nat.ParsePortSpec`) and byte sizes."""
 from __future__ import annotations
 
-import ipaddress
 import re
-from fractions import Fraction
 
 # time.ParseDuration: optional sign, then "0" or one or more <number><unit>
 _DURATION = re.compile(r"[-+]?(0|((\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)")
@@ -49,6 +47,8 @@ def port_spec_problem(spec: str) -> str | None:
     if ip.startswith("["):
         ip = ip[1:].rstrip("]")
     if ip:
+        import ipaddress   # lazily: most port specs carry no address
+
         try:
             ipaddress.ip_address(ip)
         except ValueError:
@@ -71,13 +71,21 @@ def port_spec_problem(spec: str) -> str | None:
     return None
 
 
+def _numerator(value: float) -> int:
+    from fractions import Fraction
+
+    return Fraction(value).numerator
+
+
 def is_port_spec(value: object) -> bool:
     """The `ports` format: a short port spec, as a string or a number."""
     if isinstance(value, bool):
         return True
     if isinstance(value, (int, float)):
         # gojsonschema hands numbers over as big.Rat; Docker parses the numerator
-        value = str(Fraction(value).numerator)
+        if value != value or value in (float("inf"), float("-inf")):
+            return False
+        value = str(int(value) if float(value).is_integer() else _numerator(value))
     if not isinstance(value, str):
         return True
     return port_spec_problem(value) is None

@@ -1,7 +1,6 @@
 """Did-you-mean for unknown keys and values, and what to use instead of Compose-only keys."""
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 # Keys `docker stack deploy` rejects but Compose knows, and where their meaning lives in a stack file.
@@ -46,6 +45,8 @@ def closest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | 
     for part in reversed(word.replace("-", " ").replace("_", " ").split()):
         if part in pool and part != word:             # `rollback order` -> `order`
             return part
+    import difflib      # lazily: only an unknown key needs it
+
     found = difflib.get_close_matches(word, pool, n=1, cutoff=cutoff)
     return found[0] if found else None
 
