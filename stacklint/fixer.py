@@ -71,12 +71,10 @@ def read_for_fix(path: str) -> tuple[Document, list[Finding]]:
         fixed, edits, messages = repaired
         doc = _document.parse(fixed, path, encoding)
         rule = sequence_indent.RULE
-        first = edits[0]
-        line = text.count("\n", 0, first.start) + 1
         applied = [Finding(rule.id, rule.name, Severity.INFO,
                            f"{m} (the file did not parse: {exc.message})",
                            Location(path, line, 1), Fix(rule.title, tuple(edits)))
-                   for m in messages]
+                   for line, m in messages]
         original = Document(path, text, encoding, doc.newline, None)
         return _Repaired(doc, original), applied
 
@@ -227,7 +225,10 @@ def write(result: FixResult) -> None:
 def fix_in_memory(documents: Sequence[Document]) -> tuple[list[Document], list[Finding]]:
     """Fix a chain without touching files: (fixed documents, applied + left findings)."""
     results = fix_chain(list(documents))
-    docs = [r.document if r.document is not None else d for r, d in zip(results, documents)]
+    # a refused fix returns the file's own text; for a repaired file that text does not
+    # parse, so hand back the repaired document the caller gave
+    docs = [r.document if r.document is not None and r.document.data is not None else d
+            for r, d in zip(results, documents)]
     return docs, [f for r in results for f in (*r.applied, *r.left)]
 
 

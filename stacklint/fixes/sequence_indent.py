@@ -90,8 +90,8 @@ def _parses(lines: list[str], path: str) -> bool:
     return True
 
 
-def repair(text: str, path: str) -> tuple[str, list[Edit], list[str]] | None:
-    """(repaired text, edits, one message per slip), or None when there is no single repair."""
+def repair(text: str, path: str) -> tuple[str, list[Edit], list[tuple[int, str]]] | None:
+    """(repaired text, edits, (line, message) per slip), or None when there is no single repair."""
     lines = _lines(text)
     slips = find_slips(lines)
     if not slips:
@@ -113,11 +113,11 @@ def repair(text: str, path: str) -> tuple[str, list[Edit], list[str]] | None:
     for line in lines:
         offsets.append(pos)
         pos += len(line)
-    messages = []
+    messages: list[tuple[int, str]] = []
     for slip in slips:
         pad = " " * (slip.key_col - slip.dash_col)
         edits += [Edit(path, offsets[n], offsets[n], pad)
                   for n in range(slip.first_line, slip.last_line)]
-        messages.append(f"line {slip.first_line + 1}: indented {slip.last_line - slip.first_line}"
-                        f" line(s) by {len(pad)} to continue the list item above")
+        messages.append((slip.first_line + 1, f"indented {slip.last_line - slip.first_line} "
+                         f"line(s) by {len(pad)} to continue the list item above"))
     return "".join(fixed), edits, messages
