@@ -31,7 +31,7 @@ def rule_descriptor(rule: Any) -> dict[str, Any]:
         "fullDescription": {"text": " ".join(str(docs.get("why", rule.summary)).split())},
         "help": {"text": " ".join(str(docs.get("what", "")).split()),
                  "markdown": render_markdown(rule)},
-        "helpUri": f"{INFO_URI}/blob/main/docs/rules.md#{rule.id.lower()}",
+        "helpUri": f"{INFO_URI}/blob/main/rules/{PurePosixPath(rule.source.replace(chr(92), '/')).name}",
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {"tags": list(rule.groups), "kebab-name": rule.name},
     }
