@@ -150,7 +150,7 @@ def healthcheck(norm: Normalizer, value: Any, origin: Origin | None, pointer: tu
 
 
 def networks(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
-    if isinstance(value, SList):
+    if isinstance(value, SList) and all(isinstance(item, str) for item in value):
         out = SMap(origin=value.origin)
         for item, item_origin in zip(value, value.item_origins):
             out.put(item, None, item_origin, item_origin)

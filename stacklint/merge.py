@@ -152,15 +152,14 @@ class Merger:
     def keyed(self, key: str, ident: str, base: SList, over: Any, pointer: Pointer) -> SList:
         """Ports, volumes, secrets, configs: map by key, override wins, sorted by key."""
         entries: dict[Any, tuple[Any, Origin | None]] = {}
-        count = 0
         for source in (base, over if isinstance(over, SList) else SList()):
             for item, origin in zip(source, source.item_origins):
                 ident_value = item.get(ident, 0 if key == "ports" else "") \
                     if isinstance(item, SMap) else item
-                count += 1
+                ident_value = _hashable(ident_value)
                 if ident_value in entries:
                     self.collapsed(key, ident, ident_value, origin, pointer)
-                entries[_hashable(ident_value)] = (copy_tree(item), origin)
+                entries[ident_value] = (copy_tree(item), origin)
         out = SList(origin=base.origin)
         for ident_value in sorted(entries, key=_sort_key):
             item, origin = entries[ident_value]
@@ -180,7 +179,7 @@ class Merger:
         for index, (item, origin) in enumerate(zip(secrets, secrets.item_origins)):
             if not isinstance(item, SMap):
                 continue
-            target = item.get("target") or item.get("source")
+            target = _hashable(item.get("target") or item.get("source"))
             if target in seen and seen[target] != item.get("source"):
                 self.note("secret-target-duplicate",
                           f"secrets {seen[target]!r} and {item.get('source')!r} are both mounted "

@@ -5,6 +5,8 @@ import copy
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from stacklint.document import parse, read
 from stacklint.errors import InputError
@@ -124,3 +126,37 @@ def test_bad_input_is_an_input_error(tmp_path: Path, text: str, message: str) ->
     with pytest.raises(InputError) as info:
         load_stack([str(tmp_path / "a.yml")], env={})
     assert message in str(info.value) and info.value.path.endswith("a.yml")
+
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 70000),
+                     st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12),
+                     st.sampled_from(["80:80", "./a:/b", "1m", "75M", "K=V", "a b 'c", "$$x"]))
+_VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(
+        ["ports", "volumes", "secrets", "environment", "deploy", "healthcheck", "test",
+         "networks", "labels", "command", "logging", "ulimits", "external", "name", "aliases",
+         "target", "published", "source", "type", "options", "driver", "x-a", "file"]),
+        inner, max_size=4)), max_leaves=12)
+_SERVICE_KEYS = st.sampled_from(
+    ["image", "ports", "volumes", "secrets", "configs", "environment", "labels", "deploy",
+     "healthcheck", "networks", "command", "entrypoint", "logging", "ulimits", "extra_hosts",
+     "dns", "build", "sysctls", "stop_grace_period", "x-meta", "env_file"])
+
+
+@given(st.lists(st.dictionaries(_SERVICE_KEYS, _VALUES, max_size=5), min_size=1, max_size=3),
+       st.dictionaries(st.sampled_from(["networks", "volumes", "secrets", "configs"]),
+                       st.dictionaries(st.sampled_from(["a", "b"]), _VALUES, max_size=2),
+                       max_size=2))
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+def test_schema_invalid_shapes_do_not_crash(services: list[dict], top: dict) -> None:
+    """Loading tolerates any shape (validation reports it); only InputError may stop it."""
+    import json as _json
+    docs = [parse(_json.dumps({"services": {"web": body}, **top}, ensure_ascii=False), f"{i}.yml")
+            for i, body in enumerate(services)]
+    try:
+        stack = load_stack(docs, env={"HOME": "/h"})
+    except InputError as exc:
+        assert exc.path
+        return
+    from stacklint import emit
+    emit.render(stack.model, annotate=True)
