@@ -157,3 +157,39 @@ def test_cli_text_json_and_exit_codes(run_cli: Any, tmp_path: Path) -> None:
     assert rows[1]["pointer"] == ["services", "web", "deploy", "update_config", "failure_action"]
     code, _, err = run_cli("validate", "-f", str(tmp_path / "missing.yml"))
     assert code == 2 and "cannot read file" in err and "Traceback" not in err
+
+
+KEYS = ["services", "web", "image", "deploy", "mode", "replicas", "update_config", "order",
+        "failure_action", "max_failure_ratio", "healthcheck", "test", "disable", "networks",
+        "volumes", "secrets", "configs", "source", "target", "published", "ports", "build",
+        "resources", "limits", "memory", "shm_size", "x-a", "interva", "version", "type"]
+
+
+def _documents() -> Any:
+    from hypothesis import strategies as st
+
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(-70000, 70000),
+                        st.floats(allow_nan=True), st.sampled_from(KEYS + ["10s", "1d", "80:80"]))
+    return st.recursive(scalars, lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(KEYS), inner, max_size=4)),
+        max_leaves=25)
+
+
+def test_random_documents_never_crash() -> None:
+    from hypothesis import given, settings
+
+    from stacklint.swarmchecks import check_model
+
+    @settings(max_examples=300, deadline=None)
+    @given(_documents())
+    def run(data: Any) -> None:
+        doc = {"services": {"web": data}} if not isinstance(data, dict) else data
+        for version in ("3.0", "3.13"):
+            for found in validate_layer(doc, version, "t.yml"):
+                assert found.rule_id in {rid for rid, _ in RULES.values()}
+        assert isinstance(validate_layer(doc, "3.13", "t.yml", "compose"), list)
+        for target in ("stack", "compose"):
+            for problem in check_model({"services": {"web": data}, "networks": data}, target):
+                assert problem.rule in RULES
+
+    run()
