@@ -89,9 +89,11 @@ def _check_all(specs: list[tuple[str, tuple[str, ...]]], config: Any,
         results = [check_one(files, config, env_files) for _, files in specs]
     else:
         from concurrent.futures import ProcessPoolExecutor
-        with ProcessPoolExecutor() as pool:
-            results = list(pool.map(check_one, [f for _, f in specs],
-                                    [config] * len(specs), [env_files] * len(specs)))
+        workers = os.cpu_count() or 2
+        with ProcessPoolExecutor(workers) as pool:
+            results = list(pool.map(check_one, [f for _, f in specs], [config] * len(specs),
+                                    [env_files] * len(specs),
+                                    chunksize=max(1, len(specs) // (workers * 4))))
     seen: dict[tuple[Any, ...], Finding] = {}
     for findings in results:               # a file shared by two stacks reports once
         for f in findings:

@@ -24,7 +24,7 @@ def rule_descriptor(rule: Any) -> dict[str, Any]:
     """`tool.driver.rules[]` entry from a rule file."""
     from stacklint.commands.explain import render_markdown
     docs = rule.docs
-    return {
+    descriptor = {
         "id": rule.id,
         "name": "".join(part.capitalize() for part in rule.name.split("-")),
         "shortDescription": {"text": rule.summary},
@@ -35,6 +35,9 @@ def rule_descriptor(rule: Any) -> dict[str, Any]:
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {"tags": list(rule.groups), "kebab-name": rule.name},
     }
+    if not rule.builtin:                  # a user's rule has no page in stacklint's repository
+        del descriptor["helpUri"]
+    return descriptor
 
 
 def _result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
