@@ -50,7 +50,7 @@ def _sources(args: argparse.Namespace) -> list[Any]:
         raise InputError("--fix is not available in this build")
     fixed, findings = fixer.fix_in_memory(docs)
     for finding in findings:
-        print(f"{finding.location}: fixed: {finding.message}", file=sys.stderr)
+        print(f"{finding.location}: {finding.rule_name}: {finding.message}", file=sys.stderr)
     return list(fixed)
 
 
