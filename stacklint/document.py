@@ -106,7 +106,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 def compose(text: str, path: str) -> Node | None:
     loader = _Loader(text)
     try:
-        node = loader.get_single_node()
+        # Docker (yaml.Unmarshal) reads the first document of a stream and ignores the rest
+        node = loader.get_node() if loader.check_node() else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"

@@ -68,3 +68,9 @@ def test_syntax_error_has_position() -> None:
     with pytest.raises(InputError) as info:
         parse("services:\n  web:\n   image: [\n", "f.yml")
     assert info.value.path == "f.yml" and info.value.line
+
+
+def test_first_document_only_like_docker() -> None:
+    doc = parse("a: 1\n---\nb: 2\n")
+    assert plain(doc.data) == {"a": 1}
+    assert parse("# only a comment\n").data is None
