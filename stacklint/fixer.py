@@ -1,6 +1,7 @@
 """Apply the fixes as minimal text edits, guarded by a reparse, to a fixpoint; write atomically."""
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,16 +127,16 @@ class _Chain:
         props = self.proposals(i)
         shared = _anchors.scan(doc.text, guard.extension_spans(doc.data))
         chosen: list[Proposal] = []
-        taken: list[Edit] = []
+        taken = _Spans()
         for p in sorted((p for p in props if p.edits), key=lambda p: (min(p.edits), p.rule.id)):
             if (i, p.key) in self.rejected:
                 continue
             reason = next(filter(None, (_anchors.conflict(e, shared) for e in p.edits)), None)
             if reason:
                 self.rejected[(i, p.key)] = reason
-            elif not any(_overlaps(e, t) for e in p.edits for t in taken):
+            elif not any(taken.overlaps(e) for e in p.edits):   # ruff: skip, retry next pass
                 chosen.append(p)
-                taken += p.edits
+                taken.add(p.edits)
         if not chosen:
             return False
         new, accepted, failed = guard.apply_guarded(doc, chosen)
@@ -154,6 +155,22 @@ class _Chain:
             if p.manual or reason:
                 out.append(finding(p, self.docs[i].path, reason))
         return out
+
+
+class _Spans:
+    """Edits taken this pass, sorted, for overlap checks in log time."""
+
+    def __init__(self) -> None:
+        self.edits: list[Edit] = []
+
+    def overlaps(self, edit: Edit) -> bool:
+        at = bisect.bisect_left(self.edits, edit)
+        near = self.edits[max(at - 2, 0):at + 2]
+        return any(_overlaps(edit, other) for other in near)
+
+    def add(self, edits: tuple[Edit, ...]) -> None:
+        for edit in edits:
+            bisect.insort(self.edits, edit)
 
 
 def _overlaps(a: Edit, b: Edit) -> bool:

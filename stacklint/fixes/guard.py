@@ -67,8 +67,20 @@ def expected(data: Any, proposals: Sequence[Proposal]) -> Any:
     return out
 
 
+_SEEN: dict[tuple[str, str], set[tuple[str, str]] | None] = {}
+
+
 def schema_errors(doc: Document) -> set[tuple[str, str]] | None:
     """The file's schema errors on its own (as Docker checks each file), None if unknown."""
+    key = (doc.path, doc.text)
+    if key not in _SEEN:
+        if len(_SEEN) > 64:
+            _SEEN.clear()
+        _SEEN[key] = _schema_errors(doc)
+    return _SEEN[key]
+
+
+def _schema_errors(doc: Document) -> set[tuple[str, str]] | None:
     try:
         from stacklint.stack import effective_version
         from stacklint.validate import validate_layer
