@@ -152,11 +152,11 @@ def apply(findings: Iterable[Finding], suppressions: Sequence[Suppression]) -> l
     out = []
     for finding in findings:
         if finding.rule_name not in (UNUSED, MALFORMED):
-            for sup in suppressions:
-                if sup.covers(finding):
-                    sup.used.add(finding.rule_id)
-                    finding = dataclasses.replace(finding, suppressed=sup.reason)
-                    break
+            covering = [sup for sup in suppressions if sup.covers(finding)]
+            for sup in covering:          # every directive that covers it counts as used
+                sup.used.add(finding.rule_id)
+            if covering:                  # the first (most specific) one gives the reason
+                finding = dataclasses.replace(finding, suppressed=covering[0].reason)
         out.append(finding)
     return out
 
@@ -176,11 +176,15 @@ def unused(suppressions: Sequence[Suppression], enabled: Any) -> list[Finding]:
 def suppress(stack: Any, findings: Sequence[Finding], resolve: Any,
              enabled: Any) -> list[Finding]:
     """All of the above for one stack: suppressed findings marked, plus SL001/SL002 findings."""
-    sups, bad = parse_extensions(stack, resolve)
+    sups: list[Suppression] = []
+    bad: list[Finding] = []
     for layer in getattr(stack, "layers", ()):
         doc = layer.document
         more, worse = parse_comments(doc.path, doc.text, resolve)
         sups += more
         bad += worse
-    marked = apply(findings, sups)
+    more, worse = parse_extensions(stack, resolve)     # after comments: those are more specific
+    marked = apply(findings, sups + more)
+    sups += more
+    bad += worse
     return marked + bad + unused(sups, enabled)
