@@ -159,9 +159,11 @@ class Interpolator:
     def _walk(self, value: Any, path: tuple[str, ...], origin: Origin | None) -> Any:
         if isinstance(value, SMap):
             out = SMap(origin=value.origin)
+            origins = value.value_origins
             for key, item in value.items():
-                out.put(key, self._walk(item, path + (str(key),), value.value_origins.get(key)),
-                        value.key_origins.get(key), value.value_origins.get(key))
+                out[key] = self._walk(item, path + (str(key),), origins.get(key))
+            out.key_origins = dict(value.key_origins)
+            out.value_origins = dict(origins)
             return out
         if isinstance(value, SList):
             items = [self._walk(item, path + ("[]",), o)
@@ -172,6 +174,8 @@ class Interpolator:
         return value
 
     def _string(self, value: str, path: tuple[str, ...], origin: Origin | None) -> Any:
+        if "$" not in value:      # nearly every value: nothing to substitute, nothing to cast
+            return value
         dotted = ".".join(path)
         unset: list[str] = []
         try:

@@ -19,12 +19,14 @@ def copy_tree(value: Any) -> Any:
     """A deep copy with origins (aliases become independent copies, as in Go)."""
     if isinstance(value, SMap):
         out = SMap(origin=value.origin)
-        for key in value:
-            out.put(key, copy_tree(value[key]), value.key_origins.get(key),
-                    value.value_origins.get(key))
+        for key, item in value.items():
+            out[key] = copy_tree(item) if isinstance(item, (SMap, SList)) else item
+        out.key_origins = dict(value.key_origins)
+        out.value_origins = dict(value.value_origins)
         return out
     if isinstance(value, SList):
-        return SList([copy_tree(v) for v in value], value.origin, value.item_origins)
+        return SList([copy_tree(v) if isinstance(v, (SMap, SList)) else v for v in value],
+                     value.origin, value.item_origins)
     return value
 
 
