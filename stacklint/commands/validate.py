@@ -38,6 +38,9 @@ def validate_files(files: Sequence[str], target: str = "stack",
 
 
 def run(args: argparse.Namespace) -> int:
+    import gc
+
+    gc.disable()    # documents are acyclic trees; collecting while building them costs ~40%
     findings = validate_files(args.files, args.target, args.env_files)
     (write_json if args.format == "json" else write_text)(findings, sys.stdout)
     failed = any(f.severity.name == "ERROR" for f in findings)
