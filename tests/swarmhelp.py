@@ -7,6 +7,7 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -39,21 +40,28 @@ def _script_host() -> str | None:
     return None
 
 
+def unavailable(reason: str) -> NoReturn:
+    """Skip; but fail where `scripts/swarm start` ran (its env file sets STACKLINT_SWARM=1)."""
+    if os.environ.get("STACKLINT_SWARM") == "1":
+        pytest.fail(f"{reason} although `scripts/swarm start` ran (STACKLINT_SWARM=1)")
+    pytest.skip(reason)
+
+
 def require_swarm() -> str:
     """DOCKER_HOST of a reachable swarm manager, or skip with the reason."""
     if not shutil.which("docker"):
-        pytest.skip("the docker CLI is not installed; deploy tests need a swarm")
+        unavailable("the docker CLI is not installed; deploy tests need a swarm")
     host = os.environ.get("DOCKER_HOST") or _script_host()
     if not host:
-        pytest.skip(f"no Docker engine configured (DOCKER_HOST unset); {HOW}")
+        unavailable(f"no Docker engine configured (DOCKER_HOST unset); {HOW}")
     proc = docker("info", "--format", "{{.Swarm.ControlAvailable}}", host=host, timeout=20)
     if proc.returncode != 0:
-        pytest.skip(f"no Docker engine reachable at {host}; {HOW}")
+        unavailable(f"no Docker engine reachable at {host}; {HOW}")
     if proc.stdout.strip() != "true":
-        pytest.skip(f"the engine at {host} is not a swarm manager; {HOW}")
+        unavailable(f"the engine at {host} is not a swarm manager; {HOW}")
     for tag in ("v1", "v2", "bad"):
         if docker("image", "inspect", f"{IMAGE}:{tag}", host=host).returncode != 0:
-            pytest.skip(f"test image {IMAGE}:{tag} missing; run `scripts/swarm build-images`")
+            unavailable(f"test image {IMAGE}:{tag} missing; run `scripts/swarm build-images`")
     return host
 
 

@@ -6,8 +6,7 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
-from swarmhelp import IMAGE, SWARM_SCRIPT, docker
+from swarmhelp import IMAGE, SWARM_SCRIPT, docker, unavailable
 
 
 def swarm(*args: str, folder: Path | None = None,
@@ -30,7 +29,7 @@ def _host_of(env_file: str) -> str:
 def _require_running() -> str:
     proc = swarm("status")
     if proc.returncode != 0:
-        pytest.skip("the local swarm is not running; start it with `scripts/swarm start`")
+        unavailable("the local swarm is not running; start it with `scripts/swarm start`")
     return _host_of(swarm("env-file").stdout.strip())
 
 
