@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from stacklint import formats
+from stacklint import formats, suggest
 from stacklint.schema_errors import Problem, dotted, shown
 
 # cli/command/stack/loader/loader.go + compose/types: "Ignoring unsupported options" and
@@ -43,6 +43,16 @@ IGNORED = {
 FAILURE_ACTIONS = {"update_config": ("continue", "rollback", "pause"),
                    "rollback_config": ("continue", "pause")}
 ORDERS = ("start-first", "stop-first")
+# values swarm knows; Docker's schema takes any string for these
+CHOICES = {
+    ("deploy", "mode"): ("replicated", "global", "replicated-job", "global-job"),
+    ("deploy", "endpoint_mode"): ("vip", "dnsrr"),
+    ("deploy", "restart_policy", "condition"): ("none", "on-failure", "any"),
+}
+ITEM_CHOICES = {
+    "ports": {"mode": ("ingress", "host"), "protocol": ("tcp", "udp", "sctp")},
+    "volumes": {"type": ("volume", "bind", "tmpfs", "npipe", "cluster")},
+}
 DURATIONS = {
     ("stop_grace_period",), ("healthcheck", "interval"), ("healthcheck", "timeout"),
     ("healthcheck", "start_period"), ("healthcheck", "start_interval"),
@@ -85,6 +95,7 @@ def check_model(model: Any, target: str = "stack") -> Iterator[Problem]:
         at = ("services", name)
         yield from _update_policies(service, at)
         yield from _values(service, at)
+        yield from _choices(service, at)
         yield from _deploy_mode(service, at)
         yield from _healthcheck(service, at)
         yield from _references(defined, service, at)
@@ -131,6 +142,26 @@ def _values(service: dict[str, Any], at: tuple[Any, ...]) -> Iterator[Problem]:
             yield Problem("invalid-byte-size", at + path, False,
                           f"{dotted(at + path)}: {shown(value)} is not a size: write a number "
                           "with an optional unit b, k, m, g (e.g. 512m or 1g)")
+
+
+def _choices(service: dict[str, Any], at: tuple[Any, ...]) -> Iterator[Problem]:
+    for path, allowed in CHOICES.items():
+        value = _get(service, path)
+        if isinstance(value, str) and value not in allowed:
+            yield _bad_choice(at + path, value, allowed)
+    for key, fields in ITEM_CHOICES.items():
+        items = service.get(key)
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            for name, allowed in fields.items():
+                value = item.get(name) if isinstance(item, dict) else None
+                if isinstance(value, str) and value.lower() not in allowed:
+                    yield _bad_choice(at + (key, index, name), value, allowed)
+
+
+def _bad_choice(pointer: tuple[Any, ...], value: str, allowed: tuple[str, ...]) -> Problem:
+    return Problem("invalid-option-value", pointer, False,
+                   f"{dotted(pointer)} must be one of: {', '.join(allowed)}, not {shown(value)}"
+                   f"{suggest.did_you_mean(value, allowed)}")
 
 
 def _deploy_mode(service: dict[str, Any], at: tuple[Any, ...]) -> Iterator[Problem]:

@@ -39,6 +39,7 @@ RULES: dict[str, tuple[str, Severity]] = {
     "missing-image": ("SL033", Severity.ERROR),
     "port-out-of-range": ("SL034", Severity.ERROR),
     "swarm-ignored-key": ("SL035", Severity.WARNING),
+    "invalid-option-value": ("SL036", Severity.ERROR),
 }
 
 # cli/compose/types/types.go: checked per service before interpolation
