@@ -193,3 +193,14 @@ def test_random_documents_never_crash() -> None:
                 assert problem.rule in RULES
 
     run()
+
+
+def test_every_validation_rule_has_its_rule_file() -> None:
+    from conftest import REPO
+
+    for name, (rule_id, severity) in RULES.items():
+        path = REPO / "rules" / f"{rule_id}-{name}.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert (data["id"], data["name"], data["kind"]) == (rule_id, name, "validation")
+        assert Severity.parse(data["severity"]) == severity
+        assert data["docs"]["example"] and data["docs"]["use_instead"]
