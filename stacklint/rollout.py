@@ -44,6 +44,7 @@ class Progress:
     image: str
     message: str = ""
     outcome: str | None = None   # set once final: completed, created, unchanged, rolled back, ...
+    current: int = 0             # running tasks that already run `image`
 
 
 class Display(Protocol):
@@ -105,6 +106,9 @@ def classify(name: str, svc: dict[str, Any], tasks: list[dict[str, Any]],
                   and str(t.get("CurrentState", "")).startswith("Running"))
     desired = _desired(svc)
     image = _image(svc)
+    current = sum(1 for t in tasks if t.get("DesiredState") == "Running"
+                  and str(t.get("CurrentState", "")).startswith("Running")
+                  and str(t.get("Image", "")).split("@", 1)[0] == image)
     status = svc.get("UpdateStatus") or {}
     fresh = status and (before is None or status.get("StartedAt") != before.started)
     if fresh:
@@ -112,7 +116,7 @@ def classify(name: str, svc: dict[str, Any], tasks: list[dict[str, Any]],
         message = status.get("Message", "")
         if state in FINAL and state != "completed":
             message = _with_task_error(message, tasks)
-        return Progress(name, state, running, desired, image, message, FINAL.get(state))
+        return Progress(name, state, running, desired, image, message, FINAL.get(state), current)
     # a global service's desired count is 0 until the orchestrator made its tasks
     converged = running >= desired and (desired > 0 or _replicated(svc) or
                                         elapsed >= SETTLE_SECONDS)

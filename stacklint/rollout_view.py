@@ -1,18 +1,22 @@
 """Show a rollout: a live table on a terminal, plain lines otherwise, then a summary."""
 from __future__ import annotations
 
+import shutil
 from collections.abc import Sequence
 from typing import TextIO
 
 from stacklint.rollout import EXIT_CODES, Progress, exit_code
 
 _CLEAR_LINE = "\x1b[2K"
+MOVING = ("updating", "rollback_started")
 
 
 def _row(p: Progress, width: int) -> str:
     result = p.outcome or p.state
     text = f"{p.name:<{width}}  {result:<18}  {p.running}/{p.desired} running"
-    if p.image:
+    if p.image and p.outcome is None and p.state in MOVING:
+        text += f", {p.current} on {p.image}"       # how far the rolling update got
+    elif p.image:
         text += f"  {p.image}"
     return f"{text}  {p.message}" if p.message else text
 
@@ -27,7 +31,7 @@ class PlainView:
     def update(self, progress: list[Progress], elapsed: float) -> None:
         width = max((len(p.name) for p in progress), default=0)
         for p in progress:
-            key = (p.state, p.running, p.desired, p.outcome, p.image)
+            key = (p.state, p.running, p.desired, p.outcome, p.image, p.current)
             if self.seen.get(p.name) != key:
                 self.seen[p.name] = key
                 print(f"[{elapsed:5.1f}s] {_row(p, width)}", file=self.out, flush=True)
@@ -43,6 +47,9 @@ class LiveView:
     def update(self, progress: list[Progress], elapsed: float) -> None:
         width = max((len(p.name) for p in progress), default=0)
         rows = [f"rollout {elapsed:5.1f}s"] + [f"  {_row(p, width)}" for p in progress]
+        # a wrapped row would take two lines and break the cursor arithmetic
+        columns = shutil.get_terminal_size().columns - 1
+        rows = [row[:columns] for row in rows]
         up = f"\x1b[{self.lines}F" if self.lines else ""     # back to the table's first line
         body = "".join(f"{_CLEAR_LINE}{row}\n" for row in rows)
         self.out.write(up + body)
