@@ -204,3 +204,16 @@ def test_every_validation_rule_has_its_rule_file() -> None:
         assert (data["id"], data["name"], data["kind"]) == (rule_id, name, "validation")
         assert Severity.parse(data["severity"]) == severity
         assert data["docs"]["example"] and data["docs"]["use_instead"]
+
+
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_rule_docs_example_fails_and_use_instead_passes(name: str, tmp_path: Path) -> None:
+    from conftest import REPO
+
+    rule_id = RULES[name][0]
+    docs = yaml.safe_load((REPO / "rules" / f"{rule_id}-{name}.yaml").read_text())["docs"]
+    (tmp_path / "nginx.conf").write_text("events {}\n")
+    for key, should_fire in (("example", True), ("use_instead", False)):
+        paths = _write(tmp_path, {f"{key}.yml": docs[key]})
+        fired = {f.rule_name for f in validate_files(paths)}
+        assert (name in fired) is should_fire, (key, fired)
