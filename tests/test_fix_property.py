@@ -179,3 +179,50 @@ def test_fixed_generated_stack_passes_docker(args: tuple[Any, ...]) -> None:
         result = subprocess.run([docker, "stack", "config", "-c", "stack.yml"], cwd=folder,
                                 capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr + fixed
+
+
+def _canon(model: dict[str, Any]) -> dict[str, Any]:
+    """What the fixes mean, applied to a merged model (an oracle written without the fixer)."""
+    from stacklint.gotypes import parse_bytes
+
+    out = {k: v for k, v in model.items() if k not in ("version", "name")}
+    for svc in (out.get("services") or {}).values():
+        for port in svc.get("ports") or []:
+            for key in ("published", "target"):
+                if isinstance(port.get(key), str) and port[key].isdigit():
+                    port[key] = int(port[key])
+        limits = svc.get("deploy", {}).get("resources", {}).get("limits", {})
+        if isinstance(limits.get("cpus"), float):
+            limits["cpus"] = repr(limits["cpus"]).rstrip("0").rstrip(".")
+        if isinstance(svc.get("depends_on"), dict):
+            svc["depends_on"] = list(svc["depends_on"])
+        svc.pop("profiles", None)
+        if "mem_limit" in svc:
+            deploy = svc.setdefault("deploy", {}).setdefault("resources", {})
+            memory = str(parse_bytes(svc.pop("mem_limit")))   # as the merge normalises it
+            deploy.setdefault("limits", {}).setdefault("memory", memory)
+    return out
+
+
+override_st = st.lists(service_st.map(lambda s: {**s, "depends": "none", "port": "none"}),
+                       min_size=1, max_size=4)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stack_st, override_st, st.booleans())
+def test_merged_model_changes_only_where_fixed(args: tuple[Any, ...], over: list[Any],
+                                               over_version: bool) -> None:
+    from stacklint.stack import load_stack
+    from stacklint.tree import plain
+
+    step, seq, newline, services, top = args
+    base, other = Gen(step, seq), Gen(2, 2)
+    build(base, services, top)
+    build(other, over, {"name": False, "version": over_version, "anchor": False})
+    texts = ["".join(line + newline for line, _ in g.lines) for g in (base, other)]
+    docs = [parse(t, f"{i}.yml") for i, t in enumerate(texts)]
+    results = fix_chain(docs)
+    before = load_stack(docs, env={}, allow_version_mismatch=True)
+    after = load_stack([r.document for r in results], env={})
+    assert _canon(plain(after.model)) == _canon(plain(before.model))
+    assert len({r.document.data.get("version") for r in results}) == 1
