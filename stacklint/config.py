@@ -13,7 +13,7 @@ from stacklint.model import Severity
 from stacklint.ruleset import Rule, RuleSet, load_rules
 
 CONFIG_NAMES = (".stacklint.yml", ".stacklint.yaml")
-KEYS = ("select", "ignore", "rules", "rule-paths", "fail-on", "stacks")
+KEYS = ("select", "ignore", "rules", "rule-paths", "fail-on", "fail-level", "stacks")
 SEVERITIES = ("error", "warning", "info")
 DEFAULT_FAIL_ON = Severity.WARNING
 OPTIONAL_GROUP = "optional"       # rules in this group run only when selected
@@ -172,9 +172,10 @@ def build_config(raw: Any, source: str) -> Config:
                         hint=f"known keys: {', '.join(KEYS)}")
     root = os.path.dirname(os.path.abspath(source))
     rule_paths = tuple(os.path.join(root, p) for p in _strings(raw, "rule-paths", source))
-    fail_on = raw.get("fail-on", "warning")
+    key = "fail-on" if "fail-on" in raw or "fail-level" not in raw else "fail-level"
+    fail_on = raw.get(key, "warning")
     if fail_on not in SEVERITIES:
-        raise _fail(raw, "fail-on", source, f"`fail-on` must be one of {', '.join(SEVERITIES)}")
+        raise _fail(raw, key, source, f"`{key}` must be one of {', '.join(SEVERITIES)}")
     try:
         ruleset = load_rules(rule_paths)
     except ConfigError:

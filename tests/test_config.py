@@ -114,3 +114,7 @@ def test_config_is_validated_once_and_picklable(tmp_path: Path) -> None:
                           os.fspath(tmp_path / ".stacklint.yml"))
     again = pickle.loads(pickle.dumps(config))
     assert again.select == ("rollout",) and again.stacks == {"p": ("a.yml",)}
+
+
+def test_fail_level_is_an_alias(tmp_path: Path) -> None:
+    assert _config(tmp_path, "fail-level: error\n").fail_on == Severity.ERROR

@@ -4,6 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stacklint.conditions import evaluate, parse_path, resolve
 from stacklint.config import default_config
@@ -67,6 +69,13 @@ def test_when_option_switches_a_condition_off() -> None:
     cond = {"when_option": "max", "match": {"path": "a", "le": {"option": "max"}}}
     assert evaluate(cond, {"a": 5}, {"max": None}) is None
     assert evaluate(cond, {"a": 5}, {"max": 3}).ok is False  # type: ignore[union-attr]
+
+
+@settings(max_examples=200)
+@given(st.integers(min_value=0, max_value=10**6), st.sampled_from([1, 1000]))
+def test_format_duration_round_trips(value: int, scale: int) -> None:
+    seconds = value / scale
+    assert parse_duration(format_duration(seconds)) == pytest.approx(seconds)
 
 
 def test_durations_and_sizes() -> None:

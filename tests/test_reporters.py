@@ -39,9 +39,12 @@ def test_text_is_exact_and_plain_off_a_tty() -> None:
         "dir/base.yml:9:7: error [SL202 docker-socket-mount] mounts the socket, 100%: bad,\nreally\n")
 
 
-def test_text_is_coloured_on_a_tty() -> None:
+def test_text_is_coloured_on_a_tty(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("NO_COLOR", raising=False)
     text = _render("text", _Tty())
     assert "\033[33mwarning\033[0m" in text and "\033[31merror\033[0m" in text
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\033[" not in _render("text", _Tty())
 
 
 def test_summary_line() -> None:
@@ -77,6 +80,8 @@ def test_sarif_has_what_code_scanning_reads() -> None:
     assert rule["help"]["markdown"].startswith("# SL502 update-order-start-first")
     assert rule["defaultConfiguration"]["level"] == "warning"
     assert "rollout" in rule["properties"]["tags"]
+    assert rules["SL202"]["properties"]["security-severity"] == "8.0"
+    assert "security-severity" not in rule["properties"]
     results = run["results"]
     assert [r["level"] for r in results] == ["warning", "error", "note"]
     for result in results:

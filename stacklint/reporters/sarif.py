@@ -12,6 +12,7 @@ from stacklint.reporters import RunSummary
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+SECURITY_SEVERITY = {Severity.ERROR: "8.0", Severity.WARNING: "5.0", Severity.INFO: "2.0"}
 INFO_URI = "https://github.com/stacklint/stacklint"
 
 
@@ -35,6 +36,8 @@ def rule_descriptor(rule: Any) -> dict[str, Any]:
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {"tags": list(rule.groups), "kebab-name": rule.name},
     }
+    if "security" in rule.groups:         # code scanning ranks security alerts by this
+        descriptor["properties"]["security-severity"] = SECURITY_SEVERITY[rule.severity]
     if not rule.builtin:                  # a user's rule has no page in stacklint's repository
         del descriptor["helpUri"]
     return descriptor

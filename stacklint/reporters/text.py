@@ -1,6 +1,7 @@
 """Text output: `path:line:col: severity [id name] message`, plus the fix hint."""
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -25,7 +26,8 @@ def format_finding(finding: Finding, colour: bool = False) -> str:
 
 
 def report(findings: Sequence[Finding], summary: RunSummary, out: TextIO) -> None:
-    colour = bool(getattr(out, "isatty", lambda: False)())
+    # colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)
+    colour = bool(getattr(out, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
     for finding in findings:
         if finding.suppressed is None:
             print(format_finding(finding, colour), file=out)
