@@ -180,3 +180,10 @@ def test_corpus_never_crashes(run_cli, folder, monkeypatch) -> None:  # type: ig
         code, out, err = run_cli("check", "--format", fmt, *[a for f in files for a in ("-f", f)])
         assert code in (0, 1), err
         assert "internal error" not in err
+
+
+def test_explain_renders_every_rule(run_cli) -> None:  # type: ignore[no-untyped-def]
+    from stacklint.ruleset import builtin_rules
+    for rule in builtin_rules():
+        code, out, _ = run_cli("explain", rule.id)
+        assert code == 0 and out.startswith(f"# {rule.id} {rule.name}\n"), rule.id

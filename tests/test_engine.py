@@ -174,3 +174,13 @@ def test_builtin_rule_cache_follows_the_files(tmp_path: Path, monkeypatch: pytes
     target.write_text(source.replace("severity: warning", "severity: error"), "utf-8")
     os.utime(target, ns=(1, 1))                  # a different mtime and size: a new cache key
     assert load_folder(folder, builtin=True, validate=False)[0].severity == Severity.ERROR
+
+
+def test_a_broken_builtin_rule_is_caught_when_the_cache_is_built(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "SL204-host-pid.yaml").write_text("id: SL204\nname: host-pid\nseverity: loud\n")
+    with pytest.raises(RuleDefinitionError, match="invalid rule file"):
+        load_folder(folder, builtin=True, validate=False)
