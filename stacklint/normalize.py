@@ -168,9 +168,10 @@ class Normalizer:
                                      ext_origin)
                 out.put("name", ext_name, external.key_origins.get("name"),
                         external.value_origins.get("name"))
-                self.note("external-name-deprecated",
-                          f"{singular} {name}: {singular}.external.name is deprecated "
-                          f"in favor of {singular}.name", ext_origin, (kind, name, "external"))
+                if _at_least(self.version, "3.4" if kind == "volumes" else "3.5"):
+                    self.note("external-name-deprecated",
+                              f"{singular} {name}: {singular}.external.name is deprecated "
+                              f"in favor of {singular}.name", ext_origin, (kind, name, "external"))
             out.put("external", True, ext_origin, out.value_origins.get("external"))
             external = True
         if external is True:
@@ -185,7 +186,12 @@ class Normalizer:
         elif kind in ("networks", "volumes"):
             for key in [k for k in out if isinstance(k, str) and k.startswith("x-")]:
                 out.pop_entry(key)      # Docker keeps x-* only on external networks/volumes
-        elif kind in ("secrets", "configs") and not out.get("driver"):
+        elif kind in ("secrets", "configs") and out.get("driver"):
+            if out.get("file"):
+                raise self.error(f"{singular} {name}: {singular}.driver and {singular}.file "
+                                 f"conflict; only use {singular}.driver", out.key_origins.get("file"),
+                                 hint="remove `file` or `driver`")
+        elif kind in ("secrets", "configs"):
             file = out.get("file")
             file = file if isinstance(file, str) else ""
             origin = out.value_origins.get("file") or out.origin
@@ -193,6 +199,13 @@ class Normalizer:
                     os.path.normpath(os.path.join(self.workdir, file)),
                     out.key_origins.get("file") or origin, origin)
         return out
+
+
+def _at_least(version: str, wanted: str) -> bool:
+    """Docker's `versions.GreaterThanOrEqualTo` on dotted numbers."""
+    def parts(text: str) -> list[int]:
+        return [int(p) if p.isdigit() else 0 for p in text.split(".")]
+    return parts(version) >= parts(wanted)
 
 
 def mapping(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple[Any, ...],

@@ -87,3 +87,16 @@ def test_dollar_is_escaped_and_docker_reads_it_back(tmp_path: Path,
         proc = subprocess.run([dd.DOCKER, "stack", "config", "-c", "out.yml"], cwd=tmp_path,
                               capture_output=True, text=True, env={"HOME": str(tmp_path)})
         assert proc.returncode == 0 and "P: 5$" in proc.stdout
+
+
+def test_annotated_output_reads_back_the_same(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(_args()) == 0
+    plain_text = capsys.readouterr().out
+    assert main(_args("--annotate")) == 0
+    assert plain(parse(capsys.readouterr().out).data) == plain(parse(plain_text).data)
+
+
+def test_version_raised_for_long_forms(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = dd.FIXTURES / "34-external-name-old-version"
+    assert main(["merge", "--no-validate", "-f", str(folder / "1.yml")]) == 0
+    assert plain(parse(capsys.readouterr().out).data)["version"] == "3.5"
