@@ -18,6 +18,9 @@ _DNS_NAME = re.compile(r"[a-zA-Z0-9](?:[-_]*[a-zA-Z0-9]+)*")
 _MAX_NAME = 63
 _QUERY_TIMEOUT = 30        # seconds for one `docker` query; deploys get longer
 _DEPLOY_TIMEOUT = 300
+_DETACH_NOTICE = (
+    "Since --detach=false was not specified, tasks will be created in the background.",
+    "In a future release, --detach=false will become the default.")
 
 
 class DeployError(StacklintError):
@@ -29,7 +32,8 @@ def docker_cli() -> str:
     found = shutil.which("docker")
     if not found:
         raise DeployError("the docker CLI is not on PATH",
-                          hint="install the Docker CLI, or add the folder that holds `docker` to PATH")
+                          hint="install the Docker CLI, or add the folder that holds `docker` "
+                               "to PATH")
     return found
 
 
@@ -140,8 +144,8 @@ def deploy_command(stack: str, *, prune: bool = False, with_registry_auth: bool 
     return args
 
 
-def stack_deploy(docker: str, args: Sequence[str], text: str) -> str:
-    """Run `docker stack deploy` with the stack on stdin; its output, or `DeployError`."""
+def stack_deploy(docker: str, args: Sequence[str], text: str) -> tuple[str, str]:
+    """Run `docker stack deploy` with the stack on stdin: (output, warnings), or `DeployError`."""
     proc = run(docker, args, stdin=text, timeout=_DEPLOY_TIMEOUT)
     if proc.returncode != 0:
         error = unreachable_or(proc.stderr, "docker stack deploy failed")
@@ -149,4 +153,12 @@ def stack_deploy(docker: str, args: Sequence[str], text: str) -> str:
             error.hint = ("the message above is Docker's; the stack passed stacklint's checks, "
                           "so look at the engine side (images, networks, permissions)")
         raise error
-    return proc.stdout
+    return proc.stdout, _warnings(proc.stderr)
+
+
+def _warnings(stderr: str) -> str:
+    """Docker's warnings, without its notice about --detach (stacklint follows the rollout)."""
+    text = stderr
+    for notice in _DETACH_NOTICE:
+        text = text.replace(notice, "")
+    return text.strip()

@@ -19,8 +19,9 @@ CHAIN = ["-f", str(NUMBERS / "base.yml"), "-f", str(NUMBERS / "prod.yml")]
 def test_help_documents_the_exit_codes(run_cli) -> None:
     code, out, _ = run_cli("deploy", "--help")
     assert code == 0
-    for line in ("1  refused by the gate", "4  Swarm rolled back", "5  the update (or its rollback)",
-                 "6  --timeout passed", "2  bad input, or Docker trouble"):
+    for line in ("1  refused by the gate", "4  Swarm rolled back",
+                 "5  the update (or its rollback)", "6  --timeout passed",
+                 "2  bad input, or Docker trouble"):
         assert line in out
 
 

@@ -96,8 +96,10 @@ def _deploy(args: argparse.Namespace, command: list[str], text: str, services: l
     docker = deploy.docker_cli()
     deploy.preflight(docker)
     before = rollout.snapshot(docker, args.stack)
-    output = deploy.stack_deploy(docker, command, text)
+    output, warnings = deploy.stack_deploy(docker, command, text)
     sys.stdout.write(output)
+    if warnings:
+        print(warnings, file=sys.stderr)
     if args.no_watch:
         print(f"stack {args.stack} deployed; not following the rollout (--no-watch)")
         return 0
