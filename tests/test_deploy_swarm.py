@@ -138,3 +138,15 @@ def test_no_watch_returns_once_docker_accepted(run_cli, stack: str, swarm_host: 
     assert code == 0, out + err
     assert "not following the rollout" in out and "rollout of stack" not in out
     assert len(stack_services(stack, swarm_host)) == 2
+
+
+def test_dockers_own_warnings_reach_the_user(run_cli, stack: str, tmp_path) -> None:
+    text = (NUMBERS / "base.yml").read_text().replace(
+        "    stop_grace_period: 1s\n", "    stop_grace_period: 1s\n    container_name: fixed\n", 1)
+    (tmp_path / "base.yml").write_text(text)
+    code, out, err = run_cli("deploy", "-f", str(tmp_path / "base.yml"),
+                             "-f", str(NUMBERS / "prod.yml"), stack, "--resolve-image", "never",
+                             "--no-watch", "--fail-on", "error")
+    assert code == 0, out + err
+    assert "container_name: Setting the container name is not supported." in err
+    assert "--detach=false" not in err
