@@ -99,7 +99,7 @@ def _describe(error: SchemaError, root: dict[str, Any]) -> Iterator[Problem]:
     pointer = tuple(error.absolute_path)
     kind = error.validator
     where = dotted(pointer)
-    what = _what(error.schema, root)
+    what = _what(error, root)
     if kind == "additionalProperties":
         yield from _unknown_keys(error, pointer)
     elif kind == "required":
@@ -120,9 +120,12 @@ def _describe(error: SchemaError, root: dict[str, Any]) -> Iterator[Problem]:
     elif kind in ("type", "oneOf", "anyOf"):
         wanted = types_of(error.schema, root) if kind == "type" else \
             [t for b in error.validator_value for t in types_of(b, root) if t]
+        hint = _type_hint(wanted, error.instance)
+        if resolve(error.schema, root).get("format") == "duration" and \
+                isinstance(error.instance, (int, float)) and not isinstance(error.instance, bool):
+            hint = f': a duration needs a unit, e.g. "{error.instance}s"'
         yield Problem("schema-violation", pointer, False,
-                      f"{where}{what} must be {_or(wanted)}, not {shown(error.instance)}"
-                      f"{_type_hint(wanted, error.instance)}")
+                      f"{where}{what} must be {_or(wanted)}, not {shown(error.instance)}{hint}")
     elif kind == "enum":
         allowed = ", ".join(str(v) for v in error.validator_value)
         hint = suggest.did_you_mean(str(error.instance), [str(v) for v in error.validator_value])
@@ -142,11 +145,22 @@ def _describe(error: SchemaError, root: dict[str, Any]) -> Iterator[Problem]:
         yield Problem("schema-violation", pointer, False, f"{where}: {error.message}")
 
 
-def _what(schema: Any, root: dict[str, Any]) -> str:
-    """The property's description, for the message."""
-    if not isinstance(schema, dict):
-        return ""
-    text = schema.get("description") or resolve(schema, root).get("description")
+def _what(error: SchemaError, root: dict[str, Any]) -> str:
+    """The description of the property at fault, as its parent schema words it."""
+    text = None
+    node: Any = root
+    previous = None
+    for step in list(getattr(error, "absolute_schema_path", ()))[:-1]:
+        node = resolve(node, root)
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            break
+        if previous in ("properties", "patternProperties") and isinstance(node, dict):
+            text = node.get("description") or resolve(node, root).get("description")
+        previous = step
+    if text is None and isinstance(error.schema, dict):
+        text = error.schema.get("description") or resolve(error.schema, root).get("description")
     return f" ({text})" if text else ""
 
 

@@ -51,6 +51,7 @@ def write_text(findings: Sequence[Finding], out: TextIO) -> None:
     for f in findings:
         print(f"{f.location}: {f.severity} [{f.rule_id} {f.rule_name}] {f.message}", file=out)
     errors = sum(1 for f in findings if f.severity.name == "ERROR")
+    out.flush()
     if findings:
         print(f"{errors} error(s), {len(findings) - errors} warning(s)", file=sys.stderr)
 
