@@ -35,6 +35,7 @@ class Sample:
     peak_mib: float
     rc: int
     err: str
+    cpu: float = 0.0      # user + system seconds: steadier than wall time on a busy machine
 
 
 # A small launcher spawns and reaps the measured process.  Peak RSS from wait4 also counts the
@@ -48,7 +49,8 @@ pid = os.posix_spawnp(cmd[0], cmd, os.environ)
 _, status, usage = os.wait4(pid, 0)
 seconds = time.perf_counter() - start
 with open(out, "w") as f:
-    f.write(f"{seconds} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+    cpu = usage.ru_utime + usage.ru_stime
+    f.write(f"{seconds} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)} {cpu}")
 """
 
 
@@ -59,14 +61,15 @@ def run_once(cmd: list[str], cwd: Path, env: dict[str, str]) -> Sample:
         launcher = [sys.executable, "-I", "-S", "-c", _LAUNCHER, result.name, *cmd]
         subprocess.run(launcher, cwd=cwd, env=env, stdout=out, stderr=err,
                        stdin=subprocess.DEVNULL, check=False)
-        seconds, maxrss_kib, rc = result.read().split()
+        seconds, maxrss_kib, rc, cpu = result.read().split()
         err.seek(0)
         text = err.read().decode("utf-8", "replace")
         if not text.strip():  # some commands report on stdout
             out.seek(0)
             text = out.read(4000).decode("utf-8", "replace")
     # Linux reports ru_maxrss in KiB
-    return Sample(float(seconds), int(maxrss_kib) / 1024, int(rc), text.strip()[-300:])
+    return Sample(float(seconds), int(maxrss_kib) / 1024, int(rc), text.strip()[-300:],
+                  float(cpu))
 
 
 @dataclass
@@ -82,50 +85,60 @@ class Runner:
 
 
 def _installed_script() -> Path | None:
-    """The `stacklint` console script on PATH, if it runs this checkout."""
-    found = shutil.which("stacklint")
-    if not found:
-        return None
-    first = Path(found).read_bytes()[:200].split(b"\n")[0]
-    if not first.startswith(b"#!"):
-        return None
-    probe = subprocess.run([first[2:].decode().strip(), "-c",
-                            "import stacklint, sys; sys.stdout.write(stacklint.__file__)"],
-                           capture_output=True, text=True, cwd="/", check=False)
-    here = str(REPO / "stacklint")
-    return Path(found) if probe.stdout.startswith(here) else None
+    """The `stacklint` console script pip wrote, if it runs this checkout.
+
+    The one next to this interpreter comes first: a version manager's shim on PATH (pyenv's
+    is a bash script) adds its own start-up and is not part of stacklint.
+    """
+    for found in (Path(sys.executable).parent / "stacklint", shutil.which("stacklint")):
+        if not found or not Path(found).is_file():
+            continue
+        first = Path(found).read_bytes()[:200].split(b"\n")[0]
+        if not first.startswith(b"#!") or b"python" not in first:
+            continue
+        probe = subprocess.run([first[2:].decode().strip(), "-c",
+                                "import stacklint, sys; sys.stdout.write(stacklint.__file__)"],
+                               capture_output=True, text=True, cwd="/", check=False)
+        if probe.stdout.startswith(str(REPO / "stacklint")):
+            return Path(found)
+    return None
 
 
-def _wrapper_script() -> Path:
+def _wrapper_script(python: str) -> Path:
     """A script identical in effect to the console script pip writes (imports cli.main)."""
     path = OUT / "bin" / "stacklint"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"#!{sys.executable}\nimport sys\nfrom stacklint.cli import main\n"
+    path.write_text(f"#!{python}\nimport sys\nfrom stacklint.cli import main\n"
                     "if __name__ == '__main__':\n    sys.exit(main())\n", encoding="utf-8")
     path.chmod(0o755)
     return path
 
 
-def make_runners() -> dict[str, Runner]:
+def make_runners(python: str = sys.executable, whatif: str = "") -> dict[str, Runner]:
     """The start-up paths: the installed script (or its equivalent) and `python -m stacklint`."""
     env = dict(os.environ)
     env.pop("STACKLINT_DEBUG", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    installed = _installed_script()
-    script = installed or _wrapper_script()
+    if whatif:  # proposed changes patched in (bench/whatif.py); not what users run
+        cmd = [python, str(ROOT / "whatif.py"), whatif, "--"]
+        runner = Runner(cmd, env, f"bench/whatif.py {whatif} (proposed changes, {python})")
+        return {"script": runner, "module": runner}
+    installed = _installed_script() if python == sys.executable else None
+    script = installed or _wrapper_script(python)
     label = "installed console script" if installed else "console-script equivalent"
     return {
         "script": Runner([str(script)], env, f"{label} ({script})"),
-        "module": Runner([sys.executable, "-m", "stacklint"], env, "python -m stacklint"),
+        "module": Runner([python, "-m", "stacklint"], env, "python -m stacklint"),
     }
 
 
 def _compose_args(runner: Runner, command: str, files: list[Path]) -> list[str]:
-    """`-c f ...` when the subcommand takes compose files that way, else positional files."""
+    """`-f f ...` (or `-c f ...`) when the subcommand takes files that way, else positional."""
     help_text = subprocess.run(runner.stacklint_cmd(command, "--help"), capture_output=True,
                                text=True, env=runner.env, check=False).stdout
-    if "--compose-file" in help_text or " -c " in help_text or "-c FILE" in help_text:
-        return [a for f in files for a in ("-c", str(f))]
+    for flag, long in (("-f", "--file"), ("-c", "--compose-file")):
+        if f"{flag} FILE" in help_text or long in help_text:
+            return [a for f in files for a in (flag, str(f))]
     return [str(f) for f in files]
 
 
@@ -176,7 +189,7 @@ def _run_serial(cmds: list[list[str]], cwd: Path, env: dict[str, str]) -> Sample
     samples = [run_once(c, cwd, env) for c in cmds]
     bad = [s for s in samples if s.rc != 0]
     return Sample(sum(s.seconds for s in samples), max(s.peak_mib for s in samples),
-                  bad[0].rc if bad else 0, bad[0].err if bad else "")
+                  bad[0].rc if bad else 0, bad[0].err if bad else "", sum(s.cpu for s in samples))
 
 
 def build_cases(runner: Runner, out: Path, sizes: tuple[int, ...]) -> dict[str, Case]:
@@ -269,8 +282,8 @@ def render(cases: dict[str, Case], meta: dict[str, str]) -> str:
     """The Markdown report: measurements, then budgets."""
     lines = [f"Measured {meta['when']} on {meta['machine']}; {meta['runs']} alternating runs, "
              f"medians; stacklint via {meta['runner']}; {meta['docker']}.", "",
-             "| benchmark | stacklint | peak | docker stack config | peak | time ratio | mem ratio |",
-             "|---|---|---|---|---|---|---|"]
+             "| benchmark | stacklint | cpu | peak | docker stack config | cpu | peak | time ratio "
+             "| mem ratio |", "|---|---|---|---|---|---|---|---|---|"]
     for case in cases.values():
         if not case.ours:
             continue
@@ -279,7 +292,9 @@ def render(cases: dict[str, Case], meta: dict[str, str]) -> str:
         th_t, th_m = case.median("theirs", "seconds"), case.median("theirs", "peak_mib")
         tr, mr = _ratio(ours_t, th_t), _ratio(ours_m, th_m)
         first = f"ERROR ({err})" if err else _fmt_s(ours_t)
-        lines.append(f"| {case.name} | {first} | {_fmt_m(ours_m)} | {_fmt_s(th_t)} | "
+        ours_c, th_c = case.median("ours", "cpu"), case.median("theirs", "cpu")
+        lines.append(f"| {case.name} | {first} | {_fmt_s(ours_c)} | {_fmt_m(ours_m)} | "
+                     f"{_fmt_s(th_t)} | {_fmt_s(th_c)} | "
                      f"{_fmt_m(th_m)} | {'-' if tr is None else f'{tr:.2f}x'} | "
                      f"{'-' if mr is None else f'{mr:.2f}x'} |")
     lines += ["", "| budget | measured | limit | result |", "|---|---|---|---|"]
@@ -295,29 +310,43 @@ def render(cases: dict[str, Case], meta: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def startup_table(runners: dict[str, Runner], out: Path, runs: int) -> str:
-    """Both start-up paths on the smallest inputs, alternating."""
+def startup_table(runners: dict[str, Runner], out: Path, runs: int, python: str) -> str:
+    """Both start-up paths on the smallest inputs, alternating, beside the bare interpreter."""
     numbers = generate.write_numbers(out)
+    env = runners["script"].env
     rows = ["| start-up path | --version | check numbers chain |", "|---|---|---|"]
     cases = {name: [Case("v", r.stacklint_cmd("--version"), None, out),
                     Case("n", r.stacklint_cmd("check", *_compose_args(r, "check", numbers)),
                          None, numbers[0].parent)] for name, r in runners.items()}
+    floors = {"interpreter alone: `python -c pass`": Case("p", [python, "-c", "pass"], None, out),
+              "without site-packages hooks: `python -S -c pass`":
+                  Case("s", [python, "-S", "-c", "pass"], None, out)}
     for _ in range(runs):
-        for name, runner in runners.items():
+        for name in runners:
             for case in cases[name]:
-                case.ours.append(run_once(case.stacklint, case.cwd, runner.env))
+                case.ours.append(run_once(case.stacklint, case.cwd, env))
+        for case in floors.values():
+            case.ours.append(run_once(case.stacklint, case.cwd, env))
+    seen: set[str] = set()
     for name, runner in runners.items():
+        if runner.label in seen:
+            continue
+        seen.add(runner.label)
         v, n = cases[name]
         n_shown = f"ERROR ({n.error()})" if n.error() else _fmt_s(n.median("ours", "seconds"))
         rows.append(f"| {runner.label} | {_fmt_s(v.median('ours', 'seconds'))} | {n_shown} |")
+    for label, case in floors.items():
+        rows.append(f"| {label} | {_fmt_s(case.median('ours', 'seconds'))} | - |")
     return "\n".join(rows) + "\n"
 
 
 def _meta(runner: Runner, runs: int) -> dict[str, str]:
     docker = subprocess.run(["docker", "--version"], capture_output=True, text=True,
                             check=False).stdout.strip() if shutil.which("docker") else "no docker"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-            "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
+            "machine": f"{os.cpu_count()} cores (load average {load} at the end), "
+                       f"Python {platform.python_version()}",
             "runs": str(runs), "runner": runner.label, "docker": docker}
 
 
@@ -331,12 +360,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--module", action="store_true",
                         help="run `python -m stacklint` instead of the console script")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--python", default=sys.executable,
+                        help="interpreter that runs stacklint (default: this one)")
+    parser.add_argument("--whatif", default="", help="measure proposed changes instead: "
+                        "comma-separated names from bench/whatif.py (gc, convert, validator)")
     args = parser.parse_args(argv)
     if not shutil.which("docker"):
         print("docker is not on PATH: ratios to Docker will be missing", file=sys.stderr)
     runs = 3 if args.quick else args.runs
     warmup = 0 if args.quick else 1
-    runners = make_runners()
+    runners = make_runners(args.python, args.whatif)
     runner = runners["module" if args.module else "script"]
     print("generating inputs ...", file=sys.stderr, flush=True)
     cases = build_cases(runner, args.out, tuple(args.sizes))
@@ -347,12 +380,13 @@ def main(argv: list[str] | None = None) -> int:
     measure(cases, runner.env, runs, warmup, set(args.only) if args.only else None)
     table = render(cases, _meta(runner, runs))
     table += "\nStart-up paths (medians of the same number of runs):\n\n"
-    table += startup_table(runners, args.out, runs)
+    table += startup_table(runners, args.out, runs, args.python)
     print(table)
-    (args.out / "latest.md").write_text(table, encoding="utf-8")
+    name = f"whatif-{args.whatif.replace(',', '-')}" if args.whatif else "latest"
+    (args.out / f"{name}.md").write_text(table, encoding="utf-8")
     raw = {k: {"ours": [s.__dict__ for s in c.ours], "docker": [s.__dict__ for s in c.theirs]}
            for k, c in cases.items()}
-    (args.out / "latest.json").write_text(json.dumps(raw, indent=1) + "\n", encoding="utf-8")
+    (args.out / f"{name}.json").write_text(json.dumps(raw, indent=1) + "\n", encoding="utf-8")
     return 0
 
 

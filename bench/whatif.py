@@ -1,0 +1,141 @@
+"""Run stacklint with proposed speed changes patched in, to measure them before they land.
+
+    python bench/whatif.py gc,convert,validator -- check -f a.yml -f b.yml
+
+Changes (comma-separated):
+  gc         switch the cyclic garbage collector off for the whole command
+  convert    `bench/proto_convert.convert` instead of `document.Converter` (same output)
+  validator  `is_valid` by jsonschema_rs (else fastjsonschema) when installed; errors
+             still listed by jsonschema, so the messages do not change
+  endpos     `engine._end_position` without counting lines from the top of the file
+  interp     interpolation returns strings without `$` untouched, before any work
+  anchors    the fixer's anchor scan skips texts without `&`
+`bench/run.py --whatif gc,convert,validator` times this wrapper like the real command.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent
+
+
+def _patch_gc() -> None:
+    import gc
+    gc.disable()
+
+
+def _patch_convert() -> None:
+    sys.path.insert(0, str(ROOT))
+    import proto_convert
+
+    from stacklint import document
+
+    def parse(text: str, path: str = "<string>", encoding: str = "utf-8") -> Any:
+        newline = "\r\n" if "\r\n" in text[: text.find("\n") + 1 or len(text)] else "\n"
+        node = document.compose(text, path)
+        data = None if node is None else proto_convert.convert(node, path, text)
+        return document.Document(path, text, encoding, newline, data)
+
+    document.parse = parse
+
+
+class _FastValid:
+    """A compiled `is_valid` in front; jsonschema (~50-100 ms to import) only to list errors."""
+
+    def __init__(self, slow: Any, fast: Any) -> None:
+        self.slow, self.fast = slow, fast
+
+    def is_valid(self, instance: Any) -> bool:
+        return bool(self.fast(instance))
+
+    def iter_errors(self, instance: Any) -> Any:
+        return self.slow().iter_errors(instance)
+
+
+def _patch_validator() -> None:
+    from functools import lru_cache
+
+    from stacklint import formats, schema
+
+    slow_compiled = schema.compiled
+    fmt = {"duration": formats.is_duration, "ports": formats.is_port_spec}
+
+    @lru_cache(maxsize=None)
+    def compiled(target: str, version: str = schema.LATEST) -> Any:
+        raw = schema.schema_for(target, version)
+        try:
+            import jsonschema_rs
+            fast = jsonschema_rs.validator_for(raw, formats=fmt, validate_formats=True).is_valid
+        except ImportError:
+            import fastjsonschema
+            check = fastjsonschema.compile(raw, formats=fmt)
+
+            def fast(instance: Any) -> bool:
+                try:
+                    check(instance)
+                except fastjsonschema.JsonSchemaException:
+                    return False
+                return True
+        return _FastValid(lambda: slow_compiled(target, version), fast)
+
+    schema.compiled = compiled
+
+
+def _patch_endpos() -> None:
+    from stacklint import engine
+
+    def end_position(stack: Any, origin: Any) -> tuple[int | None, int | None]:
+        for layer in getattr(stack, "layers", ()):
+            doc = layer.document
+            if doc.path == origin.path and 0 <= origin.start <= origin.end <= len(doc.text):
+                text, end = doc.text, origin.end
+                newline = text.find("\n", origin.start, end)
+                if newline != -1:       # a block: end at the first line
+                    end = newline - 1 if newline > 0 and text[newline - 1] == "\r" else newline
+                # the end is on the origin's own line: no need to count lines from the top
+                return origin.line, end - (text.rfind("\n", 0, end) + 1) + 1
+        return None, None
+
+    engine._end_position = end_position
+
+
+def _patch_interp() -> None:
+    from stacklint import interpolate
+
+    slow = interpolate.Interpolator._string
+
+    def string(self: Any, value: str, path: tuple[str, ...], origin: Any) -> Any:
+        return value if "$" not in value else slow(self, value, path, origin)
+
+    interpolate.Interpolator._string = string
+
+
+def _patch_anchors() -> None:
+    from stacklint.fixes import anchors
+
+    slow = anchors.scan
+
+    def scan(text: str, extension_spans: list[tuple[int, int]]) -> Any:
+        return [] if "&" not in text else slow(text, extension_spans)
+
+    anchors.scan = scan
+
+
+PATCHES = {"gc": _patch_gc, "convert": _patch_convert, "validator": _patch_validator,
+           "endpos": _patch_endpos, "interp": _patch_interp, "anchors": _patch_anchors}
+
+
+def main() -> int:
+    names, args = sys.argv[1], sys.argv[2:]
+    if args[:1] == ["--"]:
+        args = args[1:]
+    for name in filter(None, names.split(",")):
+        PATCHES[name]()
+    from stacklint.cli import main as cli_main
+    return cli_main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
