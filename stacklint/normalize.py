@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +11,6 @@ from stacklint import envfile, gotypes
 from stacklint.errors import InputError
 from stacklint.model import Origin
 from stacklint.tree import SList, SMap
-
-NoteSink = list  # list[stack.Note]; kept loose to avoid an import cycle
 
 
 def copy_tree(value: Any) -> Any:
@@ -158,8 +156,6 @@ class Normalizer:
         ext_origin = out.key_origins.get("external")
         singular = kind[:-1]
         if isinstance(external, SMap):
-            if external.get("external") is not None:
-                pass
             ext_name = external.get("name")
             if ext_name:
                 if out.get("name"):
@@ -248,9 +244,6 @@ def shell_command(norm: Normalizer, value: Any, origin: Origin | None, pointer: 
         raise norm.error(f"{'.'.join(map(str, pointer))}: cannot split {value!r}: {exc}", origin,
                          hint="close the quote, or write the command as a list") from None
     return SList(words, origin, [origin] * len(words))
-
-
-Handler = Callable[[Normalizer, Any, "Origin | None", tuple], Any]
 
 
 def normalize(data: SMap, workdir: Path, env: Mapping[str, str], notes: list[Any],

@@ -48,7 +48,7 @@ def _walk(value: Any, path: tuple[str, ...]) -> None:
         if not isinstance(key, str) or key.startswith("x-"):
             continue
         child = path + (key,)
-        _walk(value[key], child if is_struct or path == ("networks",) else path + (key,))
+        _walk(value[key], child)
         if not is_struct or child in _POINTERS:
             continue
         if _empty(value[key]) or (not isinstance(value[key], (SMap, SList))

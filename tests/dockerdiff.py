@@ -1,7 +1,6 @@
 """Differential testing against `docker stack config`: cases, runners and comparison."""
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
