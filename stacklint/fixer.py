@@ -94,7 +94,8 @@ class _Chain:
     def __init__(self, docs: list[Document]) -> None:
         self.docs = list(docs)
         self.applied: list[list[Finding]] = [[] for _ in docs]
-        self.rejected: dict[tuple[int, Any], str] = {}
+        # (document, proposal) -> (why it was refused, the text it was refused on)
+        self.rejected: dict[tuple[int, Any], tuple[str, str]] = {}
         self.fixes = load_fixes()
 
     def proposals(self, i: int) -> list[Proposal]:
@@ -129,11 +130,11 @@ class _Chain:
         chosen: list[Proposal] = []
         taken = _Spans()
         for p in sorted((p for p in props if p.edits), key=lambda p: (min(p.edits), p.rule.id)):
-            if (i, p.key) in self.rejected:
-                continue
+            if self.rejected.get((i, p.key), ("", None))[1] == doc.text:
+                continue              # refused on this very text; another fix may change it
             reason = next(filter(None, (_anchors.conflict(e, shared) for e in p.edits)), None)
             if reason:
-                self.rejected[(i, p.key)] = reason
+                self.rejected[(i, p.key)] = (reason, doc.text)
             elif not any(taken.overlaps(e) for e in p.edits):   # ruff: skip, retry next pass
                 chosen.append(p)
                 taken.add(p.edits)
@@ -141,7 +142,7 @@ class _Chain:
             return False
         new, accepted, failed = guard.apply_guarded(doc, chosen)
         for p, reason in failed:
-            self.rejected[(i, p.key)] = reason
+            self.rejected[(i, p.key)] = (reason, doc.text)
         if not accepted:
             return False
         self.docs[i] = new
@@ -151,7 +152,7 @@ class _Chain:
     def left(self, i: int) -> list[Finding]:
         out = []
         for p in self.proposals(i):
-            reason = self.rejected.get((i, p.key))
+            reason = self.rejected.get((i, p.key), (None, ""))[0]
             if p.manual or reason:
                 out.append(finding(p, self.docs[i].path, reason))
         return out

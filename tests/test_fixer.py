@@ -226,3 +226,17 @@ def test_version_table_matches_docker(version: str, tmp_path: Path) -> None:
         return subprocess.run([docker, "stack", "config", "-c", "s.yml"], cwd=tmp_path,
                               capture_output=True, timeout=60).returncode == 0
     assert accepts(version) and not accepts(_previous(version))
+
+
+def test_moves_into_a_flow_service_and_raise_the_version_they_need() -> None:
+    text = 'version: "3.0"\nservices: {api: {image: y, cpus: 0.5, pids_limit: 10}}\n'
+    result = fixer.fix_document(document.parse(text, "s.yml"))
+    assert result.text == ('version: "3.9"\nservices: {api: {image: y, deploy: {resources: '
+                           '{limits: {cpus: "0.5", pids: 10}}}}}\n')
+    assert sorted(f.rule_id for f in result.applied) == ["SL706", "SL709", "SL709"]
+
+
+def test_a_move_into_an_empty_deploy_is_left_for_a_person() -> None:
+    text = 'version: "3.8"\nservices:\n  web:\n    image: x\n    deploy:\n    mem_limit: 1g\n'
+    result = fixer.fix_document(document.parse(text, "s.yml"))
+    assert result.text == text and "deploy is not a mapping" in result.left[0].message

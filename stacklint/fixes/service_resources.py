@@ -67,6 +67,11 @@ def _move(ctx: FixContext, svc_key_o: Origin | None, name: str, svc: SMap,
         parent_o = container.key_origins.get(path[depth])
         container, depth = container[path[depth]], depth + 1
     expect = (("delete", pointer, None), ("set", ("services", name, *path), value))
+    if depth < len(path) - 1 and path[depth] in container:     # e.g. `deploy:` left empty
+        where = ".".join(path[:depth + 1])
+        return ctx.proposal(RULE, pointer, origin, f"services.{name}.{key} is not allowed in "
+                            f"a stack and {where} is not a mapping",
+                            manual=f"write {target} under {where} by hand")
     if depth == len(path) or path[depth] in container:
         if depth == len(path) or container.get(path[depth]) != value:
             return ctx.proposal(RULE, pointer, origin, f"services.{name}.{key} and {target} "

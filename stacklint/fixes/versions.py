@@ -37,6 +37,7 @@ NEEDS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("secrets", "*", "driver"), "3.8"), (("secrets", "*", "template_driver"), "3.8"),
     (("configs", "*", "template_driver"), "3.8"),
     (("services", "*", "deploy", "resources", "limits", "pids"), "3.9"),
+    (("services", "*", "pids_limit"), "3.9"),        # SL709 moves it to limits.pids
     (("services", "*", "cgroupns_mode"), "3.9"), (("services", "*", "build", "extra_hosts"), "3.9"),
     (("services", "*", "healthcheck", "start_interval"), "3.12"),
     (("services", "*", "oom_score_adj"), "3.13"),
