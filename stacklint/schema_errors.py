@@ -158,6 +158,8 @@ def _what(error: SchemaError, root: dict[str, Any]) -> str:
             break
         if previous in ("properties", "patternProperties") and isinstance(node, dict):
             text = node.get("description") or resolve(node, root).get("description")
+        elif previous in ("items", "oneOf", "anyOf") and isinstance(node, dict):
+            text = node.get("description") or text      # e.g. "a port in short syntax"
         previous = step
     if text is None and isinstance(error.schema, dict):
         text = error.schema.get("description") or resolve(error.schema, root).get("description")
