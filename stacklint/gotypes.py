@@ -215,3 +215,55 @@ def _field(char: str, buffer: str, vol: VolumeSpec, spec: str) -> None:
                 vol.extra["volume"] = {"nocopy": True}
             elif option in _PROPAGATIONS:
                 vol.extra["bind"] = {"propagation": option}
+
+
+def shell_split(text: str) -> list[str]:
+    """google/shlex `Split` (Docker's command splitter): `#` starts a comment only
+    between words, and a backslash inside double quotes escapes any character."""
+    words: list[str] = []
+    word: list[str] | None = None
+    state = "start"
+    for char in text:
+        if state == "start":
+            if char in " \t\r\n":
+                continue
+            word, state = [], {'"': "dquote", "'": "squote", "\\": "escape",
+                               "#": "comment"}.get(char, "word")
+            if state == "word":
+                word.append(char)
+        elif state == "word":
+            assert word is not None
+            if char in " \t\r\n":
+                words.append("".join(word))
+                word, state = None, "start"
+            else:
+                state = {'"': "dquote", "'": "squote", "\\": "escape"}.get(char, "word")
+                if state == "word":
+                    word.append(char)
+        elif state in ("escape", "dquote_escape"):
+            assert word is not None
+            word.append(char)
+            state = "word" if state == "escape" else "dquote"
+        elif state == "dquote":
+            assert word is not None
+            if char == '"':
+                state = "word"
+            elif char == "\\":
+                state = "dquote_escape"
+            else:
+                word.append(char)
+        elif state == "squote":
+            assert word is not None
+            if char == "'":
+                state = "word"
+            else:
+                word.append(char)
+        elif state == "comment" and char == "\n":
+            word, state = None, "start"
+    if state in ("escape", "dquote_escape"):
+        raise ValueError("EOF found after escape character")
+    if state in ("dquote", "squote"):
+        raise ValueError("EOF found when expecting closing quote")
+    if state == "word" and word is not None:
+        words.append("".join(word))
+    return words

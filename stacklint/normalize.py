@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shlex
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -239,7 +238,7 @@ def shell_command(norm: Normalizer, value: Any, origin: Origin | None, pointer: 
     if not isinstance(value, str):
         return None
     try:
-        words = shlex.split(value, comments=True)
+        words = gotypes.shell_split(value)
     except ValueError as exc:
         raise norm.error(f"{'.'.join(map(str, pointer))}: cannot split {value!r}: {exc}", origin,
                          hint="close the quote, or write the command as a list") from None
