@@ -191,7 +191,8 @@ def _type_hint(wanted: list[str], value: Any) -> str:
     if isinstance(value, bool) and "string" in wanted:
         return f': quote it ("{str(value).lower()}")'
     if isinstance(value, dict) and "array" in wanted and "object" not in wanted:
-        return ": write it as a list (- item)"
+        names = ", ".join(str(k) for k in list(value)[:5])
+        return f": write it as a list of names ([{names}])" if value else ": write it as a list"
     if value is None and "object" in wanted:
         return ": give it at least one key, or remove it"
     return ""
