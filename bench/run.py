@@ -11,65 +11,19 @@ import json
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import generate  # noqa: E402  (a sibling script, not a package)
+import generate  # noqa: E402  (sibling scripts, not a package)
+from measure import Case, measure, run_once  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 REPO = ROOT.parent
 OUT = ROOT / "out"
-
-
-@dataclass
-class Sample:
-    """One finished process."""
-
-    seconds: float
-    peak_mib: float
-    rc: int
-    err: str
-    cpu: float = 0.0      # user + system seconds: steadier than wall time on a busy machine
-
-
-# A small launcher spawns and reaps the measured process.  Peak RSS from wait4 also counts the
-# address space the child had before exec (vfork shares the parent's), so measuring straight
-# from this process, which holds generated data, would report its size instead of the child's.
-_LAUNCHER = """
-import os, sys, time
-out, cmd = sys.argv[1], sys.argv[2:]
-start = time.perf_counter()
-pid = os.posix_spawnp(cmd[0], cmd, os.environ)
-_, status, usage = os.wait4(pid, 0)
-seconds = time.perf_counter() - start
-with open(out, "w") as f:
-    cpu = usage.ru_utime + usage.ru_stime
-    f.write(f"{seconds} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)} {cpu}")
-"""
-
-
-def run_once(cmd: list[str], cwd: Path, env: dict[str, str]) -> Sample:
-    """Wall time from spawn to exit and the child's peak RSS, both taken by the launcher."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
-            tempfile.NamedTemporaryFile("r", suffix=".rusage") as result:
-        launcher = [sys.executable, "-I", "-S", "-c", _LAUNCHER, result.name, *cmd]
-        subprocess.run(launcher, cwd=cwd, env=env, stdout=out, stderr=err,
-                       stdin=subprocess.DEVNULL, check=False)
-        seconds, maxrss_kib, rc, cpu = result.read().split()
-        err.seek(0)
-        text = err.read().decode("utf-8", "replace")
-        if not text.strip():  # some commands report on stdout
-            out.seek(0)
-            text = out.read(4000).decode("utf-8", "replace")
-    # Linux reports ru_maxrss in KiB
-    return Sample(float(seconds), int(maxrss_kib) / 1024, int(rc), text.strip()[-300:],
-                  float(cpu))
 
 
 @dataclass
@@ -118,6 +72,11 @@ def make_runners(python: str = sys.executable, whatif: str = "") -> dict[str, Ru
     """The start-up paths: the installed script (or its equivalent) and `python -m stacklint`."""
     env = dict(os.environ)
     env.pop("STACKLINT_DEBUG", None)
+    # An installed stacklint runs from byte-compiled files (pip compiles them).  Where the
+    # environment forbids writing bytecode, every run would recompile the checkout (~60 ms),
+    # so the measured processes keep their bytecode under bench/out instead.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(OUT / "pycache")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     if whatif:  # proposed changes patched in (bench/whatif.py); not what users run
         cmd = [python, str(ROOT / "whatif.py"), whatif, "--"]
@@ -130,6 +89,14 @@ def make_runners(python: str = sys.executable, whatif: str = "") -> dict[str, Ru
         "script": Runner([str(script)], env, f"{label} ({script})"),
         "module": Runner([python, "-m", "stacklint"], env, "python -m stacklint"),
     }
+
+
+def prepare_bytecode(runner: Runner, python: str) -> None:
+    """Compile the package and what `check` imports, so no measured run pays for it."""
+    code = ("import compileall, sys; compileall.compile_dir(sys.argv[1], quiet=1); "
+            "import jsonschema, yaml, stacklint.cli")
+    subprocess.run([python, "-c", code, str(REPO / "stacklint")], env=runner.env,
+                   cwd=REPO, check=False, capture_output=True)
 
 
 def _compose_args(runner: Runner, command: str, files: list[Path]) -> list[str]:
@@ -146,52 +113,6 @@ def docker_cmd(files: list[Path]) -> list[str]:
     return ["docker", "stack", "config", *[a for f in files for a in ("-c", str(f))]]
 
 
-@dataclass
-class Case:
-    """One benchmark: a stacklint command, optionally a Docker command, and its budgets."""
-
-    name: str
-    stacklint: list[str]
-    docker: list[str] | None
-    cwd: Path
-    prepare: list[tuple[Path, Path]] = field(default_factory=list)  # copy src -> dst before a run
-    docker_serial: list[list[str]] = field(default_factory=list)    # one Docker run per stack
-    ours: list[Sample] = field(default_factory=list)
-    theirs: list[Sample] = field(default_factory=list)
-
-    def median(self, which: str, attr: str) -> float | None:
-        samples = self.ours if which == "ours" else self.theirs
-        good = (0, 1) if which == "ours" else (0,)   # stacklint exits 1 on findings
-        ok = [getattr(s, attr) for s in samples if s.rc in good]
-        return statistics.median(ok) if ok and len(ok) == len(samples) else None
-
-    def error(self) -> str | None:
-        bad = [s for s in self.ours if s.rc not in (0, 1)]
-        return f"exit {bad[0].rc}: {bad[0].err.splitlines()[-1] if bad[0].err else ''}" if bad else None
-
-
-def _run_case(case: Case, env: dict[str, str], runs: int, warmup: int) -> None:
-    for i in range(warmup + runs):
-        for src, dst in case.prepare:
-            shutil.copyfile(src, dst)
-        ours = run_once(case.stacklint, case.cwd, env)
-        theirs = run_once(case.docker, case.cwd, env) if case.docker else None
-        if i >= warmup:
-            case.ours.append(ours)
-            if theirs:
-                case.theirs.append(theirs)
-        if ours.rc not in (0, 1) and i >= warmup:
-            break  # a failing command does not get faster by repeating it
-
-
-def _run_serial(cmds: list[list[str]], cwd: Path, env: dict[str, str]) -> Sample:
-    """Docker has no multi-stack mode: one process per stack, times summed, peak the max."""
-    samples = [run_once(c, cwd, env) for c in cmds]
-    bad = [s for s in samples if s.rc != 0]
-    return Sample(sum(s.seconds for s in samples), max(s.peak_mib for s in samples),
-                  bad[0].rc if bad else 0, bad[0].err if bad else "", sum(s.cpu for s in samples))
-
-
 def build_cases(runner: Runner, out: Path, sizes: tuple[int, ...]) -> dict[str, Case]:
     """Generate the inputs and describe every benchmark."""
     cases: dict[str, Case] = {}
@@ -204,7 +125,7 @@ def build_cases(runner: Runner, out: Path, sizes: tuple[int, ...]) -> dict[str, 
         files = generate.write_chain(out, n)
         cases[f"check{n}"] = Case(f"check {n} services, 3 files", runner.stacklint_cmd(
             "check", *_compose_args(runner, "check", files)), docker_cmd(files), files[0].parent)
-        if n in (1000, 5000):
+        if n == 1000:
             cases[f"merge{n}"] = Case(f"merge {n} services, 3 files", runner.stacklint_cmd(
                 "merge", *_compose_args(runner, "merge", files)), docker_cmd(files),
                 files[0].parent)
@@ -217,24 +138,6 @@ def build_cases(runner: Runner, out: Path, sizes: tuple[int, ...]) -> dict[str, 
                          None, repo)
     cases["many"].docker_serial = [docker_cmd([Path(f) for f in fs]) for fs in listing.values()]
     return cases
-
-
-def measure(cases: dict[str, Case], env: dict[str, str], runs: int, warmup: int,
-            only: set[str] | None = None) -> None:
-    for key, case in cases.items():
-        if only and key not in only:
-            continue
-        print(f"  {case.name} ...", file=sys.stderr, flush=True)
-        serial = case.docker_serial
-        if serial:  # alternate one stacklint run with one full Docker sweep
-            for i in range(warmup + runs):
-                ours = run_once(case.stacklint, case.cwd, env)
-                theirs = _run_serial(serial, case.cwd, env)
-                if i >= warmup:
-                    case.ours.append(ours)
-                    case.theirs.append(theirs)
-        else:
-            _run_case(case, env, runs, 0 if key == "check5000" or key == "merge5000" else warmup)
 
 
 # (case, what, limit, description)
@@ -314,7 +217,7 @@ def startup_table(runners: dict[str, Runner], out: Path, runs: int, python: str)
     """Both start-up paths on the smallest inputs, alternating, beside the bare interpreter."""
     numbers = generate.write_numbers(out)
     env = runners["script"].env
-    rows = ["| start-up path | --version | check numbers chain |", "|---|---|---|"]
+    rows = ["| start-up path (wall / cpu) | --version | check numbers chain |", "|---|---|---|"]
     cases = {name: [Case("v", r.stacklint_cmd("--version"), None, out),
                     Case("n", r.stacklint_cmd("check", *_compose_args(r, "check", numbers)),
                          None, numbers[0].parent)] for name, r in runners.items()}
@@ -333,11 +236,15 @@ def startup_table(runners: dict[str, Runner], out: Path, runs: int, python: str)
             continue
         seen.add(runner.label)
         v, n = cases[name]
-        n_shown = f"ERROR ({n.error()})" if n.error() else _fmt_s(n.median("ours", "seconds"))
-        rows.append(f"| {runner.label} | {_fmt_s(v.median('ours', 'seconds'))} | {n_shown} |")
+        n_shown = f"ERROR ({n.error()})" if n.error() else _wall_cpu(n)
+        rows.append(f"| {runner.label} | {_wall_cpu(v)} | {n_shown} |")
     for label, case in floors.items():
-        rows.append(f"| {label} | {_fmt_s(case.median('ours', 'seconds'))} | - |")
+        rows.append(f"| {label} | {_wall_cpu(case)} | - |")
     return "\n".join(rows) + "\n"
+
+
+def _wall_cpu(case: Case) -> str:
+    return f"{_fmt_s(case.median('ours', 'seconds'))} / {_fmt_s(case.median('ours', 'cpu'))}"
 
 
 def _meta(runner: Runner, runs: int) -> dict[str, str]:
@@ -371,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     warmup = 0 if args.quick else 1
     runners = make_runners(args.python, args.whatif)
     runner = runners["module" if args.module else "script"]
+    prepare_bytecode(runner, args.python)
     print("generating inputs ...", file=sys.stderr, flush=True)
     cases = build_cases(runner, args.out, tuple(args.sizes))
     if not shutil.which("docker"):
