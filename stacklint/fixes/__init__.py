@@ -92,7 +92,7 @@ def interpolated(text: str | None) -> bool:
 FIX_MODULES = (
     "toplevel_name", "version_align", "version_raise", "port_types", "port_keys",
     "cpus_number", "depends_on_list", "compose_only_keys", "service_resources",
-    "bind_create_host_path",
+    "bind_create_host_path", "environment_boolean", "yaml11_boolean",
 )
 
 
