@@ -134,15 +134,19 @@ def test_missing_file_is_a_usage_error(run_cli, tmp_path) -> None:  # type: igno
     assert code == 2 and "nope.yml: error: file not found" in err
 
 
-def test_unloadable_stack_is_a_finding_not_a_crash(run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_unloadable_stack_exits_2_and_the_others_are_still_checked(run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "bad.yml").write_text("services:\n  web:\n    image: \"nginx\n")
     (tmp_path / "good.yml").write_text("services: {web: {image: nginx}}\n")
-    code, out, _ = run_cli("check", "--format", "json", str(tmp_path / "bad.yml"), str(tmp_path / "good.yml"))
+    files = (str(tmp_path / "bad.yml"), str(tmp_path / "good.yml"))
+    code, out, err = run_cli("check", "--format", "json", *files)
     found = json.loads(out)["findings"]
-    assert code == 1
-    bad = [f for f in found if f["rule_id"] == "SL003"]
+    assert code == 2 and "bad.yml:" in err and ": error: YAML syntax error" in err
+    bad = [f for f in found if f["rule_id"] == "SL003"]         # shown where CI looks, too
     assert len(bad) == 1 and bad[0]["path"].endswith("bad.yml") and bad[0]["line"] >= 3
     assert any(f["path"].endswith("good.yml") for f in found)
+    code, out, err = run_cli("check", *files)
+    assert code == 2 and "SL003" not in out and "image-unpinned" in out
+    assert "\n  hint: " in err
 
 
 def test_rules_lists_every_rule_and_explain_renders(run_cli) -> None:  # type: ignore[no-untyped-def]
@@ -171,19 +175,17 @@ def _merge_order(folder: Path) -> list[str]:
 
 @pytest.mark.parametrize("folder", _corpus_sets() or [None], ids=lambda p: p.name if p else "absent")
 def test_corpus_never_crashes(run_cli, folder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Exit 0 or 1 on every set; 2 (with the error) only where `docker stack config` fails too."""
     if folder is None:
         shared_path("corpus")
     monkeypatch.chdir(folder)
     files = _merge_order(folder)
     assert files, "SOURCE.txt names the merge order"
+    err_file = folder / "stack-config.err"
+    docker_fails = err_file.exists() and not err_file.read_text().rstrip().endswith("exit code: 0")
     for fmt in ("text", "sarif"):
         code, out, err = run_cli("check", "--format", fmt, *[a for f in files for a in ("-f", f)])
-        assert code in (0, 1), err
+        assert code in ((0, 1, 2) if docker_fails else (0, 1)), err
         assert "internal error" not in err
-
-
-def test_explain_renders_every_rule(run_cli) -> None:  # type: ignore[no-untyped-def]
-    from stacklint.ruleset import builtin_rules
-    for rule in builtin_rules():
-        code, out, _ = run_cli("explain", rule.id)
-        assert code == 0 and out.startswith(f"# {rule.id} {rule.name}\n"), rule.id
+        if code == 2:
+            assert ": error: " in err

@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from stacklint.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
+from stacklint.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, ConfigError
 from stacklint.model import Finding
 
 PARALLEL_FROM = 8          # below this many stacks a process pool costs more than it saves
@@ -69,22 +69,26 @@ def _discover(files: Sequence[str], config: Any) -> list[tuple[str, tuple[str, .
     return [(s.name, tuple(s.files)) for s in discover_stacks(list(files), config)]
 
 
-def check_one(files: tuple[str, ...], config: Any, env_files: tuple[str, ...]) -> list[Finding]:
-    """Findings of one stack; a file that cannot be loaded is an SL003 finding."""
+def check_one(files: tuple[str, ...], config: Any,
+              env_files: tuple[str, ...]) -> tuple[list[Finding], list[str]]:
+    """Findings of one stack, and the errors of a stack that cannot be loaded.
+
+    An unloadable file is also an SL003 finding, so machine formats (SARIF,
+    annotations) show it where CI looks; the run then exits 2.
+    """
     from stacklint.errors import InputError
     from stacklint.model import Location
     from stacklint.pipeline import check_stack
     try:
-        return check_stack(files, config, env_files=env_files).findings
+        return check_stack(files, config, env_files=env_files).findings, []
     except InputError as exc:
         where = Location(exc.path or files[0], exc.line or 1, exc.column or 1)
         message = exc.message + (f" ({exc.hint})" if exc.hint else "")
-        rules = config.ruleset()
-        return [rules.finding("invalid-input", message, where)]
+        return [config.ruleset().finding("invalid-input", message, where)], [str(exc)]
 
 
 def _check_all(specs: list[tuple[str, tuple[str, ...]]], config: Any,
-               env_files: tuple[str, ...]) -> list[Finding]:
+               env_files: tuple[str, ...]) -> tuple[list[Finding], list[str]]:
     if len(specs) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
         results = [check_one(files, config, env_files) for _, files in specs]
     else:
@@ -95,11 +99,13 @@ def _check_all(specs: list[tuple[str, tuple[str, ...]]], config: Any,
                                     [env_files] * len(specs),
                                     chunksize=max(1, len(specs) // (workers * 4))))
     seen: dict[tuple[Any, ...], Finding] = {}
-    for findings in results:               # a file shared by two stacks reports once
+    errors: list[str] = []
+    for findings, failed in results:       # a file shared by two stacks reports once
+        errors += [e for e in failed if e not in errors]
         for f in findings:
             seen.setdefault((f.rule_id, f.location.path, f.location.line, f.location.column,
                              f.message), f)
-    return sorted(seen.values(), key=Finding.sort_key)
+    return sorted(seen.values(), key=Finding.sort_key), errors
 
 
 def _missing(specs: list[tuple[str, tuple[str, ...]]]) -> None:
@@ -116,11 +122,17 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config).with_fail_on(args.fail_on)
     specs = stack_specs(args, config)
     _missing(specs)
-    findings = _check_all(specs, config, tuple(args.env_file))
+    findings, errors = _check_all(specs, config, tuple(args.env_file))
     summary = RunSummary(tuple(specs), time.perf_counter() - started, config.ruleset(),
                          config.fail_on)
-    get_reporter(args.format).report(findings, summary, sys.stdout)
+    shown = [f for f in findings if f.rule_id != "SL003"] if args.format == "text" else findings
+    get_reporter(args.format).report(shown, summary, sys.stdout)
+    sys.stdout.flush()
+    for error in errors:                   # `file:line:col: error: …` + hint, as for any bad input
+        print(error, file=sys.stderr)
     if args.format == "text":
-        print(summary_line(findings, summary), file=sys.stderr)
+        print(summary_line(shown, summary), file=sys.stderr)
+    if errors:
+        return EXIT_INPUT
     failing = [f for f in findings if f.suppressed is None and f.severity >= config.fail_on]
     return EXIT_FINDINGS if failing else EXIT_OK
