@@ -125,7 +125,8 @@ def _network_entry(merger: Any, base: SMap, over: SMap, pointer: tuple,
 
 
 def extras(base: Any, over: Any) -> Result:
-    """Service-level x-* values: nested maps are united key by key."""
+    """Service-level x-* values: maps united key by key, lists appended, anything else
+    (even null, "" or 0) replaced: mergo on map[string]any."""
     if isinstance(base, SMap) and isinstance(over, SMap):
         out = _copy_map(base)
         for key in over:
@@ -133,16 +134,14 @@ def extras(base: Any, over: Any) -> Result:
                 merged, replaced = extras(out[key], over[key])
                 if replaced:
                     out.copy_entry(over, key)
-                    out[key] = merged
-                elif merged is not _keep():
-                    out[key] = merged
+                out[key] = merged
             else:
                 out.copy_entry(over, key)
-                out[key] = copy_tree(over[key])
         return out, False
-    if over is None or over == "" or over is False or over == 0:
-        return _keep(), False
-    return copy_tree(over), True
+    if isinstance(base, SList) and isinstance(over, SList):
+        from stacklint.merge import _append
+        return _append(base, over), False
+    return over, True
 
 
 def _copy_map(base: SMap) -> SMap:
