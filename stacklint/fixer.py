@@ -234,10 +234,17 @@ def encoded(result: FixResult) -> bytes:
 
 
 def write(result: FixResult) -> None:
+    """Replace the file with the fixed text (atomically), when anything changed."""
     from stacklint.atomic import write_atomic
 
-    if result.changed:
+    if not result.changed:
+        return
+    try:
         write_atomic(result.path, encoded(result))
+    except OSError as exc:
+        raise InputError(f"cannot write the fixed file: {exc.strerror}", result.path,
+                         hint="check the permissions of the file and its folder, "
+                              "or use --diff to see the fix") from None
 
 
 def fix_in_memory(documents: Sequence[Document]) -> tuple[list[Document], list[Finding]]:

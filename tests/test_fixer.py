@@ -240,3 +240,15 @@ def test_a_move_into_an_empty_deploy_is_left_for_a_person() -> None:
     text = 'version: "3.8"\nservices:\n  web:\n    image: x\n    deploy:\n    mem_limit: 1g\n'
     result = fixer.fix_document(document.parse(text, "s.yml"))
     assert result.text == text and "deploy is not a mapping" in result.left[0].message
+
+
+def test_a_failed_write_is_an_input_error(tmp_path: Path, run_cli, monkeypatch) -> None:
+    import stacklint.atomic
+
+    def refuse(path: object, data: bytes) -> None:
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(stacklint.atomic, "write_atomic", refuse)
+    path = write(tmp_path, "stack.yml", BROKEN)
+    code, out, err = run_cli("fix", str(path))
+    assert code == 2 and "cannot write the fixed file: Permission denied" in err
+    assert "fixed [" not in out and path.read_text() == BROKEN

@@ -33,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
     dry = args.diff or args.check
     out = sys.stdout
     for result in results:
+        if not dry:
+            write(result)                 # first, so "fixed" is never printed for a failed write
         verb = "would fix" if dry else "fixed"
         for f in result.applied:
             out.write(f"{f.location}: {verb} [{f.rule_id} {f.rule_name}] {f.message}\n")
@@ -42,8 +44,6 @@ def run(args: argparse.Namespace) -> int:
             out.writelines(difflib.unified_diff(
                 result.original_text.splitlines(keepends=True),
                 result.text.splitlines(keepends=True), result.path, result.path))
-        elif not dry:
-            write(result)
     changed = sum(r.changed for r in results)
     left = sum(len(r.left) for r in results)
     summary = (f"{changed} file(s) {'to change' if dry else 'changed'}, "
