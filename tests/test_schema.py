@@ -155,3 +155,28 @@ def test_port_specs(spec: Any, ok: bool) -> None:
                                      ("12zz", False), ("1 GiB", True), ("-1", False), (True, False)])
 def test_byte_sizes(size: Any, ok: bool) -> None:
     assert formats.is_byte_size(size) is ok
+
+
+DURATIONS = ["10s", "1m30s", "0", "1.5h", "-5s", "500ms", "1us", "2µs", "1d", "10", "s", "1h 30m",
+             ".5s", "1.s", "+3m", "5S"]
+PORTS = ["80", "8080:80", "53:53/udp", "127.0.0.1:80:80", "9000-9001:9000-9001", "99999:80",
+         "80/http", "abc", "8000-8002:80-81", "300.1.1.1:80:80", "[::1]:80:80", "8000-8001:80",
+         "80:", ":80", "65535:65535", "65536:80", "80/SCTP"]
+
+
+@pytest.mark.docker
+def test_formats_match_docker(tmp_path: Path) -> None:
+    """Go's duration and port-spec parsers, as `docker stack config` applies them."""
+    docker = require_docker()
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
+    cases = [({"healthcheck": {"interval": d}}, formats.is_duration(d)) for d in DURATIONS]
+    cases += [({"ports": [p]}, formats.is_port_spec(p)) for p in PORTS]
+    wrong = []
+    for service, ours in cases:
+        path = tmp_path / "f.yml"
+        path.write_text(json.dumps({"services": {"web": {"image": "x", **service}}}))
+        result = subprocess.run([docker, "stack", "config", "-c", str(path)], env=env,
+                                capture_output=True, text=True)
+        if (result.returncode == 0) != ours:
+            wrong.append((service, ours, result.stderr.strip()))
+    assert wrong == []
