@@ -119,3 +119,17 @@ def test_validation_findings_are_suppressed_too_and_both_forms_count(tmp_path: P
     assert sorted((f.location.line, f.suppressed) for f in ignored) == [
         (4, "compose too"), (5, "also for compose")]
     assert not _by(found, "unused-suppression")
+
+
+def test_trailing_directive_on_a_block_key_covers_the_block(tmp_path: Path) -> None:
+    text = SOCKET.replace("    volumes:\n", "    volumes:  # stacklint: disable=SL202 -- r\n")
+    found = _check(tmp_path, **{"compose.yml": text})
+    assert _by(found, "docker-socket-mount")[0].suppressed == "r"
+    assert _by(found, "privileged-service")[0].suppressed is None
+
+
+def test_top_level_x_stacklint_covers_the_stack(tmp_path: Path) -> None:
+    text = "x-stacklint:\n  ignore: {privileged-service: a lab stack}\n" + SOCKET
+    found = _check(tmp_path, **{"compose.yml": text})
+    assert _by(found, "privileged-service")[0].suppressed == "a lab stack"
+    assert not _by(found, "unused-suppression")
