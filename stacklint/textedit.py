@@ -222,3 +222,42 @@ def insert_entry(text: str, container: SMap, parent_key_o: Origin | None,
     col, step = child_column(text, container, parent_key_o)
     lead = newline if at == len(text) and not text.endswith("\n") else ""
     return Edit(origin.path, at, at, lead + render_block(path, value, col, step, newline))
+
+
+def item_span(text: str, items: SList, index: int) -> tuple[int, int] | None:
+    """(start, end) of a list item's own text; for a block mapping item, through its last line."""
+    origin = items.item_origins[index]
+    item = items[index]
+    if origin is None or (index and items.item_origins[index - 1] is not None
+                          and origin.start < items.item_origins[index - 1].start):
+        return None                                  # an alias: its text is elsewhere
+    if isinstance(item, SMap) and not is_flow(text, item):
+        keys = sibling_keys(item)
+        if not keys:
+            return None
+        last_key, last_o = keys[-1]
+        value = item.get(last_key)
+        indentless = isinstance(value, SList) and not is_flow(text, value)
+        return origin.start, block_entry_end(text, last_o, indentless)
+    return origin.start, origin.end
+
+
+def delete_item(text: str, items: SList, index: int) -> Edit | None:
+    """An edit deleting item `index` (and its dash line, or its comma) from a list."""
+    span = item_span(text, items, index)
+    origin = items.item_origins[index]
+    if span is None or origin is None:
+        return None
+    start, end = span
+    if is_flow(text, items):
+        later = [o for o in items.item_origins[index + 1:] if o is not None]
+        if later:
+            return Edit(origin.path, start, later[0].start, "")
+        before = text.rfind(",", items.origin.start if items.origin else 0, start)
+        return Edit(origin.path, before if before >= 0 else start, end, "")
+    head = line_start(text, start)
+    if text[head:start].strip() != "-":
+        return None
+    if text[end - 1:end] != "\n":                   # a scalar item: through its newline
+        end = line_end(text, max(end - 1, start))
+    return Edit(origin.path, head, end, "")

@@ -58,3 +58,17 @@ def test_replace_value_keeps_anchor_and_drops_tag() -> None:
     edits = [replace_value(text, data, "a", '"0.5"'), replace_value(text, data, "b", '"1"'),
              replace_value(text, data, "c", "8")]
     assert apply_edits(text, edits) == 'a: &x "0.5"\nb: "1"\nc: 8  # c\n'
+
+
+@pytest.mark.parametrize(("text", "index", "want"), [
+    ("l: [a, b, c]\n", 1, "l: [a, c]\n"),
+    ("l: [a, b]\n", 1, "l: [a]\n"),
+    ("l:\n  - a   # a\n  - b\n", 0, "l:\n  - b\n"),
+    ("l:\n  - x: 1\n    y: 2\n  # c\n  - z: 3", 0, "l:\n  # c\n  - z: 3"),
+    ("l:\n- a\n- b", 1, "l:\n- a\n"),
+])
+def test_delete_item(text: str, index: int, want: str) -> None:
+    from stacklint.textedit import delete_item
+
+    items = parse(text).data["l"]
+    assert apply_edits(text, [delete_item(text, items, index)]) == want

@@ -16,7 +16,8 @@ from stacklint.model import Edit, Origin, Severity
 from stacklint.tree import SMap
 
 Pointer = tuple[Any, ...]
-# ('set', pointer, value) creates missing parents; ('delete', pointer, None)
+# ('set', pointer, value) creates missing parents; ('delete', pointer, None) removes a
+# mapping key or a list item
 Expect = tuple[str, Pointer, Any]
 
 
@@ -93,6 +94,7 @@ FIX_MODULES = (
     "toplevel_name", "version_align", "version_raise", "port_types", "port_keys",
     "cpus_number", "depends_on_list", "compose_only_keys", "service_resources",
     "bind_create_host_path", "environment_boolean", "yaml11_boolean",
+    "env_file_object",
 )
 
 

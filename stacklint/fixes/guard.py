@@ -64,6 +64,8 @@ def expected(data: Any, proposals: Sequence[Proposal]) -> Any:
                 node[pointer[-1]] = value
             elif isinstance(node, dict):
                 node.pop(pointer[-1], None)
+            elif isinstance(node, list) and pointer[-1] < len(node):
+                node.pop(pointer[-1])
     return out
 
 
