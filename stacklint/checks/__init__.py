@@ -61,8 +61,19 @@ def get(node: Any, *path: Any) -> Any:
     return node
 
 
+JOB_MODES = ("replicated-job", "global-job")
+
+
 def is_global(svc: Mapping[str, Any]) -> bool:
     return get(svc, "deploy", "mode") in ("global", "global-job")
+
+
+def rolls_out(svc: Mapping[str, Any]) -> bool:
+    """True when updates of this service are rolling updates that replace running tasks.
+
+    Jobs run to completion (no rolling update), and `replicas: 0` runs nothing.
+    """
+    return get(svc, "deploy", "mode") not in JOB_MODES and replicas(svc) != 0
 
 
 def replicas(svc: Mapping[str, Any]) -> int | None:

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stacklint.checks import UPDATE_BLOCKS, RuleContext, get, monitor
+from stacklint.checks import UPDATE_BLOCKS, RuleContext, get, monitor, rolls_out
 from stacklint.durations import format_duration, parse_duration
 from stacklint.model import Hit
 
 
 def check(ctx: RuleContext) -> Iterator[Hit]:
+    if not rolls_out(ctx.node):
+        return
     for block in UPDATE_BLOCKS:
         delay = parse_duration(get(ctx.node, "deploy", block, "delay"))
         if not delay:

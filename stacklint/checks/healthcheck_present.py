@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from stacklint.checks import RuleContext, replicas
+from stacklint.checks import RuleContext, rolls_out
 from stacklint.model import Hit
 
 
 def check(ctx: RuleContext) -> Iterator[Hit]:
-    if replicas(ctx.node) == 0:
+    if not rolls_out(ctx.node):
         return
     hc = ctx.node.get("healthcheck")
     if not isinstance(hc, Mapping):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stacklint.checks import RuleContext, get, healthcheck_worst_case, monitor, replicas
+from stacklint.checks import RuleContext, get, healthcheck_worst_case, monitor, rolls_out
 from stacklint.durations import format_duration, parse_duration
 from stacklint.model import Hit
 
@@ -19,7 +19,7 @@ def _formula(ctx: RuleContext) -> str:
 
 def check(ctx: RuleContext) -> Iterator[Hit]:
     worst = healthcheck_worst_case(ctx.node)
-    if worst is None or replicas(ctx.node) == 0:
+    if worst is None or not rolls_out(ctx.node):
         return
     for block in ("update_config", "rollback_config"):
         # update_config's defaults always apply; a missing rollback_config is SL503's

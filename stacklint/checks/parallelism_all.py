@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stacklint.checks import UPDATE_BLOCKS, RuleContext, get, replicas
+from stacklint.checks import UPDATE_BLOCKS, RuleContext, get, replicas, rolls_out
 from stacklint.durations import parse_number
 from stacklint.model import Hit
 
 
 def check(ctx: RuleContext) -> Iterator[Hit]:
+    if not rolls_out(ctx.node):
+        return
     count = replicas(ctx.node)          # None: global, the task count is the node count
     for block in UPDATE_BLOCKS:
         value = parse_number(get(ctx.node, "deploy", block, "parallelism"))
