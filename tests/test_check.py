@@ -189,3 +189,17 @@ def test_corpus_never_crashes(run_cli, folder, monkeypatch) -> None:  # type: ig
         assert "internal error" not in err
         if code == 2:
             assert ": error: " in err
+
+
+def test_json_snapshot_of_the_quotes_chain(run_cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The policy findings of the full chain, byte for byte (STACKLINT_UPDATE_SNAPSHOTS=1 rewrites)."""
+    monkeypatch.chdir(QUOTES)
+    code, out, _ = run_cli("check", "--format", "json", *[a for f in AFTER for a in ("-f", f)])
+    data = json.loads(out)
+    data["findings"] = [f for f in data["findings"] if f["rule_id"][2] in "123456"]
+    del data["counts"]                         # includes other stages' findings
+    text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+    snapshot = QUOTES / "expected.json"
+    if os.environ.get("STACKLINT_UPDATE_SNAPSHOTS") == "1" or not snapshot.exists():
+        snapshot.write_text(text, "utf-8")
+    assert text == snapshot.read_text("utf-8")
