@@ -1,0 +1,64 @@
+"""`stacklint fix` over the merge cases: what docker accepted it still accepts, unchanged;
+the Compose-to-stack breakages it covers are accepted after one run."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import SHARED, require_docker
+
+CASES_DIR = SHARED / "oracle" / "merge-cases"
+CASES = sorted(p for p in CASES_DIR.iterdir() if p.is_dir()) if CASES_DIR.exists() else []
+# docker rejects these as they are, and accepts them after one `stacklint fix`
+FIXED = {"005", "006", "009", "030", "086", "099", "101", "102", "104", "105", "106", "107",
+         "109", "113", "114", "117", "118", "121", "123", "124", "132", "139", "140", "141",
+         "147"}
+CHANGED_ON_PURPOSE = {"116"}   # bind.create_host_path: the loader accepts it, the daemon fails
+
+
+def _files(case: Path) -> list[str]:
+    return sorted((p.name for p in case.glob("[0-9]*.yml")), key=lambda n: int(n.split(".")[0]))
+
+
+def _config(folder: Path, files: list[str]) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/home/stacklint"}
+    if (folder / "env").exists():
+        env.update(line.split("=", 1) for line in (folder / "env").read_text().splitlines()
+                   if "=" in line and not line.startswith("FAKE_"))
+    return subprocess.run([require_docker(), "stack", "config",
+                           *[a for f in files for a in ("-c", f)]],
+                          cwd=folder, env=env, capture_output=True, text=True, timeout=60)
+
+
+def _no_version(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.startswith("version:"))
+
+
+@pytest.mark.docker
+@pytest.mark.skipif(not CASES, reason="../shared/oracle/merge-cases is not present")
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_merge_case(case: Path, tmp_path: Path, run_cli) -> None:
+    files = _files(case)
+    if not files:
+        pytest.skip("no input files")
+    work = tmp_path / case.name
+    shutil.copytree(case, work)
+    for path in work.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    before = _config(work, files)
+    code, out, err = run_cli("fix", *[a for f in files for a in ("-f", str(work / f))])
+    assert code in (0, 1, 2), err
+    after = _config(work, files)
+    number = case.name[:3]
+    if before.returncode == 0:
+        assert after.returncode == 0, after.stderr
+        if number not in CHANGED_ON_PURPOSE:
+            assert _no_version(after.stdout) == _no_version(before.stdout)
+    elif number in FIXED:
+        assert after.returncode == 0, after.stderr + out
+    again = run_cli("fix", *[a for f in files for a in ("-f", str(work / f))])
+    assert "fixed [" not in again[1]
