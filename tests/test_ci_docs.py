@@ -92,9 +92,7 @@ def test_annotation_step_fails_the_job_with_an_annotation_at_the_override(chain:
 
 
 def test_sarif_step_passes_on_findings_and_writes_the_report(chain: Path) -> None:
-    step = next(r for r in (s.get("run", "") for s in github_workflow()["jobs"]["stacklint"]["steps"])
-                if "--format sarif" in r)
-    done = run_step(step, chain)
+    done = run_step(sarif_step(), chain)
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads((chain / "stacklint.sarif").read_text())
     assert report["version"] == "2.1.0"
@@ -104,13 +102,25 @@ def test_sarif_step_passes_on_findings_and_writes_the_report(chain: Path) -> Non
     assert ("compose.override.yaml", override_line()) in places
 
 
-def test_sarif_step_stops_on_unreadable_input(tmp_path: Path) -> None:
+def sarif_step() -> str:
+    steps = github_workflow()["jobs"]["stacklint"]["steps"]
+    return next(s["run"] for s in steps if "--format sarif" in s.get("run", ""))
+
+
+def test_unparsable_file_stops_the_gate_with_an_annotation(tmp_path: Path) -> None:
     (tmp_path / "compose.yaml").write_text("services:\n  web: [unclosed\n")
-    step = next(r for r in (s.get("run", "") for s in github_workflow()["jobs"]["stacklint"]["steps"])
-                if "--format sarif" in r)
-    done = run_step(step, tmp_path)
-    assert done.returncode != 0
+    done = run_step("stacklint check --format github", tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert re.search(r"^::error file=compose\.yaml,line=3,.*SL003", done.stdout, re.M), done.stdout
+    assert re.search(r"^compose\.yaml:3:\d+: error: ", done.stderr, re.M), done.stderr
+    assert run_step(sarif_step(), tmp_path).returncode != 0
+
+
+def test_sarif_step_stops_on_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text("services:\n  web:\n    image: nginx:1.27.0\n")
+    (tmp_path / ".stacklint.yml").write_text("no-such-key: 1\n")
     assert run_step("stacklint check", tmp_path).returncode == 2
+    assert run_step(sarif_step(), tmp_path).returncode != 0
 
 
 def test_gitlab_script_passes_a_clean_chain_and_ends_with_a_summary(tmp_path: Path) -> None:

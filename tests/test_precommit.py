@@ -141,9 +141,11 @@ def test_fix_hook_repairs_a_compose_v2_file_and_the_next_commit_passes(project: 
     fixed = (project.root / "compose.yaml").read_text()
     assert not re.search(r"^name:", fixed, re.M)
     assert "published: 8080" in fixed and '"8080"' not in fixed
-    # only the two broken lines changed: minimal edits, everything else byte-identical
+    # minimal edits: `name` gone, `published` a number, a `version` line added for
+    # `docker stack` (which needs one); every other line byte-identical
     kept = [line for line in original.splitlines() if not line.startswith("name:")]
-    assert fixed.splitlines() == [line.replace('"8080"', "8080") for line in kept]
+    assert [line for line in fixed.splitlines() if not line.startswith("version:")] == [
+        line.replace('"8080"', "8080") for line in kept]
     assert_committed(project, project.commit("compose.yaml"), before)
 
 
@@ -152,14 +154,17 @@ def test_staging_only_prod_checks_the_whole_configured_chain(project: Project) -
     names = project.copy(FIXTURES / "numbers")
     assert_committed(project, project.commit(*names), "")
     before = project.head()
+    # prod.yml now publishes numbers-web in host mode; the start-first update order that
+    # conflicts with it is set in prod-update-config.yml, which is not staged.
     prod = (project.root / "prod.yml").read_text()
-    # prod.yml publishes numbers-web on the host's port in `host` mode; with
-    # prod-update-config.yml's start-first order (a file not staged) updates would need
-    # the same port twice on a node.
-    prod = prod.replace("        published: 8080\n", "        published: 8080\n        mode: host\n")
-    project.write("prod.yml", prod)
+    project.write("prod.yml", prod.replace("        published: 8080\n",
+                                           "        published: 8080\n        mode: host\n"))
+    order = (project.root / "prod-update-config.yml").read_text()
+    line = max(i for i, text in enumerate(order.splitlines(), 1) if "start-first" in text)
     out = assert_blocked(project, project.commit("prod.yml"), before)
-    assert re.search(r"\b1 stack\b", out) and re.search(r"\b4 files\b", out), out
+    assert re.search(rf"^prod-update-config\.yml:{line}:\d+: error \[SL401", out, re.M), out
+    assert "1 stack, 5 files" in out, out
+    assert "SL033" not in out, out          # prod.yml alone would have no image
 
 
 @needs_tools
