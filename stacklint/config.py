@@ -72,6 +72,19 @@ class Config:
         from dataclasses import replace
         return replace(self, fail_on=Severity.parse(level), _enabled={})
 
+    def with_selection(self, select: list[str] | None, ignore: list[str] | None) -> Config:
+        """The command line's --select (replaces the file's) and --ignore (adds to it)."""
+        if not select and not ignore:
+            return self
+        rules = self.ruleset()
+        for sel in [*(select or ()), *(ignore or ())]:
+            if not rules.select(sel):
+                raise ConfigError(f"--select/--ignore names no rule: {sel!r}",
+                                  hint="use a rule id, name, group or glob (see `stacklint rules`)")
+        from dataclasses import replace
+        return replace(self, select=tuple(select) if select else self.select,
+                       ignore=self.ignore + tuple(ignore or ()), _enabled={})
+
 
 def _specificity(rule: Rule, selectors: tuple[str, ...]) -> int | None:
     """How precisely a list names a rule: 2 id/name, 1 glob, 0 group; None if not at all."""

@@ -203,3 +203,12 @@ def test_json_snapshot_of_the_quotes_chain(run_cli, monkeypatch) -> None:  # typ
     if os.environ.get("STACKLINT_UPDATE_SNAPSHOTS") == "1" or not snapshot.exists():
         snapshot.write_text(text, "utf-8")
     assert text == snapshot.read_text("utf-8")
+
+
+def test_select_and_ignore_on_the_command_line(run_cli) -> None:  # type: ignore[no-untyped-def]
+    args = [a for f in AFTER for a in ("-f", str(QUOTES / f))]
+    _, out, _ = run_cli("check", "--format", "json", *args, "--select", "rollout", "--ignore", "SL506")
+    rules = {f["rule_id"] for f in json.loads(out)["findings"]}
+    assert rules and all(r.startswith(("SL4", "SL5")) for r in rules) and "SL506" not in rules
+    code, _, err = run_cli("check", *args, "--select", "nothing-like-this")
+    assert code == 2 and "names no rule" in err

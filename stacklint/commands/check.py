@@ -28,6 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                         help="lowest severity that fails the run (default: config, else warning)")
     parser.add_argument("--config", metavar="FILE", help="config file (default: nearest "
                         ".stacklint.yml or pyproject.toml [tool.stacklint])")
+    parser.add_argument("--select", action="append", metavar="RULE",
+                        help="check only these rules (id, name, group or glob; repeatable)")
+    parser.add_argument("--ignore", action="append", metavar="RULE",
+                        help="skip these rules (repeatable)")
     parser.add_argument("--env-file", action="append", default=[], metavar="FILE",
                         help="KEY=VALUE file for ${VAR} interpolation (repeatable)")
     parser.set_defaults(run=run)
@@ -120,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
     from stacklint.reporters import RunSummary, get_reporter, summary_line
     started = time.perf_counter()
     config = load_config(args.config).with_fail_on(args.fail_on)
+    config = config.with_selection(args.select, args.ignore)
     specs = stack_specs(args, config)
     _missing(specs)
     findings, errors = _check_all(specs, config, tuple(args.env_file))
