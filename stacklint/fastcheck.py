@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 Check = Callable[[Any], bool]
+_OBJECT = {"properties", "patternProperties", "additionalProperties"}
 _IGNORED = {"description", "title", "$schema", "$id", "default", "definitions", "deprecated"}
 
 
@@ -59,11 +60,45 @@ class Compiler:
         if schema is False:
             return lambda value: False
         checks = [self._keyword(key, value, schema) for key, value in schema.items()
-                  if key not in _IGNORED and not key.startswith("x-")]
+                  if key not in _IGNORED and key not in _OBJECT and not key.startswith("x-")]
+        if _OBJECT & schema.keys():
+            checks.append(self._object(schema))
         checks = [c for c in checks if c is not None]
         if len(checks) == 1:
             return checks[0]
-        return lambda value: all(check(value) for check in checks)
+
+        def every(value: Any) -> bool:
+            for check in checks:
+                if not check(value):
+                    return False
+            return True
+        return every
+
+    def _object(self, schema: dict[str, Any]) -> Check:
+        """properties, patternProperties and additionalProperties in one pass over the keys."""
+        props = {name: self.compile(sub) for name, sub in schema.get("properties", {}).items()}
+        pats = [(re.compile(p).search, self.compile(sub))
+                for p, sub in schema.get("patternProperties", {}).items()]
+        extra = schema.get("additionalProperties", True)
+        rest = None if extra is True else self.compile(extra)
+
+        def check(value: Any) -> bool:
+            if not isinstance(value, dict):
+                return True
+            for key, item in value.items():
+                test = props.get(key)
+                matched = test is not None
+                if matched and not test(item):      # type: ignore[misc]
+                    return False
+                for search, sub in pats:
+                    if search(key):
+                        matched = True
+                        if not sub(item):
+                            return False
+                if not matched and rest is not None and not rest(item):
+                    return False
+            return True
+        return check
 
     def _ref(self, ref: str) -> Check:
         if ref not in self.refs:
@@ -87,37 +122,6 @@ class Compiler:
     def _k_type(self, arg: Any, schema: dict[str, Any]) -> Check:
         tests = [_TYPES[t] for t in ([arg] if isinstance(arg, str) else arg)]
         return lambda value: any(test(value) for test in tests)
-
-    def _k_properties(self, arg: dict[str, Any], schema: dict[str, Any]) -> Check:
-        props = {name: self.compile(sub) for name, sub in arg.items()}
-
-        def check(value: Any) -> bool:
-            if not isinstance(value, dict):
-                return True
-            return all(props[k](v) for k, v in value.items() if k in props)
-        return check
-
-    def _k_patternProperties(self, arg: dict[str, Any], schema: dict[str, Any]) -> Check:
-        pats = [(re.compile(p), self.compile(sub)) for p, sub in arg.items()]
-
-        def check(value: Any) -> bool:
-            if not isinstance(value, dict):
-                return True
-            return all(test(v) for k, v in value.items() for pat, test in pats
-                       if pat.search(k))
-        return check
-
-    def _k_additionalProperties(self, arg: Any, schema: dict[str, Any]) -> Check:
-        known = set(schema.get("properties", {}))
-        pats = [re.compile(p) for p in schema.get("patternProperties", {})]
-        extra = self.compile(arg)
-
-        def check(value: Any) -> bool:
-            if not isinstance(value, dict):
-                return True
-            return all(extra(v) for k, v in value.items()
-                       if k not in known and not any(p.search(k) for p in pats))
-        return check
 
     def _k_required(self, arg: list[str], schema: dict[str, Any]) -> Check:
         return lambda value: not isinstance(value, dict) or all(k in value for k in arg)
