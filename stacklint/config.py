@@ -238,7 +238,8 @@ def _one_setting(table: Any, ref: Any, value: Any, rule: Rule, source: str) -> R
     if unknown:
         raise _fail(table, ref, source, f"rule {ref!r} has no option {sorted(unknown)[0]!r}",
                     hint=f"its options: {', '.join(rule.options) or 'none'}")
-    return RuleSetting(Severity.parse(severity) if severity else None, dict(options))
+    from stacklint.tree import plain          # plain data: the Config crosses process pools
+    return RuleSetting(Severity.parse(severity) if severity else None, plain(dict(options)))
 
 
 def _stacks(raw: Mapping[str, Any], source: str) -> dict[str, tuple[str, ...]]:

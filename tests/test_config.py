@@ -118,3 +118,10 @@ def test_config_is_validated_once_and_picklable(tmp_path: Path) -> None:
 
 def test_fail_level_is_an_alias(tmp_path: Path) -> None:
     assert _config(tmp_path, "fail-level: error\n").fail_on == Severity.ERROR
+
+
+def test_config_from_yaml_pickles_with_options(tmp_path: Path) -> None:
+    import pickle
+    config = _config(tmp_path, "rules:\n  SL602: {options: {prefixes: [traefik., caddy]}}\n")
+    again = pickle.loads(pickle.dumps(config))
+    assert again.options_for(again.ruleset()["SL602"]) == {"prefixes": ["traefik.", "caddy"]}
