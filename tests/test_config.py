@@ -125,3 +125,11 @@ def test_config_from_yaml_pickles_with_options(tmp_path: Path) -> None:
     config = _config(tmp_path, "rules:\n  SL602: {options: {prefixes: [traefik., caddy]}}\n")
     again = pickle.loads(pickle.dumps(config))
     assert again.options_for(again.ruleset()["SL602"]) == {"prefixes": ["traefik.", "caddy"]}
+
+
+def test_pyproject_without_a_toml_reader_is_a_clear_error(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "tomllib", None)     # as on Python 3.10 …
+    monkeypatch.setitem(sys.modules, "tomli", None)       # … without tomli installed
+    with pytest.raises(ConfigError, match="needs Python 3.11\\+ or the `tomli` package"):
+        _config(tmp_path, "[tool.stacklint]\nfail-on = 'error'\n", "pyproject.toml")
