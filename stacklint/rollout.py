@@ -5,7 +5,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from stacklint import deploy
@@ -102,34 +102,32 @@ def observe(docker: str, stack: str, expected: Iterable[str], before: Mapping[st
 def classify(name: str, svc: dict[str, Any], tasks: list[dict[str, Any]],
              before: Before | None, elapsed: float) -> Progress:
     """The progress of one service from its inspect data and its tasks."""
-    running = sum(1 for t in tasks if t.get("DesiredState") == "Running"
-                  and str(t.get("CurrentState", "")).startswith("Running"))
-    desired = _desired(svc)
-    image = _image(svc)
-    current = sum(1 for t in tasks if t.get("DesiredState") == "Running"
-                  and str(t.get("CurrentState", "")).startswith("Running")
-                  and str(t.get("Image", "")).split("@", 1)[0] == image)
+    image, desired = _image(svc), _desired(svc)
+    running = [t for t in tasks if t.get("DesiredState") == "Running"
+               and str(t.get("CurrentState", "")).startswith("Running")]
+    current = sum(1 for t in running if str(t.get("Image", "")).split("@", 1)[0] == image)
+    base = Progress(name, "", len(running), desired, image, current=current)
     status = svc.get("UpdateStatus") or {}
-    fresh = status and (before is None or status.get("StartedAt") != before.started)
-    if fresh:
-        state = status.get("State", "updating")
+    if status and (before is None or status.get("StartedAt") != before.started):
+        state = status.get("State", "updating")   # an update this deploy started
         message = status.get("Message", "")
         if state in FINAL and state != "completed":
             message = _with_task_error(message, tasks)
-        return Progress(name, state, running, desired, image, message, FINAL.get(state), current)
+        return replace(base, state=state, message=message, outcome=FINAL.get(state))
     # a global service's desired count is 0 until the orchestrator made its tasks
-    converged = running >= desired and (desired > 0 or _replicated(svc) or
-                                        elapsed >= SETTLE_SECONDS)
+    converged = len(running) >= desired and (desired > 0 or _replicated(svc)
+                                             or elapsed >= SETTLE_SECONDS)
+    error = "" if converged else _task_error(tasks)
+    waiting = f"task error: {error}" if error else ""
     if before is None:                    # a new service has no UpdateStatus at all
-        return Progress(name, "creating", running, desired, image,
-                        outcome="created" if converged else None)
-    template = json.dumps(svc["Spec"].get("TaskTemplate"), sort_keys=True)
-    if template == before.template:
-        return Progress(name, "converging", running, desired, image,
-                        outcome="unchanged" if converged else None)
+        return replace(base, state="creating", message=waiting,
+                       outcome="created" if converged else None)
+    if json.dumps(svc["Spec"].get("TaskTemplate"), sort_keys=True) == before.template:
+        return replace(base, state="converging", message=waiting,
+                       outcome="unchanged" if converged else None)
     done = converged and elapsed >= SETTLE_SECONDS
-    return Progress(name, "pending", running, desired, image, "waiting for the update to start",
-                    outcome="completed" if done else None)
+    return replace(base, state="pending", message="waiting for the update to start",
+                   outcome="completed" if done else None)
 
 
 def _replicated(svc: dict[str, Any]) -> bool:
@@ -147,9 +145,13 @@ def _image(svc: dict[str, Any]) -> str:
     return str(image).split("@", 1)[0]    # drop the digest --resolve-image pinned
 
 
+def _task_error(tasks: list[dict[str, Any]]) -> str:
+    return next((str(t["Error"]).strip('"') for t in tasks if t.get("Error")), "")
+
+
 def _with_task_error(message: str, tasks: list[dict[str, Any]]) -> str:
-    errors = [str(t.get("Error", "")).strip('"') for t in tasks if t.get("Error")]
-    return f"{message} (task error: {errors[0]})" if errors else message
+    error = _task_error(tasks)
+    return f"{message} (task error: {error})" if error else message
 
 
 def watch(docker: str, stack: str, expected: list[str], before: Mapping[str, Before],
@@ -170,8 +172,7 @@ def watch(docker: str, stack: str, expected: list[str], before: Mapping[str, Bef
 
 def _timed_out(p: Progress, timeout: float) -> Progress:
     note = f"still {p.state} after {timeout:g} s"
-    return Progress(p.name, p.state, p.running, p.desired, p.image,
-                    f"{note}: {p.message}" if p.message else note, "timed out")
+    return replace(p, message=f"{note}: {p.message}" if p.message else note, outcome="timed out")
 
 
 def exit_code(progress: Iterable[Progress]) -> int:
