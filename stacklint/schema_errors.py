@@ -98,51 +98,68 @@ def _leaves(error: SchemaError) -> list[SchemaError]:
 def _describe(error: SchemaError, root: dict[str, Any]) -> Iterator[Problem]:
     pointer = tuple(error.absolute_path)
     kind = error.validator
-    where = dotted(pointer)
-    what = _what(error, root)
     if kind == "additionalProperties":
         yield from _unknown_keys(error, pointer)
-    elif kind == "required":
-        names = [f"`{n}`" for n in error.validator_value
-                 if isinstance(error.instance, dict) and n not in error.instance]
-        if names:
-            verb = "is" if len(names) == 1 else "are"
-            yield Problem("schema-violation", pointer, True,
-                          f"{where}: {' and '.join(names)} {verb} required here; add "
-                          f"{'it' if len(names) == 1 else 'them'}")
-    elif kind in ("oneOf", "anyOf") and isinstance(error.instance, dict) \
+        return
+    where = dotted(pointer) + _what(error, root)
+    if kind in ("oneOf", "anyOf") and isinstance(error.instance, dict) \
             and error.schema.get("x-later-form"):
-        since = error.schema["x-later-form"]
-        yield Problem("needs-newer-version", pointer, True,
-                      f"{where}: the long syntax (a mapping) needs version {since} or later: "
-                      f'raise `version:` to "{since}" (or newer) in this file, or use the '
-                      "short syntax")
-    elif kind in ("type", "oneOf", "anyOf"):
-        wanted = types_of(error.schema, root) if kind == "type" else \
-            [t for b in error.validator_value for t in types_of(b, root) if t]
-        hint = _type_hint(wanted, error.instance)
-        if resolve(error.schema, root).get("format") == "duration" and \
-                isinstance(error.instance, (int, float)) and not isinstance(error.instance, bool):
-            hint = f': a duration needs a unit, e.g. "{error.instance}s"'
-        yield Problem("schema-violation", pointer, False,
-                      f"{where}{what} must be {_or(wanted)}, not {shown(error.instance)}{hint}")
-    elif kind == "enum":
-        allowed = ", ".join(str(v) for v in error.validator_value)
-        hint = suggest.did_you_mean(str(error.instance), [str(v) for v in error.validator_value])
-        rule = "invalid-update-order" if pointer[-1:] == ("order",) else "schema-violation"
-        yield Problem(rule, pointer, False,
-                      f"{where}{what} must be one of: {allowed}, not {shown(error.instance)}{hint}")
-    elif kind == "format":
-        yield _format_problem(error, pointer, where, what)
-    elif kind == "uniqueItems":
-        yield _duplicate(error, pointer, where)
-    elif kind in ("minimum", "maximum"):
-        word = "at least" if kind == "minimum" else "at most"
-        yield Problem("schema-violation", pointer, False,
-                      f"{where}{what} must be {word} {error.validator_value}, "
-                      f"not {error.instance}")
+        kind = "later-form"
+    handler = _HANDLERS.get(kind)
+    if handler is not None:
+        yield from handler(error, root, pointer, where)
     else:
         yield Problem("schema-violation", pointer, False, f"{where}: {error.message}")
+
+
+def _required(error: SchemaError, root: dict[str, Any], pointer: Pointer,
+              where: str) -> Iterator[Problem]:
+    names = [f"`{n}`" for n in error.validator_value
+             if isinstance(error.instance, dict) and n not in error.instance]
+    if names:
+        verb, them = ("is", "it") if len(names) == 1 else ("are", "them")
+        yield Problem("schema-violation", pointer, True,
+                      f"{dotted(pointer)}: {' and '.join(names)} {verb} required here; "
+                      f"add {them}")
+
+
+def _later_form(error: SchemaError, root: dict[str, Any], pointer: Pointer,
+                where: str) -> Iterator[Problem]:
+    since = error.schema["x-later-form"]
+    yield Problem("needs-newer-version", pointer, True,
+                  f"{dotted(pointer)}: the long syntax (a mapping) needs version {since} or "
+                  f'later: raise `version:` to "{since}" (or newer) in this file, or use the '
+                  "short syntax")
+
+
+def _wrong_type(error: SchemaError, root: dict[str, Any], pointer: Pointer,
+                where: str) -> Iterator[Problem]:
+    value = error.instance
+    wanted = types_of(error.schema, root) if error.validator == "type" else \
+        [t for b in error.validator_value for t in types_of(b, root) if t]
+    hint = _type_hint(wanted, value)
+    if resolve(error.schema, root).get("format") == "duration" and \
+            isinstance(value, (int, float)) and not isinstance(value, bool):
+        hint = f': a duration needs a unit, e.g. "{value}s"'
+    yield Problem("schema-violation", pointer, False,
+                  f"{where} must be {_or(wanted)}, not {shown(value)}{hint}")
+
+
+def _enum(error: SchemaError, root: dict[str, Any], pointer: Pointer,
+          where: str) -> Iterator[Problem]:
+    options = [str(v) for v in error.validator_value]
+    hint = suggest.did_you_mean(str(error.instance), options)
+    rule = "invalid-update-order" if pointer[-1:] == ("order",) else "schema-violation"
+    yield Problem(rule, pointer, False,
+                  f"{where} must be one of: {', '.join(options)}, not {shown(error.instance)}"
+                  f"{hint}")
+
+
+def _bound(error: SchemaError, root: dict[str, Any], pointer: Pointer,
+           where: str) -> Iterator[Problem]:
+    word = "at least" if error.validator == "minimum" else "at most"
+    yield Problem("schema-violation", pointer, False,
+                  f"{where} must be {word} {error.validator_value}, not {error.instance}")
 
 
 def _what(error: SchemaError, root: dict[str, Any]) -> str:
@@ -244,26 +261,38 @@ def _unknown(key: str, pointer: Pointer, known: list[str], patterns: list[str],
                    f"{here}: unknown key `{key}`, docker stack deploy rejects it{hint}")
 
 
-def _format_problem(error: SchemaError, pointer: Pointer, where: str, what: str) -> Problem:
+def _format_problem(error: SchemaError, root: dict[str, Any], pointer: Pointer,
+                    where: str) -> Iterator[Problem]:
     value = error.instance
     if error.validator_value == "duration":
-        return Problem("invalid-duration", pointer, False,
-                       f"{where}{what}: {shown(value)} is not a duration: write a number with "
-                       "a unit (ns, us, ms, s, m, h), e.g. 30s, 1m30s or 500ms")
+        yield Problem("invalid-duration", pointer, False,
+                      f"{where}: {shown(value)} is not a duration: write a number with "
+                      "a unit (ns, us, ms, s, m, h), e.g. 30s, 1m30s or 500ms")
+        return
     reason = formats.port_spec_problem(str(value)) if isinstance(value, (str, int)) else None
-    return Problem("schema-violation", pointer, False,
-                   f"{where}{what}: {shown(value)} is not a port spec ({reason or 'unreadable'}): "
-                   "write [HOST:]CONTAINER[/PROTOCOL], e.g. \"8080:80\" or \"53:53/udp\"")
+    yield Problem("schema-violation", pointer, False,
+                  f"{where}: {shown(value)} is not a port spec ({reason or 'unreadable'}): "
+                  "write [HOST:]CONTAINER[/PROTOCOL], e.g. \"8080:80\" or \"53:53/udp\"")
 
 
-def _duplicate(error: SchemaError, pointer: Pointer, where: str) -> Problem:
+def _duplicate(error: SchemaError, root: dict[str, Any], pointer: Pointer,
+               where: str) -> Iterator[Problem]:
+    where = dotted(pointer)
     seen: list[Any] = []
     for index, item in enumerate(error.instance):
         if item in seen:
             first = seen.index(item)
             text = json.dumps(item, ensure_ascii=False, default=str)
-            return Problem("schema-violation", pointer + (index,), False,
-                           f"{where}: item {index} ({text}) repeats item {first}: "
-                           "list items must be unique; remove one")
+            yield Problem("schema-violation", pointer + (index,), False,
+                          f"{where}: item {index} ({text}) repeats item {first}: "
+                          "list items must be unique; remove one")
+            return
         seen.append(item)
-    return Problem("schema-violation", pointer, False, f"{where}: list items must be unique")
+    yield Problem("schema-violation", pointer, False, f"{where}: list items must be unique")
+
+
+_HANDLERS = {
+    "required": _required, "later-form": _later_form, "type": _wrong_type,
+    "oneOf": _wrong_type, "anyOf": _wrong_type, "enum": _enum, "format": _format_problem,
+    "uniqueItems": _duplicate, "minimum": _bound, "maximum": _bound,
+}
