@@ -94,7 +94,7 @@ FIX_MODULES = (
     "toplevel_name", "version_align", "version_raise", "port_types", "port_keys",
     "cpus_number", "depends_on_list", "compose_only_keys", "service_resources",
     "bind_create_host_path", "environment_boolean", "yaml11_boolean",
-    "env_file_object",
+    "env_file_object", "nested_extension",
 )
 
 

@@ -1,0 +1,56 @@
+"""SL715: `x-*` keys where the stack schema allows none (inside `deploy`, `logging`, ports …)."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from stacklint.fixes import FixContext, Proposal, Rule
+from stacklint.textedit import delete_entry
+from stacklint.tree import SList, SMap
+
+RULE = Rule("SL715", "nested-extension-key", "Remove the extension key")
+# x-* is allowed at the top level, on a service, and on a top-level network, volume,
+# secret or config entry; everywhere below those, the schema rejects it
+SECTIONS = ("services", "networks", "volumes", "secrets", "configs")
+
+
+def propose(ctx: FixContext) -> Iterator[Proposal]:
+    data = ctx.doc.data
+    if not isinstance(data, SMap):
+        return
+    for section in SECTIONS:
+        entries = data.get(section)
+        if not isinstance(entries, SMap):
+            continue
+        for name, entry in entries.items():
+            if isinstance(entry, SMap):
+                for key, value in entry.items():
+                    if not str(key).startswith("x-"):
+                        yield from _walk(ctx, value, (section, name, key))
+
+
+def _walk(ctx: FixContext, node: Any, pointer: tuple[Any, ...]) -> Iterator[Proposal]:
+    if isinstance(node, SList):
+        for i, item in enumerate(node):
+            yield from _walk(ctx, item, (*pointer, i))
+        return
+    if not isinstance(node, SMap):
+        return
+    for key, value in node.items():
+        here = (*pointer, key)
+        if isinstance(key, str) and key.startswith("x-") and not _is_data(pointer):
+            yield ctx.proposal(
+                RULE, here, node.key_origins.get(key),
+                f"removed {'.'.join(map(str, here))}: the stack schema allows `x-*` keys only "
+                "at the top level, on a service and on a top-level network, volume, secret "
+                "or config; move it there if a tool reads it", (delete_entry(ctx.text, node, key),),
+                (("delete", here, None),))
+        else:
+            yield from _walk(ctx, value, here)
+
+
+def _is_data(pointer: tuple[Any, ...]) -> bool:
+    """Maps whose keys are user data (labels, environment, …): `x-` is an ordinary key there."""
+    return bool(pointer) and pointer[-1] in (
+        "labels", "environment", "sysctls", "extra_hosts", "driver_opts", "options", "args",
+        "ulimits", "networks", "aliases")
