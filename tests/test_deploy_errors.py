@@ -104,6 +104,7 @@ def lone_engine() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.mark.docker
 def test_engine_not_in_a_swarm(run_cli, lone_engine: str,
                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOCKER_HOST", lone_engine)
@@ -113,6 +114,7 @@ def test_engine_not_in_a_swarm(run_cli, lone_engine: str,
     assert docker("service", "ls", host=lone_engine).returncode != 0   # still no swarm there
 
 
+@pytest.mark.swarm
 def test_docker_stack_deploy_failing(run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
     host = require_swarm()
     monkeypatch.setenv("DOCKER_HOST", host)

@@ -5,6 +5,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+import yaml
 from swarmhelp import (DEPLOY_FIXTURES, IMAGE, docker, new_stack_name, remove_stack,
                        require_swarm, running_images, stack_services)
 
@@ -150,3 +151,34 @@ def test_dockers_own_warnings_reach_the_user(run_cli, stack: str, tmp_path) -> N
     assert code == 0, out + err
     assert "container_name: Setting the container name is not supported." in err
     assert "--detach=false" not in err
+
+
+def test_docker_context_of_the_environment_is_used(run_cli, stack: str, swarm_host: str,
+                                                   tmp_path, monkeypatch) -> None:
+    """No DOCKER_HOST, only a context (in a private DOCKER_CONFIG) that names the engine."""
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    made = docker("context", "create", "sltest", "--docker", f"host={swarm_host}")
+    assert made.returncode == 0, made.stderr
+    monkeypatch.delenv("DOCKER_HOST")
+    monkeypatch.setenv("DOCKER_CONTEXT", "sltest")
+    code, out, err = run_cli("deploy", *BASE, stack, "--resolve-image", "never", "--no-watch")
+    assert code == 0, out + err
+    assert len(stack_services(stack, swarm_host)) == 2
+
+
+def test_prune_removes_services_the_files_no_longer_name(run_cli, stack: str, swarm_host: str,
+                                                         tmp_path) -> None:
+    code, out, err = run_cli("deploy", *BASE, stack, *NO_REGISTRY)
+    assert code == 0, out + err
+    code, merged, err = run_cli("deploy", *BASE, stack, "--dry-run")
+    stack_model = yaml.safe_load(merged)
+    del stack_model["services"]["web"]
+    only_api = tmp_path / "api-only.yml"
+    only_api.write_text(yaml.safe_dump(stack_model))
+    code, out, err = run_cli("deploy", "-f", str(only_api), stack, *NO_REGISTRY, "--prune")
+    assert code == 0, out + err
+    assert f"Removing service {stack}_web" in out
+    assert "unchanged" in _summary_line(out, f"{stack}_api")
+    names = docker("service", "ls", "--format", "{{.Name}}", "--filter",
+                   f"label=com.docker.stack.namespace={stack}", host=swarm_host).stdout.split()
+    assert names == [f"{stack}_api"]
