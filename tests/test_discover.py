@@ -291,3 +291,13 @@ def test_with_the_real_config_loader(in_tmp: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.chdir(in_tmp / "ops")
     assert discover_stacks(["prod-update-config.yml"], load_config()) == [
         StackSpec("prod", ("docker-compose.yml", "prod.yml", "prod-update-config.yml"))]
+
+
+@pytest.mark.skipif(not (SHARED / "seed" / "numbers").is_dir(), reason="../shared/seed is not available")
+def test_seed_override_brings_in_its_configured_chain(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(SHARED / "seed" / "numbers")
+    monkeypatch.setenv("PRE_COMMIT", "1")
+    config = SimpleNamespace(stacks={"numbers": NUMBERS}, root=".")
+    staged = ["prod.yml", "v5-bad.yml", "prod-full.yml"]     # v5-bad/prod-full: no stack lists them
+    assert discover_stacks(staged, config) == [StackSpec("numbers", tuple(NUMBERS))]
+    assert files_of(discover_stacks(["docker-compose.yml"])) == [("docker-compose.yml",)]

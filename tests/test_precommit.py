@@ -16,6 +16,7 @@ from precommit_harness import REPO, Project, make_project, snapshot
 from stacklint.discover import STACK_FILE_RE
 
 FIXTURES = REPO / "tests" / "fixtures" / "precommit"
+SEED = REPO.parent / "shared" / "seed" / "numbers"
 HOOKS = ("stacklint", "stacklint-fix")
 
 needs_tools = pytest.mark.skipif(
@@ -165,6 +166,27 @@ def test_staging_only_prod_checks_the_whole_configured_chain(project: Project) -
     assert re.search(rf"^prod-update-config\.yml:{line}:\d+: error \[SL401", out, re.M), out
     assert "1 stack, 5 files" in out, out
     assert "SL033" not in out, out          # prod.yml alone would have no image
+
+
+@needs_tools
+@pytest.mark.skipif(not SEED.is_dir(), reason="../shared/seed/numbers is not available")
+def test_staging_only_prod_checks_the_seed_chain(project: Project) -> None:
+    chain = ["docker-compose.yml", "prod.yml", "prod-healthcheck.yml", "prod-update-config.yml",
+             "prod-rollback-config.yml"]
+    for src in SEED.iterdir():              # CRLF files, one UTF-16: copied byte for byte
+        (project.root / src.name).write_bytes(src.read_bytes())
+    project.write(".stacklint.yml", f"stacks:\n  numbers: [{', '.join(chain)}]\n")
+    existing = [".stacklint.yml", *sorted(p.name for p in SEED.iterdir())]
+    assert_committed(project, project.commit(*existing, verify=False), "")
+    before = project.head()
+    prod = project.root / "prod.yml"
+    prod.write_bytes(prod.read_bytes().replace(b"replicas: 6", b"replicas: 4"))
+    out = assert_blocked(project, project.commit("prod.yml"), before)
+    assert "1 stack, 5 files" in out, out
+    # findings in files that were not staged: the base's images, the rollback override
+    assert re.search(r"^docker-compose\.yml:5:\d+: warning \[SL101", out, re.M), out
+    assert re.search(r"^prod-rollback-config\.yml:9:\d+: warning \[SL509", out, re.M), out
+    assert "SL033" not in out, out
 
 
 @needs_tools
