@@ -31,6 +31,7 @@ class Problem:
     pointer: Pointer
     prefer_key: bool
     message: str
+    rename_to: str | None = None   # a key the typo most likely meant
 
 
 def dotted(pointer: Pointer) -> str:
@@ -254,11 +255,15 @@ def _unknown(key: str, pointer: Pointer, known: list[str], patterns: list[str],
                        "the top level, in a service, or in a network/volume/secret/config")
     context = next((str(p) for p in reversed(pointer) if isinstance(p, str)), "")
     advice = suggest.instead(context if pointer else "", key)
-    hint = f": {advice}" if advice else suggest.did_you_mean(key, known + list(later))
-    if not hint:
+    match = None if advice else suggest.closest(key, known + list(later))
+    if advice:
+        hint = f": {advice}"
+    elif match:
+        hint = f"; did you mean `{match}`?"
+    else:
         hint = f"; allowed here: {', '.join(sorted(known))}" if known else ""
     return Problem("unknown-key", at, True,
-                   f"{here}: unknown key `{key}`, docker stack deploy rejects it{hint}")
+                   f"{here}: unknown key `{key}`, docker stack deploy rejects it{hint}", match)
 
 
 def _format_problem(error: SchemaError, root: dict[str, Any], pointer: Pointer,

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from stacklint import schema as _schema
-from stacklint.model import Finding, Location, Severity
+from stacklint.model import Applicability, Edit, Finding, Fix, Location, Severity
 from stacklint.schema_errors import Problem, dotted, explain
 from stacklint.tree import locate
 
@@ -59,12 +59,27 @@ FORBIDDEN = {
 
 
 def finding(rule: str, root: Any, pointer: tuple[Any, ...], message: str, path: str,
-            prefer_key: bool = False) -> Finding:
+            prefer_key: bool = False, rename_to: str | None = None) -> Finding:
     """A Finding of validation rule `rule` at the source of `pointer` in `root`."""
     rule_id, severity = RULES[rule]
     origin = locate(root, pointer, prefer_key=prefer_key)
     location = Location.of(origin, pointer) if origin else Location(path, 1, 1, pointer=pointer)
-    return Finding(rule_id, rule, severity, message, location)
+    return Finding(rule_id, rule, severity, message, location,
+                   _rename(root, pointer, origin, rename_to))
+
+
+def _rename(root: Any, pointer: tuple[Any, ...], origin: Any, new: str | None) -> Fix | None:
+    """An edit renaming a mistyped key, unless the mapping already has the right one."""
+    if not new or origin is None or not pointer:
+        return None
+    parent = root
+    for step in pointer[:-1]:
+        parent = parent[step]
+    if new in parent or origin.end <= origin.start:
+        return None
+    # unsafe: the closest known key is a guess a person should confirm
+    return Fix(f"rename `{pointer[-1]}` to `{new}`",
+               (Edit(origin.path, origin.start, origin.end, new),), Applicability.UNSAFE)
 
 
 def validate_layer(data: Any, version: str, path: str, target: str = "stack") -> list[Finding]:
@@ -88,7 +103,8 @@ def validate_layer(data: Any, version: str, path: str, target: str = "stack") ->
                 continue
             seen.add(key)
             out.append(finding(problem.rule, data, problem.pointer,
-                               _versioned(problem, version, target), path, problem.prefer_key))
+                               _versioned(problem, version, target), path, problem.prefer_key,
+                               problem.rename_to))
     return sorted(out, key=Finding.sort_key)
 
 

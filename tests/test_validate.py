@@ -217,3 +217,22 @@ def test_rule_docs_example_fails_and_use_instead_passes(name: str, tmp_path: Pat
         paths = _write(tmp_path, {f"{key}.yml": docs[key]})
         fired = {f.rule_name for f in validate_files(paths)}
         assert (name in fired) is should_fire, (key, fired)
+
+
+def test_typo_fix_renames_the_key_in_place() -> None:
+    text = ("version: \"3.8\"\r\nservices:\r\n  web:\r\n    image: x\r\n    healthcheck:\r\n"
+            "      test: [\"CMD\", \"true\"]\r\n      interva: 10s   # every ten seconds\r\n")
+    doc = parse(text, "t.yml")
+    found = validate_layer(doc.data, "3.8", "t.yml")
+    assert len(found) == 1 and found[0].fix is not None
+    assert found[0].fix.applicability.value == "unsafe"
+    (edit,) = found[0].fix.edits
+    fixed = text[:edit.start] + edit.content + text[edit.end:]
+    assert fixed == text.replace("interva:", "interval:")
+    assert validate_layer(parse(fixed, "t.yml").data, "3.8", "t.yml") == []
+
+
+def test_no_rename_when_the_right_key_is_already_there() -> None:
+    found = _layer("services:\n  web:\n    image: x\n    healthcheck:\n      interval: 5s\n"
+                   "      Interval: 6s\n")
+    assert [f.rule_name for f in found] == ["unknown-key"] and found[0].fix is None

@@ -50,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
 def write_text(findings: Sequence[Finding], out: TextIO) -> None:
     for f in findings:
         print(f"{f.location}: {f.severity} [{f.rule_id} {f.rule_name}] {f.message}", file=out)
+        if f.fix is not None:
+            print(f"  help: {f.fix.title}", file=out)
     errors = sum(1 for f in findings if f.severity.name == "ERROR")
     out.flush()
     if findings:
@@ -59,7 +61,11 @@ def write_text(findings: Sequence[Finding], out: TextIO) -> None:
 def write_json(findings: Sequence[Finding], out: TextIO) -> None:
     rows = [{"rule_id": f.rule_id, "rule_name": f.rule_name, "severity": str(f.severity),
              "message": f.message, "path": f.location.path, "line": f.location.line,
-             "column": f.location.column, "pointer": list(f.location.pointer)}
+             "column": f.location.column, "pointer": list(f.location.pointer),
+             "fix": None if f.fix is None else {
+                 "title": f.fix.title, "applicability": f.fix.applicability.value,
+                 "edits": [{"path": e.path, "start": e.start, "end": e.end, "content": e.content}
+                           for e in f.fix.edits]}}
             for f in findings]
     json.dump({"version": 1, "findings": rows}, out, indent=2, sort_keys=True)
     out.write("\n")
