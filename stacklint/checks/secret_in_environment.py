@@ -14,7 +14,7 @@ def check(ctx: RuleContext) -> Iterator[Hit]:
     if not isinstance(env, Mapping):
         return
     names = re.compile(ctx.options.get("names") or r"(?!)")
-    interpolated = getattr(ctx.stack, "interpolated", set())
+    interpolated: set[object] = getattr(ctx.stack, "interpolated", set())
     for variable, value in env.items():
         name = str(variable)
         if name.upper().endswith("_FILE") or not names.search(name):

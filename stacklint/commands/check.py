@@ -52,9 +52,9 @@ def stack_specs(args: argparse.Namespace, config: Any) -> list[tuple[str, tuple[
                 for name, files in config.stacks.items()]
     try:
         from stacklint.discover import discover_repo
+        specs = [(s.name, tuple(s.files)) for s in discover_repo(".", config)]
     except ImportError:
-        discover_repo = None
-    specs = [(s.name, tuple(s.files)) for s in discover_repo(".", config)] if discover_repo else []
+        specs = []
     if not specs:
         raise ConfigError("nothing to check", hint="pass -f FILE…, or name stacks in .stacklint.yml "
                                                    "(stacks: {prod: [docker-compose.yml, prod.yml]})")
