@@ -169,16 +169,8 @@ def _get(config: Any, name: str) -> Any:
 
 
 def _config_dir(config: Any) -> str:
-    """The folder config paths are relative to (attribute names vary; default: current folder)."""
-    for attr in ("root", "base_dir", "directory", "config_dir"):
-        value = _get(config, attr)
-        if value:
-            return os.fspath(value)
-    for attr in ("path", "source", "config_path", "file"):
-        value = _get(config, attr)
-        if value and os.path.isfile(os.fspath(value)):
-            return os.path.dirname(os.fspath(value))
-    return "."
+    """The folder `stacks` paths are relative to: the config's `root` (its own folder)."""
+    return os.fspath(_get(config, "root") or ".")
 
 
 def _display(path: str) -> str:

@@ -157,9 +157,8 @@ def test_config_wins_over_conventions(in_tmp: Path) -> None:
 def test_config_paths_are_relative_to_the_config_folder(in_tmp: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     touch(in_tmp, "ops/docker-compose.yml", "ops/prod.yml")
-    (in_tmp / "ops/.stacklint.yaml").write_text("stacks: ...\n")
     config = SimpleNamespace(stacks={"prod": ["docker-compose.yml", "prod.yml"]},
-                             path=str(in_tmp / "ops/.stacklint.yaml"))
+                             root=str(in_tmp / "ops"))
     assert files_of(discover_stacks(["ops/prod.yml"], config)) == [
         ("ops/docker-compose.yml", "ops/prod.yml")]
     monkeypatch.chdir(in_tmp / "ops")            # the same file named from inside the folder
