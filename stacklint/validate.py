@@ -85,7 +85,8 @@ def _rename(root: Any, pointer: tuple[Any, ...], origin: Any, new: str | None) -
 def validate_layer(data: Any, version: str, path: str, target: str = "stack") -> list[Finding]:
     """Schema findings for one file's interpolated data, as Docker checks each file alone."""
     if target == "stack":
-        version = _schema.check_version(version, path)
+        where = locate(data, ("version",))
+        version = _schema.check_version(version, path, *(where[1:3] if where else (1, 1)))
         forbidden = list(_forbidden(data))
     else:
         version, forbidden = _schema.LATEST, []
