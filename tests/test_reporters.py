@@ -113,3 +113,15 @@ def test_github_annotations_are_escaped() -> None:
 def test_github_property_escaping() -> None:
     from stacklint.reporters.github import escape_property
     assert escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
+
+
+def test_absolute_paths_below_the_current_folder_become_relative(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from stacklint.reporters.github import annotation
+    from stacklint.reporters.sarif import sarif_log
+    monkeypatch.chdir(tmp_path)
+    finding = Finding("SL201", "privileged-service", Severity.WARNING, "m",
+                      Location(str(tmp_path / "deploy" / "prod.yml"), 3, 5))
+    assert annotation(finding).startswith("::warning file=deploy/prod.yml,")
+    log = sarif_log([finding], RunSummary((("p", (str(tmp_path / "deploy" / "prod.yml"),)),)))
+    uri = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "deploy/prod.yml" and log["runs"][0]["artifacts"][0]["location"]["uri"] == uri

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TextIO
@@ -56,3 +57,12 @@ def summary_line(findings: Sequence[Finding], summary: RunSummary) -> str:
     if c["suppressed"]:
         text += f" ({c['suppressed']} suppressed)"
     return f"{text} in {summary.seconds:.2f}s"
+
+
+def repo_path(path: str) -> str:
+    """A posix path relative to the current folder when it lies below it (CI checkouts)."""
+    if os.path.isabs(path):
+        rel = os.path.relpath(path)
+        if not rel.startswith(".."):
+            path = rel
+    return path.replace(os.sep, "/").removeprefix("./")

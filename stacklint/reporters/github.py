@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from stacklint.model import Finding, Severity
-from stacklint.reporters import RunSummary
+from stacklint.reporters import RunSummary, repo_path
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -22,7 +22,7 @@ def escape_property(text: str) -> str:
 
 def annotation(finding: Finding) -> str:
     loc = finding.location
-    props = {"file": loc.path, "line": str(loc.line), "col": str(loc.column)}
+    props = {"file": repo_path(loc.path), "line": str(loc.line), "col": str(loc.column)}
     if loc.end_line is not None and loc.end_column is not None:
         props.update(endLine=str(loc.end_line), endColumn=str(loc.end_column))
     props["title"] = f"{finding.rule_id} {finding.rule_name}"

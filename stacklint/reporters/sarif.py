@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 from stacklint import __version__
 from stacklint.model import Finding, Severity
-from stacklint.reporters import RunSummary
+from stacklint.reporters import RunSummary, repo_path
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -18,7 +18,7 @@ INFO_URI = "https://github.com/stacklint/stacklint"
 
 def _uri(path: str) -> str:
     """A relative posix URI (code scanning resolves it against the repository root)."""
-    return PurePosixPath(path.replace("\\", "/")).as_posix().removeprefix("./")
+    return PurePosixPath(repo_path(path)).as_posix()
 
 
 def rule_descriptor(rule: Any) -> dict[str, Any]:
