@@ -27,7 +27,8 @@ def run(args: argparse.Namespace) -> int:
     from stacklint.fixer import fix_paths, write
 
     if not args.files and not args.chain:
-        raise ConfigError("no file given", hint="stacklint fix stack.yml, or -f base.yml -f prod.yml")
+        raise ConfigError("no file given",
+                          hint="stacklint fix stack.yml, or -f base.yml -f prod.yml")
     results = fix_paths(args.chain, chain=True) if args.chain else []
     results += fix_paths(args.files, chain=False)
     dry = args.diff or args.check

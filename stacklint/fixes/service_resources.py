@@ -1,4 +1,4 @@
-"""SL709: service-level `mem_limit`, `mem_reservation`, `cpus`, `pids_limit`, `scale` moved under `deploy`."""
+"""SL709: service-level `mem_limit`, `mem_reservation`, `cpus`, `pids_limit`, `scale` go to `deploy`."""
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -1,4 +1,4 @@
-"""SL706: a key the declared `version` does not allow (`configs` under 3.1 …): raise the version."""
+"""SL706: a key the declared `version` does not allow (`configs` under 3.1 …): raise it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -28,4 +28,5 @@ def propose(ctx: FixContext) -> Iterator[Proposal]:
     yield ctx.proposal(
         RULE, ("version",), data.value_origins.get("version"),
         f'version "{version}" raised to "{needed}": {key} in {where} needs it',
-        (replace_value(ctx.text, data, "version", quote(needed)),), (("set", ("version",), needed),))
+        (replace_value(ctx.text, data, "version", quote(needed)),),
+        (("set", ("version",), needed),))
