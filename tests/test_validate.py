@@ -236,3 +236,17 @@ def test_no_rename_when_the_right_key_is_already_there() -> None:
     found = _layer("services:\n  web:\n    image: x\n    healthcheck:\n      interval: 5s\n"
                    "      Interval: 6s\n")
     assert [f.rule_name for f in found] == ["unknown-key"] and found[0].fix is None
+
+
+def test_valid_stack_never_imports_jsonschema(tmp_path: Path) -> None:
+    """The fast path (pre-commit hooks) stays off jsonschema's ~80 ms import."""
+    import sys
+
+    from conftest import REPO
+
+    path = _write(tmp_path, {"ok.yml": 'version: "3.8"\nservices:\n  web:\n    image: x\n'})[0]
+    code = ("import sys; from stacklint.commands.validate import validate_files; "
+            f"assert validate_files([{path!r}]) == []; print('jsonschema' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=REPO, check=True)
+    assert result.stdout.strip() == "False"
