@@ -21,9 +21,10 @@ FIXED_GIT_ENV = {
 
 
 def git_env(home: Path) -> dict[str, str]:
-    """The environment for git and pre-commit: no user or system git config, no inherited hook state."""
+    """The environment for git and pre-commit: no user or system git config, no inherited hook
+    state, no PYTHONPATH (the hooks must run the package pip installed from the snapshot)."""
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GIT_", "PRE_COMMIT")) and k != "VIRTUAL_ENV"}
+           if not k.startswith(("GIT_", "PRE_COMMIT")) and k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     empty = home / "gitconfig"
     empty.touch()
     env.update(FIXED_GIT_ENV, GIT_CONFIG_GLOBAL=str(empty), GIT_CONFIG_NOSYSTEM="1",

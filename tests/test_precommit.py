@@ -190,6 +190,14 @@ def test_staging_only_prod_checks_the_seed_chain(project: Project) -> None:
 
 
 @needs_tools
+def test_unparsable_file_blocks_the_commit_with_its_position(project: Project) -> None:
+    project.write("docker-stack.yml", "services:\n  web:\n    image: [nginx\n")
+    out = assert_blocked(project, project.commit("docker-stack.yml"), "")
+    assert re.search(r"^docker-stack\.yml:4:\d+: error: ", out, re.M), out
+    assert "- exit code: 2" in out, out
+
+
+@needs_tools
 def test_other_yaml_is_left_alone(project: Project) -> None:
     workflow = "name: ci\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps: []\n"
     project.write(".github/workflows/ci.yml", workflow)
