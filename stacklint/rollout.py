@@ -30,7 +30,7 @@ class Before:
     """A service as it was just before the deploy."""
 
     started: str | None       # UpdateStatus.StartedAt of its last update
-    template: str             # Spec.TaskTemplate as JSON: a change means a rolling update
+    template: str             # task template and ports as JSON: a change means a rolling update
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,14 @@ def _services(docker: str, stack: str) -> list[dict[str, Any]]:
 def snapshot(docker: str, stack: str) -> dict[str, Before]:
     """The stack's services before the deploy, by full service name."""
     return {s["Spec"]["Name"]: Before((s.get("UpdateStatus") or {}).get("StartedAt"),
-                                      json.dumps(s["Spec"].get("TaskTemplate"), sort_keys=True))
+                                      _fingerprint(s))
             for s in _services(docker, stack)}
+
+
+def _fingerprint(svc: dict[str, Any]) -> str:
+    """What decides whether Swarm replaces tasks: the task template and the published ports."""
+    spec = svc["Spec"]
+    return json.dumps([spec.get("TaskTemplate"), spec.get("EndpointSpec")], sort_keys=True)
 
 
 def _tasks(docker: str, ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
@@ -122,7 +128,7 @@ def classify(name: str, svc: dict[str, Any], tasks: list[dict[str, Any]],
     if before is None:                    # a new service has no UpdateStatus at all
         return replace(base, state="creating", message=waiting,
                        outcome="created" if converged else None)
-    if json.dumps(svc["Spec"].get("TaskTemplate"), sort_keys=True) == before.template:
+    if _fingerprint(svc) == before.template:
         return replace(base, state="converging", message=waiting,
                        outcome="unchanged" if converged else None)
     done = converged and elapsed >= SETTLE_SECONDS
