@@ -252,3 +252,27 @@ def test_a_failed_write_is_an_input_error(tmp_path: Path, run_cli, monkeypatch) 
     code, out, err = run_cli("fix", str(path))
     assert code == 2 and "cannot write the fixed file: Permission denied" in err
     assert "fixed [" not in out and path.read_text() == BROKEN
+
+
+def test_loose_files_are_fixed_as_their_chain(tmp_path: Path, run_cli, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    base = write(tmp_path, "compose.yaml", 'version: "3.7"\nservices:\n  web:\n    image: nginx\n')
+    over = write(tmp_path, "compose.override.yaml", "services:\n  web:\n    deploy:\n"
+                 "      replicas: 2\n")
+    base_bytes = base.read_bytes()
+    code, out, _ = run_cli("fix", "compose.override.yaml")
+    assert code == 0, out
+    assert over.read_text().startswith('version: "3.7"\n') and base.read_bytes() == base_bytes
+
+
+def test_a_chain_member_not_named_is_not_written(tmp_path: Path, run_cli, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    base = write(tmp_path, "compose.yaml", "name: x\nservices:\n  web:\n    image: nginx\n")
+    write(tmp_path, "compose.override.yaml", "services:\n  web:\n    deploy:\n"
+          "      replicas: 2\n")
+    over_text = (tmp_path / "compose.override.yaml").read_text()
+    code, out, _ = run_cli("fix", "compose.override.yaml")
+    assert code == 1 and "not fixed: compose.yaml of the same chain needs fixes" in out
+    assert "run `stacklint fix -f compose.yaml -f compose.override.yaml`" in out
+    assert base.read_text() == "name: x\nservices:\n  web:\n    image: nginx\n"
+    assert (tmp_path / "compose.override.yaml").read_text() == over_text

@@ -3,53 +3,112 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import sys
+from typing import TYPE_CHECKING, Any
 
-from stacklint.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, ConfigError
+from stacklint.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
+from stacklint.model import Finding, Location, Severity
+
+if TYPE_CHECKING:
+    from stacklint.fixer import FixResult
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser(
         "fix", help="fix compose-to-stack breakages in place (minimal edits)",
         description="Repair what stops `docker stack deploy` with minimal text edits: "
-                    "comments, quoting, anchors, newlines and encoding stay as they are.")
-    parser.add_argument("files", nargs="*", metavar="FILE", help="files, each fixed on its own")
+                    "comments, quoting, anchors, newlines and encoding stay as they are. "
+                    "Loose FILEs are grouped into override chains as `stacklint check` groups "
+                    "them (config `stacks`, else Compose naming), so a chain gets one version; "
+                    "only the files named are written.")
+    parser.add_argument("files", nargs="*", metavar="FILE", help="files to fix")
     parser.add_argument("-f", "--file", dest="chain", action="append", default=[],
                         metavar="FILE", help="an override chain, in merge order (repeatable)")
     parser.add_argument("--diff", action="store_true",
                         help="print a unified diff instead of writing")
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 when a fix is due")
+    parser.add_argument("--config", metavar="FILE", help="config file naming the stacks "
+                        "(default: nearest .stacklint.yml or pyproject.toml)")
     parser.set_defaults(run=run)
 
 
+def chains(args: argparse.Namespace) -> list[list[str]]:
+    """The chains to fix: the -f chain, then the loose files grouped into their stacks."""
+    out = [list(args.chain)] if args.chain else []
+    if not args.files:
+        return out
+    try:
+        from stacklint.config import load_config
+        from stacklint.discover import discover_stacks
+    except ImportError:
+        return out + [[f] for f in args.files]
+    specs = discover_stacks(list(args.files), load_config(args.config))
+    named = {_key(f) for f in args.files}
+    grouped = [list(s.files) for s in specs]
+    alone = [[f] for f in args.files if not any(_key(f) in map(_key, g) for g in grouped)]
+    return out + [g for g in grouped if named & set(map(_key, g))] + alone
+
+
+def _key(path: str) -> str:
+    return os.path.normcase(os.path.abspath(path))
+
+
 def run(args: argparse.Namespace) -> int:
-    from stacklint.fixer import fix_paths, write
+    from stacklint.fixer import fix_paths
 
     if not args.files and not args.chain:
         raise ConfigError("no file given",
                           hint="stacklint fix stack.yml, or -f base.yml -f prod.yml")
-    results = fix_paths(args.chain, chain=True) if args.chain else []
-    results += fix_paths(args.files, chain=False)
+    writable = {_key(f) for f in [*args.chain, *args.files]}
     dry = args.diff or args.check
-    out = sys.stdout
-    for result in results:
-        if not dry:
-            write(result)                 # first, so "fixed" is never printed for a failed write
-        verb = "would fix" if dry else "fixed"
-        for f in result.applied:
-            out.write(f"{f.location}: {verb} [{f.rule_id} {f.rule_name}] {f.message}\n")
-        for f in result.left:
-            out.write(f"{f.location}: {f.severity} [{f.rule_id} {f.rule_name}] {f.message}\n")
-        if args.diff and result.changed:
-            out.writelines(difflib.unified_diff(
-                result.original_text.splitlines(keepends=True),
-                result.text.splitlines(keepends=True), result.path, result.path))
+    results: list[FixResult] = []
+    for chain in chains(args):         # one chain at a time: a file in two sees the first's fixes
+        fixed = fix_paths(chain, chain=True)
+        others = [r for r in fixed if _key(r.path) not in writable and r.changed]
+        for result in fixed:
+            if _key(result.path) not in writable:
+                continue
+            if others:
+                _hold(result, chain, others)
+            results.append(result)
+            _report(result, args, dry)
     changed = sum(r.changed for r in results)
     left = sum(len(r.left) for r in results)
-    summary = (f"{changed} file(s) {'to change' if dry else 'changed'}, "
-               f"{sum(len(r.applied) for r in results)} fix(es), {left} left to fix by hand")
-    print(summary, file=sys.stderr)
-    if left or (dry and changed):
-        return EXIT_FINDINGS
-    return EXIT_OK if results else EXIT_INPUT
+    print(f"{changed} file(s) {'to change' if dry else 'changed'}, "
+          f"{sum(len(r.applied) for r in results)} fix(es), {left} left to fix by hand",
+          file=sys.stderr)
+    return EXIT_FINDINGS if left or (dry and changed) else EXIT_OK
+
+
+def _hold(result: FixResult, chain: list[str], others: list[FixResult]) -> None:
+    """A chain member that was not named needs fixes: write none, so the chain stays whole."""
+    names = ", ".join(r.path for r in others)
+    command = " ".join(f"-f {f}" for f in chain)
+    first = (result.applied or others[0].applied)[0]
+    location = first.location if result.applied else Location(result.path, 1, 1)
+    result.left.append(Finding(
+        first.rule_id, first.rule_name, Severity.ERROR,
+        f"{'not fixed: ' if result.applied else ''}{names} of the same chain needs fixes, and "
+        f"fixing part of a chain could leave it inconsistent; run `stacklint fix {command}`",
+        location))
+    result.applied = []
+    result.document = result.original
+
+
+def _report(result: FixResult, args: Any, dry: bool) -> None:
+    from stacklint.fixer import write
+
+    if not dry:
+        write(result)                 # first, so "fixed" is never printed for a failed write
+    out = sys.stdout
+    verb = "would fix" if dry else "fixed"
+    for f in result.applied:
+        out.write(f"{f.location}: {verb} [{f.rule_id} {f.rule_name}] {f.message}\n")
+    for f in result.left:
+        out.write(f"{f.location}: {f.severity} [{f.rule_id} {f.rule_name}] {f.message}\n")
+    if args.diff and result.changed:
+        out.writelines(difflib.unified_diff(
+            result.original_text.splitlines(keepends=True),
+            result.text.splitlines(keepends=True), result.path, result.path))
