@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,15 @@ def snapshot(home: Path) -> tuple[Path, str]:
     return final, rev
 
 
+def prune(home: Path, keep: Path) -> None:
+    """Drop older snapshots and, through `pre-commit gc`, the environments no project uses."""
+    for old in home.glob("src-*"):
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "pre_commit", "gc"], cwd=home, env=git_env(home),
+                   capture_output=True)
+
+
 @dataclass
 class Project:
     """A git repository whose commits go through stacklint's hooks."""
@@ -112,7 +122,7 @@ def make_project(root: Path, home: Path, hook_repo: Path, rev: str, hooks: tuple
     listed = "\n".join(f"      - id: {hook}" for hook in hooks)
     project.write(".pre-commit-config.yaml",
                   f"repos:\n  - repo: {hook_repo}\n    rev: {rev}\n    hooks:\n{listed}\n")
-    done = subprocess.run(["python", "-m", "pre_commit", "install"], cwd=root, env=env,
+    done = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=root, env=env,
                           capture_output=True, text=True)
     if done.returncode:
         raise AssertionError(f"pre-commit install failed:\n{done.stdout}{done.stderr}")

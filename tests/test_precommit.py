@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from precommit_harness import REPO, Project, make_project, snapshot
+from precommit_harness import REPO, Project, make_project, prune, snapshot
 from stacklint.discover import STACK_FILE_RE
 
 FIXTURES = REPO / "tests" / "fixtures" / "precommit"
@@ -84,6 +84,7 @@ def hook_repo(hook_home: Path, tmp_path_factory: pytest.TempPathFactory) -> tupl
     done = subprocess.run([sys.executable, "-m", "pre_commit", "install-hooks"], cwd=warm.root,
                           env=warm.env, capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, f"pre-commit could not install the hooks:\n{done.stdout}{done.stderr}"
+    prune(hook_home, keep=repo)
     return repo, rev
 
 
