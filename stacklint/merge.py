@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from stacklint.errors import InputError
 from stacklint.model import Origin
 from stacklint.tree import SList, SMap
 
@@ -109,7 +110,10 @@ class Merger:
             value = over[key]
             k_origin, v_origin = over.key_origins.get(key), over.value_origins.get(key)
             if field == () and key in _KEYED:
-                if key not in out or not isinstance(out.get(key), SList):
+                # appending [] to a missing (nil) slice leaves it nil in Go, so a later
+                # override is appended as is rather than keyed and sorted
+                nil_base = out.get(key) is None
+                if not isinstance(out.get(key), SList) and not (nil_base and value == []):
                     out.put(key, copy_tree(value), k_origin, v_origin)
                 continue
             if key not in out or out[key] is None:
@@ -139,7 +143,12 @@ class Merger:
         if here in _STRING_MAPS and isinstance(base, SMap) and isinstance(value, SMap):
             return _union(base, value), False
         if isinstance(key, str) and key.startswith("x-") and len(here) == 1:
-            return mergefields.extras(base, value)
+            try:
+                return mergefields.extras(base, value)
+            except mergefields.ExtrasConflict as exc:
+                raise InputError(f"cannot merge service {pointer[1]}: {exc}",
+                                 *_where(k_origin), hint="use the same kind of value in "
+                                 "every file (a list cannot extend a single value)") from None
         if isinstance(base, SMap) and isinstance(value, SMap):
             return self.struct(base, value, pointer, here), False
         if isinstance(base, SList) and isinstance(value, SList):
@@ -189,6 +198,10 @@ class Merger:
                           f"secrets {seen[target]!r} and {item.get('source')!r} are both mounted "
                           f"at {target!r}: docker stack deploy fails", origin, pointer + (index,))
             seen.setdefault(target, item.get("source"))
+
+
+def _where(origin: Origin | None) -> tuple[Any, ...]:
+    return (origin.path, origin.line, origin.column) if origin else ()
 
 
 class _Keep:

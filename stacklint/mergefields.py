@@ -141,7 +141,24 @@ def extras(base: Any, over: Any) -> Result:
     if isinstance(base, SList) and isinstance(over, SList):
         from stacklint.merge import _append
         return _append(base, over), False
+    if isinstance(over, SList) and base is not None:
+        raise ExtrasConflict("cannot append two slices with different type "
+                             f"([]interface {{}}, {_go_type(base)})")
     return over, True
+
+
+class ExtrasConflict(Exception):
+    """mergo refuses to append a list to a value that is not one."""
+
+
+def _go_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float64"
+    return "map[string]interface {}" if isinstance(value, dict) else "string"
 
 
 def _copy_map(base: SMap) -> SMap:

@@ -25,7 +25,7 @@ HOME = "/home/stacklint"
 # what a schema (validation) rejection says; anything else is a reading/merging error
 _SCHEMA = re.compile(r"must be a|Additional property|is required|forbidden properties|"
                      r"unsupported Compose file version|must be a mapping|does not match|"
-                     r"must be one of|must be valid|should be|is not allowed")
+                     r"must be one of|must be valid|should be|is not allowed|must be unique")
 
 
 @dataclass
