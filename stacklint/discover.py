@@ -35,6 +35,7 @@ def discover_stacks(files: Sequence[str], config: Any = None, *,
 
     A file listed in the config's `stacks` brings in each stack that lists it; otherwise the
     Compose conventions group it with its base and override; otherwise it stands alone.
+    The config file itself brings in every configured stack (its rules or `stacks` changed).
     `skip_unknown` (default: on under pre-commit, which sets PRE_COMMIT=1) drops files that are
     neither named like a stack file nor listed in `stacks` instead of checking them alone,
     so a hook fed every staged YAML file ignores CI configs and manifests.
@@ -43,12 +44,15 @@ def discover_stacks(files: Sequence[str], config: Any = None, *,
         skip_unknown = os.environ.get("PRE_COMMIT") == "1"
     configured = configured_stacks(config)
     membership = _membership(configured)
+    config_file = _get(config, "path")
     specs: dict[tuple[str, ...], StackSpec] = {}
     for path in files:
         path = _clean(path)
         owners = membership.get(_key(path))
         if owners:
             found: Iterable[StackSpec] = (configured[i] for i in owners)
+        elif config_file and _key(path) == _key(os.fspath(config_file)):
+            found = configured
         elif skip_unknown and not STACK_FILE_RE.search(path):
             continue
         else:
@@ -175,8 +179,9 @@ def _config_dir(config: Any) -> str:
 
 def _display(path: str) -> str:
     """Relative to the current folder when below it (findings read `prod.yml:4:5`), else absolute."""
-    rel = _clean(os.path.relpath(os.path.abspath(path)))
-    return rel if rel != ".." and not rel.startswith("../") else _clean(os.path.abspath(path))
+    real = _real(path)
+    rel = _clean(os.path.relpath(real, os.path.realpath(os.curdir)))
+    return rel if rel != ".." and not rel.startswith("../") else _clean(real)
 
 
 def _clean(path: str) -> str:
@@ -184,4 +189,11 @@ def _clean(path: str) -> str:
 
 
 def _key(path: str) -> str:
-    return os.path.normcase(os.path.abspath(path))
+    return os.path.normcase(_real(path))
+
+
+def _real(path: str) -> str:
+    """The absolute path with symlinked folders resolved (the config's root is resolved),
+    keeping the file's own name: a symlinked `compose.yaml` stays itself."""
+    folder, name = os.path.split(os.path.abspath(path))
+    return os.path.join(os.path.realpath(folder), name)

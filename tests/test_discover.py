@@ -300,3 +300,27 @@ def test_seed_override_brings_in_its_configured_chain(monkeypatch: pytest.Monkey
     staged = ["prod.yml", "v5-bad.yml", "prod-full.yml"]     # v5-bad/prod-full: no stack lists them
     assert discover_stacks(staged, config) == [StackSpec("numbers", tuple(NUMBERS))]
     assert files_of(discover_stacks(["docker-compose.yml"])) == [("docker-compose.yml",)]
+
+
+def test_the_config_file_brings_in_every_configured_stack(in_tmp: Path) -> None:
+    from stacklint.config import load_config
+
+    touch(in_tmp, *NUMBERS, "v5.yml", "compose.yaml")
+    (in_tmp / ".stacklint.yml").write_text(
+        f"stacks:\n  numbers: [{', '.join(NUMBERS)}]\n  v5: [docker-compose.yml, v5.yml]\n")
+    config = load_config()
+    for skip in (True, False):
+        specs = discover_stacks([".stacklint.yml", "compose.yaml"], config, skip_unknown=skip)
+        assert [s.name for s in specs] == ["numbers", "v5", "compose.yaml"]
+
+
+def test_a_file_named_through_a_symlinked_folder_matches_the_config(in_tmp: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from stacklint.config import load_config
+
+    touch(in_tmp, "real/docker-compose.yml", "real/prod.yml")
+    (in_tmp / ".stacklint.yml").write_text("stacks:\n  prod: [real/docker-compose.yml, real/prod.yml]\n")
+    (in_tmp / "link").symlink_to(in_tmp / "real")
+    monkeypatch.setenv("PRE_COMMIT", "1")
+    assert discover_stacks(["link/prod.yml"], load_config()) == [
+        StackSpec("prod", ("real/docker-compose.yml", "real/prod.yml"))]
