@@ -19,14 +19,15 @@ def vol() -> Any:
                 {"type": "bind", "source": "./y", "target": "/data"}, {"type": "tmpfs", "target": "/t", "tmpfs": {"size": 1000}})
 def environment() -> Any:
     if maybe(): return [pick("A=1", "B", "C=", "D=x=y", "A=2") for _ in range(_R.randint(0, 3))]
-    return {k: pick("1", None, "", 2, 1.5, "v") for k in _R.sample(["A", "B", "C", "D"], _R.randint(0, 3))}
+    return {k: pick("1", None, "", 2, 1.5, "v", "${B}", "$$x", "${U:-d}", "$B-x", "${U-}")
+            for k in _R.sample(["A", "B", "C", "D"], _R.randint(0, 3))}
 def labels() -> Any:
     if maybe(): return [pick("a=1", "b", "c=", "a=2") for _ in range(_R.randint(0, 3))]
     return {k: pick("1", None, "", "v") for k in _R.sample(["a", "b", "c"], _R.randint(0, 3))}
 def dur() -> Any: return pick("10s", "0s", "1m", "90s", "1h2m", "100ms")
 def service() -> Any:
     s = {}
-    if maybe(): s["image"] = pick("nginx", "nginx:1", "", "redis:7")
+    if maybe(): s["image"] = pick("nginx", "nginx:1", "", "redis:7", "nginx:${TAG:-1.2}")
     if maybe(0.3): s["ports"] = [port() for _ in range(_R.randint(0, 3))]
     if maybe(0.3): s["volumes"] = [vol() for _ in range(_R.randint(0, 3))]
     if maybe(0.3): s["environment"] = environment()
