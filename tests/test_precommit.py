@@ -133,6 +133,21 @@ def test_override_alone_breaks_the_merged_chain(project: Project) -> None:
 
 
 @needs_tools
+def test_unstaged_edits_of_the_base_are_not_checked(project: Project) -> None:
+    names = project.copy(FIXTURES / "rollout")
+    assert_committed(project, project.commit(*names), "")
+    before = project.head()
+    base = project.root / "compose.yaml"
+    good = base.read_text()
+    base.write_text(good.replace("order: start-first", "order: stop-first"))   # not staged
+    project.write("compose.override.yaml",
+                  (project.root / "compose.override.yaml").read_text().replace("4", "5"))
+    assert_committed(project, project.commit("compose.override.yaml"), before)
+    assert "stop-first" in base.read_text()      # the edit is back in the working tree
+    assert_blocked(project, project.commit("compose.yaml"), project.head())
+
+
+@needs_tools
 def test_fix_hook_repairs_a_compose_v2_file_and_the_next_commit_passes(project: Project) -> None:
     assert_committed(project, project.commit(message="hooks"), "")
     before = project.head()
