@@ -30,7 +30,7 @@ def git_env(home: Path) -> dict[str, str]:
     empty.touch()
     env.update(FIXED_GIT_ENV, GIT_CONFIG_GLOBAL=str(empty), GIT_CONFIG_NOSYSTEM="1",
                PRE_COMMIT_HOME=str(home / "pre-commit"), PRE_COMMIT_COLOR="never",
-               STACKLINT_NO_COLOR="1", NO_COLOR="1")
+               NO_COLOR="1")
     return env
 
 
