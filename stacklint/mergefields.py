@@ -49,12 +49,12 @@ def environment(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origi
     out = _copy_map(base)
     for key in over:
         value = over[key]
-        if key in out and (value is None or value == ""):
-            if out[key]:
-                merger.note("falsy-override-ignored",
-                            f"environment {key}: an empty or null value cannot unset "
-                            f"{out[key]!r} from an earlier file", over.key_origins.get(key),
-                            pointer + (key,))
+        # mergo: an empty base value takes anything (even null); a set one only a non-empty
+        if key in out and (value is None or value == "") and out[key]:
+            merger.note("falsy-override-ignored",
+                        f"environment {key}: an empty or null value cannot unset "
+                        f"{out[key]!r} from an earlier file", over.key_origins.get(key),
+                        pointer + (key,))
             continue
         out.copy_entry(over, key)
     return out, False
