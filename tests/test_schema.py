@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
-from conformance import differences, load, property_paths
+from conformance import differences, document, load, property_paths
 from conftest import FIXTURES, REPO, require_docker, shared_path
 from stacklint import formats
 from stacklint import schema as S
@@ -179,4 +179,37 @@ def test_formats_match_docker(tmp_path: Path) -> None:
                                 capture_output=True, text=True)
         if (result.returncode == 0) != ours:
             wrong.append((service, ours, result.stderr.strip()))
+    assert wrong == []
+
+
+DOCKER_SAMPLES: list[Any] = ["text", 80, True, {}, ["a"]]
+_SCHEMA_REASON = ("Additional property", "must be", "Does not match format", "is required",
+                  "Must be")
+# (version, property) where Docker's schema says yes but its decoder then says no
+DOCKER_DECODES = {("3.0", "services.web.healthcheck.interval"),
+                  ("3.0", "services.web.healthcheck.timeout")}
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize("version", ["3.0", "3.9"])
+def test_every_property_matches_docker(version: str, tmp_path: Path) -> None:
+    """Each property of the newest schema, with a few values, in a file of `version`."""
+    docker = require_docker()
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
+    ours = S.compiled("stack", version)
+    wrong = []
+    for path in property_paths(S.schema_for("stack", S.LATEST)):
+        if path == ("version",):
+            continue
+        for value in DOCKER_SAMPLES:
+            doc = {"version": version, "services": {}, **document(path, value)}
+            (tmp_path / "f.yml").write_text(json.dumps(doc))
+            result = subprocess.run([docker, "stack", "config", "-c", "f.yml"], env=env,
+                                    cwd=tmp_path, capture_output=True, text=True)
+            decoding = result.stderr.startswith("decoding failed")   # after the schema passed
+            theirs = result.returncode == 0 or decoding or \
+                not any(r in result.stderr for r in _SCHEMA_REASON)
+            place = ".".join(str(p) for p in path)
+            if theirs != ours.is_valid(doc) and (version, place) not in DOCKER_DECODES:
+                wrong.append((place, value, result.stderr.strip()[:120]))
     assert wrong == []
