@@ -31,10 +31,12 @@ def version_key(version: str) -> tuple[int, int]:
     return int(major), int(minor or 0)
 
 
-def check_version(version: str, path: str | None = None, line: int = 1, column: int = 1) -> str:
+def check_version(version: str | None, path: str | None = None, line: int = 1, column: int = 1) -> str:
     """`version` if Docker 28 knows its schema, else the InputError Docker gives."""
     if version in VERSIONS:
         return version
+    if version in (None, "", "3"):          # Docker 28: missing, empty or "3" is the newest
+        return LATEST
     raise InputError(f"unsupported Compose file version: {version}", path, line, column,
                      hint=f'use a version from 3.0 to {LATEST}, or omit it (= {LATEST})')
 
