@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import require_docker
@@ -28,6 +28,7 @@ class Gen:
     step: int
     seq: int                       # extra indentation of list items (0: indentless)
     lines: list[tuple[str, str]] = field(default_factory=list)
+    shared: int = 0                # services whose limits are the shared anchor
 
     def add(self, col: int, text: str, kind: str = "keep") -> None:
         self.lines.append((" " * col + text, kind))
@@ -35,7 +36,7 @@ class Gen:
 
 service_st = st.fixed_dictionaries({
     "port": st.sampled_from(["none", "int", "string", "target-string", "flow"]),
-    "cpus": st.sampled_from(["none", "number", "string", "flow"]),
+    "cpus": st.sampled_from(["none", "number", "string", "flow", "anchor"]),
     "mem_limit": st.booleans(),
     "profiles": st.booleans(),
     "depends": st.sampled_from(["none", "list", "long"]),
@@ -56,6 +57,10 @@ def build(gen: Gen, services: list[dict[str, Any]], top: dict[str, Any]) -> dict
         gen.add(0, "x-labels: &labels   # shared")
         gen.add(s, "team: web")
         gen.add(0, "")
+    gen.shared = sum(svc["cpus"] == "anchor" for svc in services)
+    if gen.shared:                     # used twice or more: reported, never edited in place
+        gen.add(0, "x-limits: &limits")
+        gen.add(s, "cpus: 0.5", "keep" if gen.shared > 1 else "edit")
     gen.add(0, "services:")
     for i, svc in enumerate(services):
         model["services"][f"s{i}"] = _service(gen, i, svc, top["anchor"])
@@ -109,6 +114,18 @@ def _depends(gen: Gen, svc: dict[str, Any], i: int, out: dict[str, Any]) -> None
 def _deploy(gen: Gen, svc: dict[str, Any], out: dict[str, Any]) -> None:
     s, c = gen.step, svc["comment"]
     limits: dict[str, Any] = {}
+    if svc["cpus"] == "anchor":
+        gen.add(2 * s, "deploy:")
+        gen.add(3 * s, "resources:")
+        gen.add(4 * s, "limits: *limits")
+        out["deploy"] = {"resources": {"limits": {"cpus": 0.5 if gen.shared > 1 else "0.5"}}}
+        if svc["mem_limit"]:          # the move would write into the shared anchor: refused
+            gen.add(2 * s, "mem_limit: 512m", "keep" if gen.shared > 1 else "drop")
+            if gen.shared > 1:
+                out["mem_limit"] = "512m"
+            else:
+                out["deploy"]["resources"]["limits"]["memory"] = "512m"
+        return
     if svc["cpus"] == "flow":
         gen.add(2 * s, f"deploy: {{resources: {{limits: {{cpus: 0.5}}}}}}{c}", "edit")
         limits["cpus"] = "0.5"
@@ -173,6 +190,7 @@ def test_fixed_generated_stack_passes_docker(args: tuple[Any, ...]) -> None:
     step, seq, newline, services, top = args
     gen = Gen(step, seq)
     build(gen, services, top)
+    assume(gen.shared < 2)             # a shared anchor is left for a person on purpose
     fixed = _run("".join(line + newline for line, _ in gen.lines))
     with tempfile.TemporaryDirectory() as folder:
         Path(folder, "stack.yml").write_text(fixed, newline="")
@@ -185,7 +203,8 @@ def _canon(model: dict[str, Any]) -> dict[str, Any]:
     """What the fixes mean, applied to a merged model (an oracle written without the fixer)."""
     from stacklint.gotypes import parse_bytes
 
-    out = {k: v for k, v in model.items() if k not in ("version", "name")}
+    # top-level x-* are templates docker ignores; an anchor there is fixed where it is defined
+    out = {k: v for k, v in model.items() if k not in ("version", "name") and k[:2] != "x-"}
     for svc in (out.get("services") or {}).values():
         for port in svc.get("ports") or []:
             for key in ("published", "target"):

@@ -61,7 +61,8 @@ def scan(text: str, extension_spans: list[tuple[int, int]]) -> list[Anchor]:
 def conflict(edit: Edit, anchors: list[Anchor]) -> str | None:
     """Why `edit` must not be applied in place, or None when it may."""
     for anchor in anchors:
-        inside = (anchor.start < edit.start < anchor.end if edit.start == edit.end
+        # an insertion just after an anchored block may be its new last entry: count it in
+        inside = (anchor.start < edit.start <= anchor.end if edit.start == edit.end
                   else edit.start < anchor.end and anchor.start < edit.end)
         if inside and anchor.uses > 1:
             return (f"the value comes from the anchor &{anchor.name}, used in {anchor.uses} "
