@@ -90,3 +90,16 @@ def test_compose_v2_merge_cases(number: str, tmp_path: Path, run_cli) -> None:
     fixed = target.read_bytes()
     assert run_cli("fix", str(target))[0] == 0 and target.read_bytes() == fixed
     assert b"name: numbers\n" not in fixed and b'published: 80\n' in fixed
+
+
+def test_every_fix_rule_has_a_fixture_case(tmp_path: Path, run_cli) -> None:
+    rules = Path(__file__).resolve().parents[1] / "rules"
+    wanted = {p.name[:5] for p in rules.glob("SL7*.yaml")} - {"SL799"}   # SL799: test_fixer
+    seen: set[str] = set()
+    for case in CASES:
+        folder = tmp_path / case.name
+        folder.mkdir()
+        files = copy_case(case, folder)
+        _, out, _ = run_cli(*fix_args(files), "--check")
+        seen |= {line.split("[", 1)[1][:5] for line in out.splitlines() if "[SL7" in line}
+    assert wanted <= seen, f"no fixture case shows {sorted(wanted - seen)}"
