@@ -50,7 +50,12 @@ def service() -> Any:
         if maybe(0.1): s[k] = pick(True, False)
     for k in ("user", "hostname", "working_dir", "stop_grace_period"):
         if maybe(0.1): s[k] = pick("", "x", "1000") if k != "stop_grace_period" else dur()
-    if maybe(0.1): s["x-m"] = {pick("a", "b"): pick(1, [1], "", None)}
+    if maybe(0.1): s["x-m"] = {pick("a", "b"): pick(1, [1], "", None, {"c": [2]}, {"c": 3})}
+    if maybe(0.1): s["configs"] = [pick("c1", {"source": "c1", "target": "/c"}, {"source": "c2", "uid": "1"})]
+    if maybe(0.1): s["tmpfs"] = pick("/run", ["/tmp", "/run"])
+    if maybe(0.1): s["build"] = pick("./dir", {"context": ".", "args": pick(["A=1", "B"], {"A": 2})})
+    if maybe(0.1): s["stop_signal"] = pick("SIGTERM", "")
+    if maybe(0.1): s["devices"] = [pick("/dev/a:/dev/a", "/dev/b")]
     if maybe(0.1): s["sysctls"] = labels()
     if maybe(0.1): s["expose"] = [pick(80, "81")]
     if maybe(0.1): s["cap_add"] = [pick("A", "B")]
@@ -61,6 +66,7 @@ def top() -> Any:
     if maybe(0.3): t["volumes"] = {"data": pick(None, {"driver": "local"}, {"external": True}, {"name": "d"})}
     if maybe(0.3): t["secrets"] = {k: pick({"file": "./s.txt"}, {"external": True}, {"name": "x", "file": "s.txt"}) for k in ["s1", "s2"]}
     if maybe(0.2): t[pick("x-a", "x-b")] = {"k": 1}
+    if maybe(0.2): t["configs"] = {k: pick({"file": "./c.txt"}, {"external": True, "name": "cx"}) for k in ["c1", "c2"]}
     return t
 def doc() -> Any:
     d = {"version": "3.8", "services": {n: service() for n in _R.sample(["web", "api", "db"], _R.randint(1, 2))}}
