@@ -1,16 +1,18 @@
-"""Where `stacklint check` spends its time: stage split and a cProfile of the whole command.
+"""Where `stacklint check` spends its time: CPU time per stage, and optionally a cProfile.
 
-    python bench/stages.py [N] [--gc] [--top 25]
+    python bench/stages.py [N] [--whatif gc,convert,...] [--cprofile] [--top 30]
 
-Stages are timed in one process, start-up excluded, in pipeline order; a stage that does not
-exist yet is skipped.  `--gc` leaves the cyclic garbage collector on (the default here mirrors
-the command: whatever `stacklint check` itself does).
+The real command runs in-process (`cli.main(['check', '-f', ...])` on the N-service chain).
+The functions listed in STAGES are wrapped first, and each wrapper adds up the CPU time of
+its outermost calls. Nested stages are listed under their parent, so the shares do not add
+up to 100 %. CPU time (`time.process_time`) is used because wall time moves with the load of
+a shared machine.  `--whatif` applies the changes of `bench/whatif.py` first.
 """
 from __future__ import annotations
 
 import argparse
 import cProfile
-import gc
+import functools
 import importlib
 import io
 import pstats
@@ -23,96 +25,144 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 sys.path.insert(0, str(ROOT))
 import generate  # noqa: E402
+import whatif  # noqa: E402
+
+# (depth, module, attribute path): pipeline order, children indented under their stage
+STAGES = [
+    (0, "stacklint.config", "Config.ruleset"),
+    (0, "stacklint.stack", "load_stack"),
+    (1, "stacklint.document", "read"),
+    (2, "stacklint.document", "compose"),
+    (2, "stacklint.document", "Converter.convert"),
+    (2, "proto_convert", "convert"),
+    (1, "stacklint.interpolate", "interpolate"),
+    (1, "stacklint.normalize", "normalize"),
+    (1, "stacklint.merge", "merge"),
+    (2, "stacklint.omit", "omit_empty"),
+    (0, "stacklint.validate", "validate_stack"),
+    (1, "stacklint.validate", "validate_layer"),
+    (0, "stacklint.engine", "run_rules"),
+    (1, "stacklint.conditions", "evaluate"),
+    (1, "stacklint.engine", "make_finding"),
+    (2, "stacklint.engine", "_end_position"),
+    (0, "stacklint.suppress", "suppress"),
+]
 
 
-def _timed(label: str, fn: Callable[[], Any], rows: list[tuple[str, float]]) -> Any:
-    start = time.perf_counter()
-    result = fn()
-    rows.append((label, time.perf_counter() - start))
-    return result
+class Meter:
+    """CPU seconds and call counts of the outermost calls of one function."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.calls = 0
+        self.depth = 0
+
+    def wrap(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            if self.depth:
+                return fn(*args, **kwargs)
+            self.depth += 1
+            start = time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.seconds += time.process_time() - start
+                self.depth -= 1
+        return timed
 
 
-def _optional(module: str) -> Any:
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        return None
+def install(stages: list[tuple[int, str, str]]) -> dict[tuple[str, str], Meter]:
+    """Wrap every stage that exists; missing ones are skipped."""
+    meters: dict[tuple[str, str], Meter] = {}
+    for _, module_name, attr in stages:
+        try:
+            owner: Any = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        *parents, name = attr.split(".")
+        for part in parents:
+            owner = getattr(owner, part, None)
+        if owner is None or not hasattr(owner, name):
+            continue
+        meter = Meter()
+        original = getattr(owner, name)
+        wrapped = meter.wrap(original)
+        setattr(owner, name, wrapped)
+        _rebind(original, wrapped)   # `from x import f` elsewhere holds the original
+        meters[(module_name, attr)] = meter
+    return meters
 
 
-def stages(files: list[Path]) -> list[tuple[str, float]]:
-    """Import, parse, load (interpolate+normalise+merge), validate and rules, each timed."""
-    rows: list[tuple[str, float]] = []
-    _timed("import stacklint.document", lambda: importlib.import_module("stacklint.document"),
-           rows)
-    from stacklint import document
-    docs = _timed("parse (document.read x files)", lambda: [document.read(f) for f in files],
-                  rows)
-    stack_mod = _optional("stacklint.stack")
-    if stack_mod is None:
-        return rows
-    stack = _timed("load_stack (interpolate, normalise, merge)",
-                   lambda: stack_mod.load_stack(docs, env={}), rows)
-    validate = _optional("stacklint.validate")
-    if validate is not None:
-        _timed("import jsonschema", lambda: importlib.import_module("jsonschema"), rows)
-        _timed("validate_stack", lambda: validate.validate_stack(stack), rows)
-    engine, config = _optional("stacklint.engine"), _optional("stacklint.config")
-    if engine is None or config is None or not hasattr(config, "default_config"):
-        return rows
-    try:
-        cfg = _timed("config + rule files", lambda: _loaded_config(config), rows)
-        _timed("run_rules", lambda: engine.run_rules(stack, cfg), rows)
-    except Exception as exc:  # noqa: BLE001 - a stage under construction: report, go on
-        rows.append((f"rules skipped: {type(exc).__name__}: {exc}"[:160], 0.0))
-    return rows
+def _rebind(original: Any, wrapped: Any) -> None:
+    for module in list(sys.modules.values()):
+        name = getattr(module, "__name__", "") or ""
+        if not (name.startswith("stacklint") or name == "proto_convert"):
+            continue
+        for attr, value in list(vars(module).items()):
+            if value is original:
+                setattr(module, attr, wrapped)
 
 
-def _loaded_config(config: Any) -> Any:
-    cfg = config.default_config()
-    cfg.ruleset()   # rule files are read and checked on first use
-    return cfg
-
-
-def profile_check(files: list[Path], top: int) -> str:
-    """cProfile of `stacklint check` in-process, sorted by own time."""
+def run_check(files: list[Path], profile: cProfile.Profile | None) -> tuple[int, float, float]:
+    """Run `stacklint check -f ...` in-process; returns exit code, CPU and wall seconds."""
     from stacklint import cli
     args = ["check", *[a for f in files for a in ("-f", str(f))]]
-    prof = cProfile.Profile()
-    out = io.StringIO()
-    real = sys.stdout
-    sys.stdout = out  # the findings are not the point here
+    real, sys.stdout = sys.stdout, io.StringIO()   # the findings are not the point here
+    cpu, wall = time.process_time(), time.perf_counter()
     try:
-        prof.enable()
+        if profile:
+            profile.enable()
         rc = cli.main(args)
-        prof.disable()
+        if profile:
+            profile.disable()
     finally:
         sys.stdout = real
-    text = io.StringIO()
-    stats = pstats.Stats(prof, stream=text)
-    stats.sort_stats("tottime").print_stats(top)
-    stats.sort_stats("cumulative").print_stats(top)
-    return f"stacklint check exit {rc}\n" + text.getvalue()
+    return rc, time.process_time() - cpu, time.perf_counter() - wall
+
+
+def report(meters: dict[tuple[str, str], Meter], total: float) -> str:
+    lines = ["| stage | calls | cpu | share |", "|---|---|---|---|"]
+    for depth, module_name, attr in STAGES:
+        meter = meters.get((module_name, attr))
+        if meter is None or not meter.calls:
+            continue
+        name = f"{'&nbsp;&nbsp;' * depth}`{module_name.rsplit('.', 1)[-1]}.{attr}`"
+        lines.append(f"| {name} | {meter.calls} | {meter.seconds * 1000:.0f} ms | "
+                     f"{meter.seconds / total:.0%} |")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", type=int, nargs="?", default=1000)
-    parser.add_argument("--gc", choices=("on", "off"), help="force the collector on or off")
-    parser.add_argument("--top", type=int, default=25)
-    parser.add_argument("--no-cprofile", action="store_true")
+    parser.add_argument("--whatif", default="", help="changes from bench/whatif.py to apply")
+    parser.add_argument("--cprofile", action="store_true", help="also print a cProfile")
+    parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args(argv)
     files = generate.write_chain(generate.DEFAULT_OUT, args.n)
-    if args.gc == "off":
-        gc.disable()
-    elif args.gc == "on":
-        gc.enable()
-    total = 0.0
-    for label, seconds in stages(files):
-        total += seconds
-        print(f"{seconds * 1000:9.1f} ms  {label}")
-    print(f"{total * 1000:9.1f} ms  total (in-process, N={args.n}, gc {args.gc or 'as is'})")
-    if not args.no_cprofile:
-        print(profile_check(files, args.top))
+    start = time.process_time()
+    import stacklint.cli  # noqa: F401  (import cost is part of the command)
+    imports = time.process_time() - start
+    for module in ("stacklint.pipeline", "stacklint.commands.check", "stacklint.fixer"):
+        try:
+            importlib.import_module(module)   # so that their imported names get rebound
+        except ImportError:
+            pass
+    for name in filter(None, args.whatif.split(",")):
+        whatif.PATCHES[name]()
+    meters = install(STAGES)
+    profile = cProfile.Profile(time.process_time) if args.cprofile else None
+    rc, cpu, wall = run_check(files, profile)
+    print(f"stacklint check, N={args.n}, 3 files, exit {rc}: {cpu + imports:.2f} s cpu, "
+          f"{wall:.2f} s wall in-process"
+          f"{', with ' + args.whatif if args.whatif else ''}\n")
+    print(report(meters, cpu + imports))
+    if profile:
+        text = io.StringIO()
+        pstats.Stats(profile, stream=text).sort_stats("tottime").print_stats(args.top)
+        print(text.getvalue())
     return 0
 
 

@@ -9,6 +9,7 @@ Changes (comma-separated):
              still listed by jsonschema, so the messages do not change
   endpos     `engine._end_position` without counting lines from the top of the file
   interp     interpolation returns strings without `$` untouched, before any work
+  cow        interpolation copies only the containers in which a `$` changed something
   anchors    the fixer's anchor scan skips texts without `&`
 `bench/run.py --whatif gc,convert,validator` times this wrapper like the real command.
 """
@@ -112,6 +113,33 @@ def _patch_interp() -> None:
     interpolate.Interpolator._string = string
 
 
+def _patch_cow() -> None:
+    from stacklint import interpolate
+    from stacklint.tree import SList, SMap
+
+    def walk(self: Any, value: Any, path: tuple[str, ...], origin: Any) -> Any:
+        # copy-on-write: a container none of whose scalars changed is returned as it is
+        if isinstance(value, SMap):
+            vo = value.value_origins
+            new = {k: walk(self, v, path + (str(k),), vo.get(k)) for k, v in value.items()}
+            if all(new[k] is v for k, v in value.items()):
+                return value
+            out = SMap(origin=value.origin)
+            for key, item in new.items():
+                out.put(key, item, value.key_origins.get(key), vo.get(key))
+            return out
+        if isinstance(value, SList):
+            items = [walk(self, v, path + ("[]",), o) for v, o in zip(value, value.item_origins)]
+            if all(a is b for a, b in zip(items, value)):
+                return value
+            return SList(items, value.origin, value.item_origins)
+        if isinstance(value, str) and "$" in value:
+            return self._string(value, path, origin)
+        return value
+
+    interpolate.Interpolator._walk = walk
+
+
 def _patch_anchors() -> None:
     from stacklint.fixes import anchors
 
@@ -124,7 +152,8 @@ def _patch_anchors() -> None:
 
 
 PATCHES = {"gc": _patch_gc, "convert": _patch_convert, "validator": _patch_validator,
-           "endpos": _patch_endpos, "interp": _patch_interp, "anchors": _patch_anchors}
+           "endpos": _patch_endpos, "interp": _patch_interp, "cow": _patch_cow,
+           "anchors": _patch_anchors}
 
 
 def main() -> int:
