@@ -54,41 +54,54 @@ def volumes(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple)
     out = SList(origin=value.origin)
     for item, item_origin in zip(value, value.item_origins):
         if isinstance(item, str):
-            try:
-                spec = gotypes.parse_volume(item)
-            except ValueError as exc:
-                raise norm.error(str(exc), item_origin, "write `source:target[:ro]`") from None
-            fields: dict[str, Any] = {"type": spec.type}
-            if spec.source:
-                fields["source"] = spec.source
-            fields["target"] = spec.target
-            if spec.read_only:
-                fields["read_only"] = True
-            for key, sub in spec.extra.items():
-                fields[key] = _map(item_origin, **sub)
-            entry = _map(item_origin, **fields)
+            entry = _short_volume(norm, item, item_origin)
         elif isinstance(item, SMap):
-            entry = copy_tree(item)
-            if isinstance(entry.get("tmpfs"), SMap):
-                _bytes_at(entry["tmpfs"], "size", as_int=True)
-            if isinstance(entry.get("bind"), SMap) and "create_host_path" in entry["bind"]:
-                # not in Docker's struct: it deploys an empty BindOptions the daemon rejects
-                entry["bind"].pop_entry("create_host_path")
-                if not entry["bind"]:
-                    entry.pop_entry("bind")
+            entry = _long_volume(item)
         else:
             out.add(copy_tree(item), item_origin)
             continue
         if entry.get("type") == "bind":
-            source = entry.get("source")
-            if not source:
-                raise norm.error('invalid mount config for type "bind": field Source must not '
-                                 "be empty", item_origin, "give the bind mount a `source`")
-            if isinstance(source, str):
-                entry.put("source", _bind_source(norm, source), entry.key_origins.get("source"),
-                          entry.value_origins.get("source"))
+            _resolve_bind(norm, entry, item_origin)
         out.add(entry, item_origin)
     return out
+
+
+def _short_volume(norm: Normalizer, text: str, origin: Origin | None) -> SMap:
+    try:
+        spec = gotypes.parse_volume(text)
+    except ValueError as exc:
+        raise norm.error(str(exc), origin, "write `source:target[:ro]`") from None
+    fields: dict[str, Any] = {"type": spec.type}
+    if spec.source:
+        fields["source"] = spec.source
+    fields["target"] = spec.target
+    if spec.read_only:
+        fields["read_only"] = True
+    for key, sub in spec.extra.items():
+        fields[key] = _map(origin, **sub)
+    return _map(origin, **fields)
+
+
+def _long_volume(item: SMap) -> SMap:
+    entry = copy_tree(item)
+    if isinstance(entry.get("tmpfs"), SMap):
+        _bytes_at(entry["tmpfs"], "size", as_int=True)
+    if isinstance(entry.get("bind"), SMap) and "create_host_path" in entry["bind"]:
+        # not in Docker's struct: it deploys an empty BindOptions the daemon rejects
+        entry["bind"].pop_entry("create_host_path")
+        if not entry["bind"]:
+            entry.pop_entry("bind")
+    return entry
+
+
+def _resolve_bind(norm: Normalizer, entry: SMap, origin: Origin | None) -> None:
+    source = entry.get("source")
+    if not source:
+        raise norm.error('invalid mount config for type "bind": field Source must not be empty',
+                         origin, "give the bind mount a `source`")
+    if isinstance(source, str):
+        entry.put("source", _bind_source(norm, source), entry.key_origins.get("source"),
+                  entry.value_origins.get("source"))
 
 
 def file_objects(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:

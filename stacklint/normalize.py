@@ -146,54 +146,62 @@ class Normalizer:
         return out
 
     def resource(self, kind: str, name: str, body: SMap) -> SMap:
+        """A top-level network, volume, secret or config as Docker's loader leaves it."""
         out = copy_tree(body)
         for key in ("labels", "driver_opts"):
             if key in out:
                 out.put(key, mapping(self, out[key], out.value_origins.get(key), (), False),
                         out.key_origins.get(key), out.value_origins.get(key))
-        external = out.get("external")
-        ext_origin = out.key_origins.get("external")
-        singular = kind[:-1]
-        if isinstance(external, SMap):
-            ext_name = external.get("name")
-            if ext_name:
-                if out.get("name"):
-                    raise self.error(f"{singular} {name}: {singular}.external.name and "
-                                     f"{singular}.name conflict; only use {singular}.name",
-                                     ext_origin)
-                out.put("name", ext_name, external.key_origins.get("name"),
-                        external.value_origins.get("name"))
-                if _at_least(self.version, "3.4" if kind == "volumes" else "3.5"):
-                    self.note("external-name-deprecated",
-                              f"{singular} {name}: {singular}.external.name is deprecated "
-                              f"in favor of {singular}.name", ext_origin, (kind, name, "external"))
-            out.put("external", True, ext_origin, out.value_origins.get("external"))
-            external = True
-        if external is True:
-            if kind == "volumes":
-                for key in ("driver", "driver_opts", "labels"):
-                    if out.get(key):
-                        raise self.error(f'conflicting parameters "external" and "{key}" '
-                                         f'specified for volume "{name}"', out.key_origins.get(key),
-                                         hint=f"remove `{key}` from the external volume")
-            if not out.get("name"):
-                out.put("name", name, ext_origin, ext_origin)
+        if isinstance(out.get("external"), SMap):
+            self._legacy_external(kind, name, out)
+        if out.get("external") is True:
+            self._external(kind, name, out)
         elif kind in ("networks", "volumes"):
             for key in [k for k in out if isinstance(k, str) and k.startswith("x-")]:
                 out.pop_entry(key)      # Docker keeps x-* only on external networks/volumes
-        elif kind in ("secrets", "configs") and out.get("driver"):
+        else:
+            self._file_object(kind[:-1], name, out)
+        return out
+
+    def _legacy_external(self, kind: str, name: str, out: SMap) -> None:
+        """`external: {name: x}` -> `name: x` + `external: true`."""
+        external, origin, singular = out["external"], out.key_origins.get("external"), kind[:-1]
+        if external.get("name"):
+            if out.get("name"):
+                raise self.error(f"{singular} {name}: {singular}.external.name and "
+                                 f"{singular}.name conflict; only use {singular}.name", origin)
+            out.put("name", external["name"], external.key_origins.get("name"),
+                    external.value_origins.get("name"))
+            if _at_least(self.version, "3.4" if kind == "volumes" else "3.5"):
+                self.note("external-name-deprecated", f"{singular} {name}: {singular}.external."
+                          f"name is deprecated in favor of {singular}.name", origin,
+                          (kind, name, "external"))
+        out.put("external", True, origin, out.value_origins.get("external"))
+
+    def _external(self, kind: str, name: str, out: SMap) -> None:
+        origin = out.key_origins.get("external")
+        if kind == "volumes":
+            for key in ("driver", "driver_opts", "labels"):
+                if out.get(key):
+                    raise self.error(f'conflicting parameters "external" and "{key}" specified '
+                                     f'for volume "{name}"', out.key_origins.get(key),
+                                     hint=f"remove `{key}` from the external volume")
+        if not out.get("name"):
+            out.put("name", name, origin, origin)
+
+    def _file_object(self, singular: str, name: str, out: SMap) -> None:
+        """A secret or config: `file` made absolute (even when missing, as Docker does)."""
+        if out.get("driver"):
             if out.get("file"):
                 raise self.error(f"{singular} {name}: {singular}.driver and {singular}.file "
-                                 f"conflict; only use {singular}.driver", out.key_origins.get("file"),
-                                 hint="remove `file` or `driver`")
-        elif kind in ("secrets", "configs"):
-            file = out.get("file")
-            file = file if isinstance(file, str) else ""
-            origin = out.value_origins.get("file") or out.origin
-            out.put("file", file if os.path.isabs(file) else
-                    os.path.normpath(os.path.join(self.workdir, file)),
-                    out.key_origins.get("file") or origin, origin)
-        return out
+                                 f"conflict; only use {singular}.driver",
+                                 out.key_origins.get("file"), hint="remove `file` or `driver`")
+            return
+        file = out.get("file") if isinstance(out.get("file"), str) else ""
+        origin = out.value_origins.get("file") or out.origin
+        out.put("file", file if os.path.isabs(file) else
+                os.path.normpath(os.path.join(self.workdir, file)),
+                out.key_origins.get("file") or origin, origin)
 
 
 def _at_least(version: str, wanted: str) -> bool:
