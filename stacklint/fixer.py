@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,12 +100,15 @@ class _Chain:
         self.fixes = load_fixes()
 
     def proposals(self, i: int) -> list[Proposal]:
-        ctx = FixContext(self.docs[i], self.docs)
+        doc = self.docs[i]
+        ctx = FixContext(doc, self.docs)
         found: dict[tuple[Any, ...], Proposal] = {}
         for module in self.fixes:
             for p in module.propose(ctx):
                 found.setdefault((p.key, p.edits), p)   # an alias visits a value twice
-        return list(found.values())
+        sups = _suppressions(doc)
+        return [p for p in found.values()
+                if not any(s.covers(finding(p, doc.path)) for s in sups)]
 
     def run(self) -> bool:
         """Apply fixes until nothing changes; False when the loop did not converge."""
@@ -156,6 +160,22 @@ class _Chain:
             if p.manual or reason:
                 out.append(finding(p, self.docs[i].path, reason))
         return out
+
+
+def _suppressions(doc: Document) -> list[Any]:
+    """`# stacklint: disable=SL707 -- reason` comments: the person chose to keep that text."""
+    if "stacklint" not in doc.text:
+        return []
+    from stacklint.suppress import parse_comments
+
+    return parse_comments(doc.path, doc.text, _rules().get)[0]
+
+
+@functools.lru_cache(maxsize=1)
+def _rules() -> Any:
+    from stacklint.ruleset import load_rules
+
+    return load_rules()
 
 
 class _Spans:

@@ -276,3 +276,14 @@ def test_a_chain_member_not_named_is_not_written(tmp_path: Path, run_cli, monkey
     assert "run `stacklint fix -f compose.yaml -f compose.override.yaml`" in out
     assert base.read_text() == "name: x\nservices:\n  web:\n    image: nginx\n"
     assert (tmp_path / "compose.override.yaml").read_text() == over_text
+
+
+def test_a_suppressed_fix_is_not_applied(tmp_path: Path, run_cli) -> None:
+    text = ('version: "3.8"\nservices:\n  web:\n    image: nginx\n    ports:\n'
+            '      - target: 80\n        published: 8080\n'
+            '        host_ip: 127.0.0.1  # stacklint: disable=port-compose-key -- behind a proxy\n'
+            '        name: web\n')
+    path = write(tmp_path, "stack.yml", text)
+    code, out, _ = run_cli("fix", str(path))
+    assert code == 0 and "host_ip" not in out and "ports.0.name" in out
+    assert path.read_text() == text.replace("        name: web\n", "")
