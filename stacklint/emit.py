@@ -11,7 +11,7 @@ from stacklint.tree import SList, SMap
 
 # lists whose repeated entries Docker's merge keeps, but whose schema wants them unique
 _ORDERED_LISTS = {"command", "entrypoint", "test"}
-_PLAIN = re.compile(r"[A-Za-z0-9_./@%+~^][A-Za-z0-9_./@%+~^=,:-]*")
+_PLAIN = re.compile(r"[A-Za-z0-9_./+~^][A-Za-z0-9_./@%+~^=,:-]*")   # no indicator first
 _NETWORK_KEY = re.compile(r"[a-zA-Z0-9._-]+")
 _YAML11 = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
 _UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
