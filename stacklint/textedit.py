@@ -154,6 +154,9 @@ def replace_value(text: str, container: SMap, key: str, content: str) -> Edit | 
     key_o, value_o = container.key_origins.get(key), container.value_origins.get(key)
     if key_o is None or value_o is None or is_alias(key_o, value_o):
         return None
+    if value_o.start == value_o.end:                 # `key:` with no value
+        return Edit(value_o.path, key_o.end + 1, key_o.end + 1, " " + content) \
+            if text[key_o.end:key_o.end + 1] == ":" else None
     props = _PROPS.match(text, value_o.start, value_o.end)
     if props is None:
         return Edit(value_o.path, value_o.start, value_o.end, content)

@@ -72,3 +72,10 @@ def test_delete_item(text: str, index: int, want: str) -> None:
 
     items = parse(text).data["l"]
     assert apply_edits(text, [delete_item(text, items, index)]) == want
+
+
+def test_replace_an_empty_value() -> None:
+    text = "version:   # none\nx: 1\n"
+    data = parse(text).data
+    assert apply_edits(text, [replace_value(text, data, "version", '"3.8"')]) == \
+        'version: "3.8"   # none\nx: 1\n'

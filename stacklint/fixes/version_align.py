@@ -25,6 +25,8 @@ def declared(doc: Document) -> tuple[bool, str | None]:
     value = data["version"]
     if isinstance(value, str):
         return True, value
+    if value is None:                    # `version:` or `version: ~`: Docker reads ""
+        return True, ""
     source = scalar_text(doc.text, data, "version")
     return True, source if source is not None else str(value)
 
