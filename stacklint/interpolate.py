@@ -157,17 +157,25 @@ class Interpolator:
         return self._walk(data, (), None)
 
     def _walk(self, value: Any, path: tuple[str, ...], origin: Origin | None) -> Any:
+        """The value with substitutions; an unchanged subtree is returned as is (shared)."""
         if isinstance(value, SMap):
-            out = SMap(origin=value.origin)
             origins = value.value_origins
+            changed = {key: new for key, item in value.items()
+                       if (new := self._walk(item, path + (str(key),), origins.get(key)))
+                       is not item}
+            if not changed:
+                return value
+            out = SMap(origin=value.origin)
             for key, item in value.items():
-                out[key] = self._walk(item, path + (str(key),), origins.get(key))
+                out[key] = changed.get(key, item)
             out.key_origins = dict(value.key_origins)
             out.value_origins = dict(origins)
             return out
         if isinstance(value, SList):
             items = [self._walk(item, path + ("[]",), o)
                      for item, o in zip(value, value.item_origins)]
+            if all(new is old for new, old in zip(items, value)):
+                return value
             return SList(items, value.origin, value.item_origins)
         if isinstance(value, str):
             return self._string(value, path, origin)
@@ -205,6 +213,7 @@ class Interpolator:
 
 
 def interpolate(data: Any, env: Mapping[str, str], path: str) -> tuple[Any, Result]:
-    """A copy of `data` with variables substituted, plus what was substituted or unset."""
+    """`data` with variables substituted (new nodes only where something changed; never
+    edit the result in place), plus what was substituted or left unset."""
     worker = Interpolator(env, path)
     return worker.run(data), worker.result
