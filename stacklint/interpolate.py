@@ -161,7 +161,8 @@ class Interpolator:
         if isinstance(value, SMap):
             origins = value.value_origins
             changed = {key: new for key, item in value.items()
-                       if (new := self._walk(item, path + (str(key),), origins.get(key)))
+                       if not (key == "version" and not path)   # checked raw, never substituted
+                       and (new := self._walk(item, path + (str(key),), origins.get(key)))
                        is not item}
             if not changed:
                 return value

@@ -98,3 +98,9 @@ def test_invalid_format_error_text() -> None:
     assert info.value.message == ('invalid interpolation format for services.web.environment.'
                                   'PRICE: "costs 5$"; you may need to escape any $ with another $')
     assert (info.value.path, info.value.line) == ("c.yml", 4)
+
+
+def test_version_is_never_substituted() -> None:
+    data, result = _load('version: "${V}"\nservices:\n  web:\n    image: "${V}"\n', {"V": "3.8"})
+    assert data == {"version": "${V}", "services": {"web": {"image": "3.8"}}}
+    assert len(result.interpolated) == 1
