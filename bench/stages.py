@@ -16,6 +16,7 @@ import functools
 import importlib
 import io
 import pstats
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -46,6 +47,22 @@ STAGES = [
     (1, "stacklint.engine", "make_finding"),
     (2, "stacklint.engine", "_end_position"),
     (0, "stacklint.suppress", "suppress"),
+]
+FIX_STAGES = [
+    (0, "stacklint.document", "parse"),      # every parse, wherever it is called from
+    (1, "stacklint.document", "compose"),
+    (1, "stacklint.document", "Converter.convert"),
+    (1, "proto_convert", "convert"),
+    (0, "stacklint.fixer", "read_for_fix"),
+    (0, "stacklint.fixer", "fix_chain"),
+    (1, "stacklint.fixer", "_Chain.proposals"),
+    (2, "stacklint.fixes.versions", "minimum"),
+    (1, "stacklint.fixes.anchors", "scan"),
+    (1, "stacklint.fixes.guard", "apply_guarded"),
+    (2, "stacklint.fixes.guard", "try_apply"),
+    (2, "stacklint.fixes.guard", "schema_errors"),
+    (1, "stacklint.fixes.guard", "final_check"),
+    (0, "stacklint.fixer", "write"),
 ]
 
 
@@ -105,10 +122,9 @@ def _rebind(original: Any, wrapped: Any) -> None:
                 setattr(module, attr, wrapped)
 
 
-def run_check(files: list[Path], profile: cProfile.Profile | None) -> tuple[int, float, float]:
-    """Run `stacklint check -f ...` in-process; returns exit code, CPU and wall seconds."""
+def run_cli(args: list[str], profile: cProfile.Profile | None) -> tuple[int, float, float]:
+    """Run `stacklint <args>` in-process; returns exit code, CPU and wall seconds."""
     from stacklint import cli
-    args = ["check", *[a for f in files for a in ("-f", str(f))]]
     real, sys.stdout = sys.stdout, io.StringIO()   # the findings are not the point here
     cpu, wall = time.process_time(), time.perf_counter()
     try:
@@ -122,9 +138,10 @@ def run_check(files: list[Path], profile: cProfile.Profile | None) -> tuple[int,
     return rc, time.process_time() - cpu, time.perf_counter() - wall
 
 
-def report(meters: dict[tuple[str, str], Meter], total: float) -> str:
+def report(meters: dict[tuple[str, str], Meter], total: float,
+           stages: list[tuple[int, str, str]]) -> str:
     lines = ["| stage | calls | cpu | share |", "|---|---|---|---|"]
-    for depth, module_name, attr in STAGES:
+    for depth, module_name, attr in stages:
         meter = meters.get((module_name, attr))
         if meter is None or not meter.calls:
             continue
@@ -139,26 +156,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("n", type=int, nargs="?", default=1000)
     parser.add_argument("--whatif", default="", help="changes from bench/whatif.py to apply")
     parser.add_argument("--cprofile", action="store_true", help="also print a cProfile")
+    parser.add_argument("--fix", action="store_true",
+                        help="profile `stacklint fix` on a copy of the merged N-service file")
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args(argv)
-    files = generate.write_chain(generate.DEFAULT_OUT, args.n)
+    if args.fix:
+        merged = generate.write_merged(generate.DEFAULT_OUT, args.n)
+        work = merged.with_name(f"profile-{merged.name}")
+        shutil.copyfile(merged, work)
+        cli_args, stages, what = ["fix", str(work)], FIX_STAGES, f"fix merged N={args.n}"
+        print(f"(stages nested in others show up twice: parse also runs inside read_for_fix "
+              "and the guard)")
+    else:
+        files = generate.write_chain(generate.DEFAULT_OUT, args.n)
+        cli_args = ["check", *[a for f in files for a in ("-f", str(f))]]
+        stages, what = STAGES, f"check N={args.n}, 3 files"
     start = time.process_time()
     import stacklint.cli  # noqa: F401  (import cost is part of the command)
     imports = time.process_time() - start
+    for name in filter(None, args.whatif.split(",")):
+        whatif.PATCHES[name]()
     for module in ("stacklint.pipeline", "stacklint.commands.check", "stacklint.fixer"):
         try:
             importlib.import_module(module)   # so that their imported names get rebound
         except ImportError:
             pass
-    for name in filter(None, args.whatif.split(",")):
-        whatif.PATCHES[name]()
-    meters = install(STAGES)
+    meters = install(stages)
     profile = cProfile.Profile(time.process_time) if args.cprofile else None
-    rc, cpu, wall = run_check(files, profile)
-    print(f"stacklint check, N={args.n}, 3 files, exit {rc}: {cpu + imports:.2f} s cpu, "
+    rc, cpu, wall = run_cli(cli_args, profile)
+    print(f"stacklint {what}, exit {rc}: {cpu + imports:.2f} s cpu, "
           f"{wall:.2f} s wall in-process"
           f"{', with ' + args.whatif if args.whatif else ''}\n")
-    print(report(meters, cpu + imports))
+    print(report(meters, cpu + imports, stages))
     if profile:
         text = io.StringIO()
         pstats.Stats(profile, stream=text).sort_stats("tottime").print_stats(args.top)

@@ -22,6 +22,17 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent
 
 
+def _replace(owner: Any, name: str, new: Any) -> None:
+    """Set `owner.name`, and every `from ... import name` copy already made in stacklint."""
+    old = getattr(owner, name)
+    setattr(owner, name, new)
+    for module in list(sys.modules.values()):
+        if getattr(module, "__name__", "").startswith("stacklint"):
+            for attr, value in list(vars(module).items()):
+                if value is old:
+                    setattr(module, attr, new)
+
+
 def _patch_gc() -> None:
     import gc
     gc.disable()
@@ -39,7 +50,7 @@ def _patch_convert() -> None:
         data = None if node is None else proto_convert.convert(node, path, text)
         return document.Document(path, text, encoding, newline, data)
 
-    document.parse = parse
+    _replace(document, "parse", parse)
 
 
 class _FastValid:
@@ -81,7 +92,7 @@ def _patch_validator() -> None:
                 return True
         return _FastValid(lambda: slow_compiled(target, version), fast)
 
-    schema.compiled = compiled
+    _replace(schema, "compiled", compiled)
 
 
 def _patch_endpos() -> None:
@@ -99,7 +110,7 @@ def _patch_endpos() -> None:
                 return origin.line, end - (text.rfind("\n", 0, end) + 1) + 1
         return None, None
 
-    engine._end_position = end_position
+    _replace(engine, "_end_position", end_position)
 
 
 def _patch_interp() -> None:
@@ -110,7 +121,7 @@ def _patch_interp() -> None:
     def string(self: Any, value: str, path: tuple[str, ...], origin: Any) -> Any:
         return value if "$" not in value else slow(self, value, path, origin)
 
-    interpolate.Interpolator._string = string
+    _replace(interpolate.Interpolator, "_string", string)
 
 
 def _patch_cow() -> None:
@@ -137,7 +148,7 @@ def _patch_cow() -> None:
             return self._string(value, path, origin)
         return value
 
-    interpolate.Interpolator._walk = walk
+    _replace(interpolate.Interpolator, "_walk", walk)
 
 
 def _patch_anchors() -> None:
@@ -148,7 +159,7 @@ def _patch_anchors() -> None:
     def scan(text: str, extension_spans: list[tuple[int, int]]) -> Any:
         return [] if "&" not in text else slow(text, extension_spans)
 
-    anchors.scan = scan
+    _replace(anchors, "scan", scan)
 
 
 PATCHES = {"gc": _patch_gc, "convert": _patch_convert, "validator": _patch_validator,
