@@ -170,7 +170,7 @@ class Merger:
                 ident_value = item.get(ident, 0 if key == "ports" else "") \
                     if isinstance(item, SMap) else item
                 ident_value = _hashable(ident_value)
-                if ident_value in entries:
+                if ident_value in entries and _surprising(key, entries[ident_value], item, origin):
                     self.collapsed(key, ident, ident_value, origin, pointer)
                 entries[ident_value] = (copy_tree(item), origin)
         out = SList(origin=base.origin)
@@ -184,8 +184,9 @@ class Merger:
     def collapsed(self, key: str, ident: str, value: Any, origin: Origin | None,
                   pointer: Pointer) -> None:
         kind = "ports-collapsed" if key == "ports" else f"{key}-collapsed"
-        self.note(kind, f"{key} entries are keyed by `{ident}` ({value!r}) when files are merged: "
-                  "this entry replaces an earlier one with the same key", origin, pointer)
+        self.note(kind, f"{key} entries are keyed by `{ident}` ({value!r}) when files are "
+                  "merged: this entry silently replaces an earlier one with the same key",
+                  origin, pointer)
 
     def secret_targets(self, secrets: SList, pointer: Pointer) -> None:
         seen: dict[Any, Any] = {}
@@ -202,6 +203,25 @@ class Merger:
 
 def _where(origin: Origin | None) -> tuple[Any, ...]:
     return (origin.path, origin.line, origin.column) if origin else ()
+
+
+def _surprising(key: str, earlier: tuple[Any, Origin | None], item: Any,
+                origin: Origin | None) -> bool:
+    """Whether losing `earlier` to `item` (same key) is something a person would not expect.
+
+    Two entries of one file always are; across files a port that changes protocol or is
+    unpublished, or a secret/config entry that drops fields the earlier one set."""
+    before, before_origin = earlier
+    if before_origin is None or origin is None or before_origin.path == origin.path:
+        return True
+    if not (isinstance(before, dict) and isinstance(item, dict)):
+        return False
+    if key == "ports":
+        return (before.get("protocol", "tcp") != item.get("protocol", "tcp")
+                or not item.get("published"))
+    if key in ("secrets", "configs"):
+        return any(k not in item for k in before)
+    return False
 
 
 class _Keep:

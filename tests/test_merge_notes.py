@@ -25,9 +25,17 @@ def test_healthcheck_test_appended() -> None:
 def test_ports_collapsed_at_the_colliding_entry() -> None:
     notes = [n for n in _notes("03-ports-keyed-by-published") if n.kind == "ports-collapsed"]
     where = sorted(_where(n) for n in notes)
-    # web: "81" over "80" (both unpublished), 443/udp over 443/tcp, the override's 8080
-    assert where == [("1.yml", 7), ("1.yml", 9), ("2.yml", 5)]
-    assert all(n.pointer == ("services", "web", "ports") for n in notes)   # api untouched
+    # web: "81" over "80" (both unpublished), 443/udp over 443/tcp; the override's own
+    # 8080 entry is an ordinary replacement, and api is not in the override
+    assert where == [("1.yml", 7), ("1.yml", 9)]
+    assert all(n.pointer == ("services", "web", "ports") for n in notes)
+
+
+def test_cross_file_port_protocol_change_is_noted(tmp_path) -> None:
+    (tmp_path / "1.yml").write_text('services:\n  dns:\n    image: x\n    ports: ["53:53/tcp"]\n')
+    (tmp_path / "2.yml").write_text('services:\n  dns:\n    ports:\n      - "53:53/udp"\n')
+    stack = load_stack([str(tmp_path / "1.yml"), str(tmp_path / "2.yml")], env={})
+    assert [_where(n) for n in stack.notes if n.kind == "ports-collapsed"] == [("2.yml", 4)]
 
 
 def test_falsy_overrides_ignored() -> None:
