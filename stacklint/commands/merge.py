@@ -6,7 +6,7 @@ import importlib
 import sys
 from typing import Any
 
-from stacklint.errors import EXIT_FINDINGS, EXIT_OK, InputError
+from stacklint.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, InputError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -76,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
     from stacklint import emit
     from stacklint.stack import load_stack
 
+    if args.annotate and args.format == "json":
+        raise ConfigError("--annotate needs --format yaml (JSON has no comments)")
     stack = load_stack(_sources(args), env_files=args.env_files)
     for note in stack.notes:
         if note.kind in ("unset-variable", "ip-address-dropped", "version-mismatch"):
