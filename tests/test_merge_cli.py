@@ -100,3 +100,15 @@ def test_version_raised_for_long_forms(tmp_path: Path, capsys: pytest.CaptureFix
     folder = dd.FIXTURES / "34-external-name-old-version"
     assert main(["merge", "--no-validate", "-f", str(folder / "1.yml")]) == 0
     assert plain(parse(capsys.readouterr().out).data)["version"] == "3.5"
+
+
+def test_example_passes_the_rollout_rules(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["check"]
+    for name in CHAIN:
+        args += ["-f", str(EXAMPLE / name)]
+    assert main(args) == 0, capsys.readouterr().out
+    without_rollback = ["check"]
+    for name in CHAIN:
+        if name != "prod-rollback-config.yml":
+            without_rollback += ["-f", str(EXAMPLE / name)]
+    assert main(without_rollback) != 0        # the rules do look at the chain
