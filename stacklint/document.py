@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ class Document:
     encoding: str             # 'utf-8', 'utf-8-sig', 'utf-16-le', 'utf-16-be'
     newline: str              # '\r\n' or '\n'
     data: Any                 # SMap (or whatever the top level is), None when empty
+    tags: list[tuple[str, Origin]] = field(default_factory=list)   # custom tags (`!reset`)
 
     @property
     def directory(self) -> Path:
@@ -90,8 +91,9 @@ def read(path: str | Path) -> Document:
 def parse(text: str, path: str = "<string>", encoding: str = "utf-8") -> Document:
     newline = "\r\n" if "\r\n" in text[: text.find("\n") + 1 or len(text)] else "\n"
     node = compose(text, path)
-    data = None if node is None else Converter(path).convert(node)
-    return Document(path, text, encoding, newline, data)
+    converter = Converter(path)
+    data = None if node is None else converter.convert(node)
+    return Document(path, text, encoding, newline, data, converter.tags)
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -182,6 +184,7 @@ class Converter:
         self.done: dict[int, Any] = {}
         self.sizes: dict[int, int] = {}
         self.nodes = 0
+        self.tags: list[tuple[str, Origin]] = []   # Docker ignores them; rules may not
 
     def convert(self, node: Node) -> Any:
         expanded = self._size(node)
@@ -211,6 +214,8 @@ class Converter:
         key = id(node)
         if key in self.done:   # an alias: the same object, as go-yaml shares it
             return self.done[key]
+        if node.tag != PLAIN_TAG and not node.tag.startswith(_STD):
+            self.tags.append((node.tag, _origin(self.path, node)))
         if isinstance(node, ScalarNode):
             value = self._scalar(node)
         elif isinstance(node, SequenceNode):

@@ -110,6 +110,10 @@ def load_stack(sources: Sequence[str | Document | os.PathLike[str]],
         if first is None:
             first = (effective_version(raw.get("version")), raw, doc)
         version = _check_version(first, raw, doc, allow_version_mismatch, notes)
+        for tag, origin in getattr(doc, "tags", ()):
+            if tag in ("!reset", "!override"):
+                notes.append(Note("compose-tag-ignored", f"docker stack ignores the Compose tag "
+                                  f"`{tag}`: this value is merged by the usual rules", origin))
         data, result = interpolate.interpolate(raw, values, doc.path)
         interpolated |= result.interpolated
         for name, origin, path in result.unset:

@@ -71,3 +71,13 @@ def test_secret_target_duplicate(tmp_path) -> None:
     stack = load_stack([str(tmp_path / "1.yml"), str(tmp_path / "2.yml")], env={})
     notes = [n for n in stack.notes if n.kind == "secret-target-duplicate"]
     assert [_where(n) for n in notes] == [("2.yml", 4)]
+
+
+def test_compose_tags_are_noted(tmp_path) -> None:
+    (tmp_path / "1.yml").write_text('services:\n  web:\n    image: x\n    ports: ["80:80"]\n')
+    (tmp_path / "2.yml").write_text("services:\n  web:\n    ports: !reset []\n    dns: !override [a]\n")
+    stack = load_stack([str(tmp_path / "1.yml"), str(tmp_path / "2.yml")], env={})
+    notes = [n for n in stack.notes if n.kind == "compose-tag-ignored"]
+    assert [(_where(n), "!reset" in n.message) for n in notes] == [(("2.yml", 3), True),
+                                                                    (("2.yml", 4), False)]
+    assert len(stack.model["services"]["web"]["ports"]) == 1      # !reset [] changed nothing
