@@ -185,6 +185,18 @@ def test_staging_only_prod_checks_the_whole_configured_chain(project: Project) -
 
 
 @needs_tools
+def test_staging_the_config_checks_its_stacks(project: Project) -> None:
+    names = project.copy(FIXTURES / "numbers")
+    assert_committed(project, project.commit(*names), "")
+    before = project.head()
+    config = project.root / ".stacklint.yml"
+    config.write_text(config.read_text().replace(", prod-rollback-config.yml", ""))
+    out = assert_blocked(project, project.commit(".stacklint.yml"), before)
+    assert "1 stack, 4 files" in out, out
+    assert "[SL503 rollback-config-defined]" in out, out
+
+
+@needs_tools
 @pytest.mark.skipif(not SEED.is_dir(), reason="../shared/seed/numbers is not available")
 def test_staging_only_prod_checks_the_seed_chain(project: Project) -> None:
     chain = ["docker-compose.yml", "prod.yml", "prod-healthcheck.yml", "prod-update-config.yml",
