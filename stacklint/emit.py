@@ -9,8 +9,10 @@ from stacklint.document import resolve_plain
 from stacklint.model import Origin
 from stacklint.tree import SList, SMap
 
-# lists whose repeated entries Docker's merge keeps, but whose schema wants them unique
-_ORDERED_LISTS = {"command", "entrypoint", "test"}
+# lists the schema wants unique (uniqueItems), whose repeated entries Docker's merge keeps
+_UNIQUE_LISTS = {"cap_add", "cap_drop", "devices", "expose", "external_links", "links", "ports",
+                 "security_opt", "cache_from", "depends_on", "aliases", "dns", "dns_search",
+                 "env_file", "tmpfs", "extra_hosts", "networks"}
 _PLAIN = re.compile(r"[A-Za-z0-9_./+~^][A-Za-z0-9_./@%+~^=,:-]*")   # no indicator first
 _NETWORK_KEY = re.compile(r"[a-zA-Z0-9._-]+")
 _YAML11 = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
@@ -85,7 +87,7 @@ def _prepare(value: Any, key: Any) -> Any:
         seen: set[str] = set()
         for item, origin in zip(value, value.item_origins):
             new = _prepare(item, None)
-            if key not in _ORDERED_LISTS:
+            if key in _UNIQUE_LISTS:
                 signature = _signature(new)
                 if signature in seen:
                     continue

@@ -34,7 +34,7 @@ _VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(
 @settings(max_examples=300, deadline=None)
 def test_render_reads_back(data: dict) -> None:
     model = _tree({"services": data})
-    expected = plain(prepare(model))      # `$` doubled, repeated list entries dropped
+    expected = plain(prepare(model))      # `$` doubled, repeated unique-list entries dropped
     assert plain(parse(render(model)).data) == expected
     assert plain(parse(render(model, annotate=True)).data) == expected
 
