@@ -102,3 +102,28 @@ def test_docker_accepts_many_stacks_and_numbers(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
     result = _docker_config(generate.write_numbers(tmp_path))
     assert result.returncode == 0, result.stderr
+
+
+def _bench_module(name: str):  # noqa: ANN202 - a script loaded by path
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", REPO / "bench" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[f"bench_{name}"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_peak_memory_is_the_childs_not_the_parents(tmp_path: Path) -> None:
+    measure = _bench_module("measure")
+    ballast = bytearray(300 * 2**20)  # a big parent must not inflate a small child's peak
+    ballast[::4096] = b"x" * len(ballast[::4096])   # resident, not just reserved
+    small = measure.run_once([sys.executable, "-S", "-c", "pass"], tmp_path, {})
+    big = measure.run_once([sys.executable, "-S", "-c", "b = bytearray(200 * 2**20); b[::4096] = "
+                            "b'x' * len(b[::4096])"], tmp_path, {})
+    del ballast
+    assert small.rc == 0 and big.rc == 0
+    assert small.peak_mib < 60
+    assert 200 <= big.peak_mib < 300
+    assert big.cpu > 0 and big.seconds > 0
+    failing = measure.run_once([sys.executable, "-S", "-c", "raise SystemExit(3)"], tmp_path, {})
+    assert failing.rc == 3
