@@ -258,8 +258,9 @@ def write_many(out: Path, stacks: int = 100, seed: int = 1) -> tuple[Path, dict[
     return repo, listing
 
 
+# the chain the project README checks
 NUMBERS_CHAIN = ("docker-compose.yml", "prod.yml", "prod-healthcheck.yml",
-                 "prod-update-config.yml", "prod-rollback-config.yml")
+                 "prod-update-config.yml", "prod-rollback-config.yml", "v3.yml")
 _NUMBERS = {  # a small equivalent of examples/numbers, used until that folder exists
     "docker-compose.yml": {"version": "3.7", "services": {
         "numbers-api": {"image": "diamol/ch08-numbers-api", "networks": ["app-net"]},
@@ -286,6 +287,9 @@ _NUMBERS = {  # a small equivalent of examples/numbers, used until that folder e
     "prod-rollback-config.yml": {"version": "3.7", "services": {"numbers-api": {"deploy": {
         "rollback_config": {"parallelism": 6, "monitor": "0s", "failure_action": "continue",
                             "order": "start-first"}}}}},
+    "v3.yml": {"version": "3.7", "services": {
+        "numbers-api": {"image": "diamol/ch08-numbers-api:v3"},
+        "numbers-web": {"image": "diamol/ch08-numbers-web:v3"}}},
 }
 
 

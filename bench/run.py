@@ -119,7 +119,7 @@ def build_cases(runner: Runner, out: Path, sizes: tuple[int, ...]) -> dict[str, 
     cases["version"] = Case("stacklint --version", runner.stacklint_cmd("--version"),
                             None, out)
     numbers = generate.write_numbers(out)
-    cases["numbers"] = Case("check numbers chain (5 files)", runner.stacklint_cmd(
+    cases["numbers"] = Case(f"check numbers chain ({len(numbers)} files)", runner.stacklint_cmd(
         "check", *_compose_args(runner, "check", numbers)), docker_cmd(numbers), numbers[0].parent)
     for n in sizes:
         files = generate.write_chain(out, n)

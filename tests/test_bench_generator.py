@@ -72,7 +72,7 @@ def test_many_stacks_layout(tmp_path: Path) -> None:
     assert config["stacks"] == listing
 
 
-def test_numbers_chain_has_five_files(tmp_path: Path) -> None:
+def test_numbers_chain_is_the_readme_chain(tmp_path: Path) -> None:
     files = generate.write_numbers(tmp_path)
     assert [f.name for f in files] == list(generate.NUMBERS_CHAIN)
     assert all(f.stat().st_size > 0 for f in files)
