@@ -5,8 +5,8 @@
 Changes (comma-separated):
   gc         switch the cyclic garbage collector off for the whole command
   convert    `bench/proto_convert.convert` instead of `document.Converter` (same output)
-  validator  `is_valid` by jsonschema_rs (else fastjsonschema) when installed; errors
-             still listed by jsonschema, so the messages do not change
+  validator  `is_valid` by jsonschema_rs when installed; errors still listed by the
+             project's validator, so the messages do not change
   endpos     `engine._end_position` without counting lines from the top of the file
   interp     interpolation returns strings without `$` untouched, before any work
   cow        interpolation copies only the containers in which a `$` changed something
@@ -70,28 +70,21 @@ class _FastValid:
 def _patch_validator() -> None:
     from functools import lru_cache
 
-    from stacklint import formats, schema
+    from stacklint import schema
 
-    slow_compiled = schema.compiled
-    fmt = {"duration": formats.is_duration, "ports": formats.is_port_spec}
+    try:
+        import jsonschema_rs
+    except ImportError:  # the project's own compiled check stays
+        print("whatif: jsonschema_rs is not installed; validator unchanged", file=sys.stderr)
+        return
+    project_compiled = schema.compiled
+    fmt = getattr(schema, "FORMATS", {})
 
     @lru_cache(maxsize=None)
     def compiled(target: str, version: str = schema.LATEST) -> Any:
         raw = schema.schema_for(target, version)
-        try:
-            import jsonschema_rs
-            fast = jsonschema_rs.validator_for(raw, formats=fmt, validate_formats=True).is_valid
-        except ImportError:
-            import fastjsonschema
-            check = fastjsonschema.compile(raw, formats=fmt)
-
-            def fast(instance: Any) -> bool:
-                try:
-                    check(instance)
-                except fastjsonschema.JsonSchemaException:
-                    return False
-                return True
-        return _FastValid(lambda: slow_compiled(target, version), fast)
+        fast = jsonschema_rs.validator_for(raw, formats=fmt, validate_formats=True).is_valid
+        return _FastValid(lambda: project_compiled(target, version), fast)
 
     _replace(schema, "compiled", compiled)
 
