@@ -36,14 +36,20 @@ def _creates(log: Path, folder: Path) -> list[dict[str, Any]]:
     return json.loads(text)  # type: ignore[no-any-return]
 
 
-def deploy(case: dd.Case, produce: Callable[[Path], str]) -> tuple[int, str, list[dict[str, Any]]]:
-    """Deploy `produce(folder)` as the stack file of a private copy of the case folder.
+def deploy(case: dd.Case, produce: Callable[[Path], str] | None
+           ) -> tuple[int, str, list[dict[str, Any]]]:
+    """Deploy `produce(folder)` as the stack file of a private copy of the case folder
+    (or, without `produce`, the case's own chain).
 
     Returns the exit code, stderr and the create requests the fake daemon received."""
     scratch = Path(tempfile.mkdtemp(prefix="stacklint-deploy-"))
     folder = scratch / case.folder.name
     shutil.copytree(case.folder, folder, symlinks=True)
-    (folder / ".stacklint-out.yml").write_text(produce(folder))
+    files = case.files
+    if produce is not None:
+        (folder / ".stacklint-out.yml").write_text(produce(folder))
+        files = [".stacklint-out.yml"]
+    args = [a for name in files for a in ("-c", name)]
     sock, log = scratch / "d.sock", scratch / "req.jsonl"
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "DOCKER_CONFIG": str(scratch / "cfg"),
            **case.env}
@@ -55,7 +61,7 @@ def deploy(case: dd.Case, produce: Callable[[Path], str]) -> tuple[int, str, lis
                 break
             time.sleep(0.02)
         proc = subprocess.run([dd.DOCKER or "docker", "stack", "deploy", "--detach",
-                               "--resolve-image", "never", "-c", ".stacklint-out.yml", "stacklint"],
+                               "--resolve-image", "never", *args, "stacklint"],
                               cwd=folder, env={**env, "DOCKER_HOST": f"unix://{sock}"},
                               capture_output=True, text=True, timeout=60)
         return proc.returncode, proc.stderr, _creates(log, folder)

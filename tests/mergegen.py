@@ -74,14 +74,38 @@ def doc() -> Any:
     return d
 
 
-def write_chains(root: Path, count: int, seed: int) -> list[Path]:
+def deployable(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The chain made deployable: images, defined networks/secrets/configs, no conflicts."""
+    first = docs[0]
+    for doc in docs:
+        for name, body in doc["services"].items():
+            body.pop("image", None)
+            body.get("healthcheck", {}).pop("disable", None)
+            body.get("deploy", {}).pop("mode", None)
+            first["services"].setdefault(name, {})
+        for kind in ("networks", "volumes", "secrets", "configs"):
+            doc.pop(kind, None)
+    for body in first["services"].values():
+        body["image"] = "nginx:1.27"
+    first["networks"] = {"front": {}, "back": {}}
+    first["volumes"] = {"data": {}}
+    first["secrets"] = {"s1": {"file": "./s.txt"}, "s2": {"file": "./s.txt"}}
+    first["configs"] = {"c1": {"file": "./c.txt"}, "c2": {"file": "./c.txt"}}
+    return docs
+
+
+def write_chains(root: Path, count: int, seed: int, deploy: bool = False) -> list[Path]:
     """`count` folders of 1-3 files `1.yml …` under `root`, the same for the same seed."""
     _R.seed(seed)
     folders = []
     for index in range(count):
         folder = root / f"random-{seed}-{index:03d}"
         folder.mkdir(parents=True)
-        for number in range(1, _R.randint(1, 3) + 1):
-            (folder / f"{number}.yml").write_text(json.dumps(doc(), indent=1))
+        docs = [doc() for _ in range(_R.randint(1, 3))]
+        for number, data in enumerate(deployable(docs) if deploy else docs, 1):
+            (folder / f"{number}.yml").write_text(json.dumps(data, indent=1))
+        if deploy:
+            (folder / "s.txt").write_text("secret\n")
+            (folder / "c.txt").write_text("config\n")
         folders.append(folder)
     return folders

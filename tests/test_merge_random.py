@@ -1,12 +1,17 @@
 """Random override chains: stacklint's output reads back in Docker as Docker's own merge."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from stacklint import emit
+from stacklint.stack import load_stack
+from tests import deploydiff, mergegen
 from tests import dockerdiff as dd
-from tests import mergegen
+from tests.test_merge_deploy import _loose
 from tests.test_merge_docker import check
 
 pytestmark = pytest.mark.skipif(dd.DOCKER is None, reason="the docker CLI is not installed")
@@ -26,3 +31,29 @@ def test_random_chains_match_docker(tmp_path: Path) -> None:
         except AssertionError as exc:
             failures.append(f"{outcome.case.name}: {exc}")
     assert not failures, "\n".join(failures[:5])
+
+
+def test_random_chains_deploy_the_same(tmp_path: Path) -> None:
+    """What swarm receives from stacklint's output equals what the chain itself sends."""
+    if not deploydiff.available():
+        pytest.skip("needs ../shared's fake swarm daemon")
+    folders = mergegen.write_chains(tmp_path, count=50, seed=7, deploy=True)
+    cases = [dd.Case(f.name, f, sorted(p.name for p in f.glob("*.yml")),
+                     {"HOME": "/home/stacklint", "B": "from-env"}) for f in folders]
+
+    def both(case: dd.Case) -> tuple[Any, Any]:
+        def render(folder: Path) -> str:
+            return emit.render(load_stack([str(folder / f) for f in case.files],
+                                          env=case.env).model)
+        return deploydiff.deploy(case, None), deploydiff.deploy(case, render)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(both, cases))
+    compared = 0
+    for case, (theirs, ours) in zip(cases, results):
+        if theirs[0] != 0:
+            continue
+        compared += 1
+        assert ours[0] == 0, f"{case.name}: {ours[1]}"
+        assert _loose(ours[2]) == _loose(theirs[2]), case.name
+    assert compared > 20      # the rest fail schema checks in Docker as well
