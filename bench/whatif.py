@@ -12,6 +12,9 @@ Changes (comma-separated):
   cow        interpolation copies only the containers in which a `$` changed something
   rules      `conditions.parse_path` memoised; `isinstance(x, dict)` for `Mapping` in the engine
   anchors    the fixer's anchor scan skips texts without `&`
+  versions   the fixer's version table looks literal keys up instead of fnmatch-ing all keys
+  guard      the fixer's guard lists the original file's schema errors only when a fixed
+             text has any, and does not parse the final text a second time
 `bench/run.py --whatif gc,convert,validator` times this wrapper like the real command.
 """
 from __future__ import annotations
@@ -157,6 +160,86 @@ def _patch_rules() -> None:
         module.Mapping = dict  # type: ignore[attr-defined]
 
 
+def _patch_guard() -> None:
+    from stacklint.errors import InputError
+    from stacklint.fixes import guard
+
+    class Lazy:
+        """The original file's schema errors, enumerated only if a fixed text has any."""
+
+        def __init__(self, doc: Any) -> None:
+            self.doc, self.done, self.value = doc, False, None
+
+        def get(self) -> Any:
+            if not self.done:
+                self.value, self.done = guard.schema_errors(self.doc), True
+            return self.value
+
+    def try_apply(doc: Any, proposals: Any, before: Any) -> Any:
+        text = guard.apply_edits(doc.text, [e for p in proposals for e in p.edits])
+        try:
+            new = guard.parse(text, doc.path, doc.encoding)
+        except InputError as exc:
+            return None, f"the fixed text would not parse ({exc.message}); fix it by hand"
+        if guard.comparable(new.data) != guard.expected(doc.data, proposals):
+            return None, "the edit would change more than this value; fix it by hand"
+        after = guard.schema_errors(new)     # cheap when the fixed text is valid
+        old = before.get() if after and isinstance(before, Lazy) else before
+        if after and old is not None:
+            gained = sorted(after - old)
+            if gained:
+                return None, f"the fix would add a schema error ({gained[0][1]}); fix it by hand"
+        return new, ""
+
+    def apply_guarded(doc: Any, chosen: Any) -> Any:
+        before = Lazy(doc)
+        new, _ = try_apply(doc, chosen, before)
+        if new is not None:
+            return new, list(chosen), []
+        accepted: list[Any] = []
+        failed: list[Any] = []
+        current = doc
+        for p in chosen:
+            candidate, reason = try_apply(doc, [*accepted, p], before)
+            if candidate is None:
+                failed.append((p, reason))
+            else:
+                accepted.append(p)
+                current = candidate
+        return current, accepted, failed
+
+    slow_final = guard.final_check
+
+    def final_check(before: Any, after: Any, result: Any) -> bool:
+        # `after` was parsed from this very text by try_apply; a valid result gains nothing
+        if after.data is not None and guard.schema_errors(after) == set():
+            return True
+        return bool(slow_final(before, after, result))
+
+    guard.try_apply = try_apply
+    _replace(guard, "apply_guarded", apply_guarded)
+    _replace(guard, "final_check", final_check)
+
+
+def _patch_versions() -> None:
+    from stacklint.fixes import versions
+
+    slow = versions._matches
+
+    def matches(node: Any, steps: tuple[str, ...]) -> Any:
+        # a literal step is one dict lookup, not an fnmatch over every key at that level
+        if steps and isinstance(node, dict) and steps[0] != "{}" \
+                and not any(c in steps[0] for c in "*?["):
+            step = steps[0]
+            if step in node:
+                for tail in matches(node[step], steps[1:]):
+                    yield (step, *tail)
+            return
+        yield from slow(node, steps)
+
+    versions._matches = matches
+
+
 def _patch_anchors() -> None:
     from stacklint.fixes import anchors
 
@@ -170,7 +253,8 @@ def _patch_anchors() -> None:
 
 PATCHES = {"gc": _patch_gc, "convert": _patch_convert, "validator": _patch_validator,
            "endpos": _patch_endpos, "interp": _patch_interp, "cow": _patch_cow,
-           "rules": _patch_rules, "anchors": _patch_anchors}
+           "rules": _patch_rules, "anchors": _patch_anchors, "guard": _patch_guard,
+           "versions": _patch_versions}
 
 
 def main() -> int:
