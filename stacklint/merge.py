@@ -1,4 +1,8 @@
-"""Merge normalised files left to right with docker/cli's rules (mergo + its transformers)."""
+"""Merge normalised files left to right with docker/cli's rules (mergo + its transformers).
+
+Normalised layers are private to one load, so their values move into the model without
+copies; the input files' own trees are never touched.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -6,11 +10,6 @@ from typing import Any
 from stacklint.errors import InputError
 from stacklint.model import Origin
 from stacklint.tree import SList, SMap
-
-
-def copy_tree(value: Any) -> Any:
-    """Normalised layers are private to one load, so their values move into the model as is."""
-    return value
 
 Pointer = tuple[Any, ...]
 
@@ -66,7 +65,7 @@ class Merger:
                 out.put(key, self.resources(key, out[key], value), out.key_origins.get(key),
                         out.value_origins.get(key))
             elif key not in out or value is not None:
-                out.put(key, copy_tree(value), k_origin, over.value_origins.get(key))
+                out.put(key, value, k_origin, over.value_origins.get(key))
         return out
 
     def resources(self, kind: str, base: SMap, over: SMap) -> SMap:
@@ -91,7 +90,7 @@ class Merger:
                 out.put(name, self.service(out[name], value, ("services", name)),
                         out.key_origins.get(name), out.value_origins.get(name))
             elif name not in out or value is not None:
-                out.put(name, copy_tree(value), over.key_origins.get(name),
+                out.put(name, value, over.key_origins.get(name),
                         over.value_origins.get(name))
         return SMap_sorted(out)
 
@@ -114,11 +113,11 @@ class Merger:
                 # override is appended as is rather than keyed and sorted
                 nil_base = out.get(key) is None
                 if not isinstance(out.get(key), SList) and not (nil_base and value == []):
-                    out.put(key, copy_tree(value), k_origin, v_origin)
+                    out.put(key, value, k_origin, v_origin)
                 continue
             if key not in out or out[key] is None:
                 if value is not None or key not in out:
-                    out.put(key, copy_tree(value), k_origin, v_origin)
+                    out.put(key, value, k_origin, v_origin)
                 continue
             here = field + (key,)
             merged, replaced = self.field(out, key, value, pointer + (key,), here, k_origin)
@@ -139,7 +138,7 @@ class Merger:
         if special is not None:
             return special(self, base, value, pointer, k_origin)
         if here in _UINT64:
-            return (_KEEP, False) if value is None else (copy_tree(value), True)
+            return (_KEEP, False) if value is None else (value, True)
         if here in _STRING_MAPS and isinstance(base, SMap) and isinstance(value, SMap):
             return _union(base, value), False
         if isinstance(key, str) and key.startswith("x-") and len(here) == 1:
@@ -160,7 +159,7 @@ class Merger:
                           "docker stack ignores empty and false values in overrides",
                           k_origin, pointer)
             return _KEEP, False
-        return copy_tree(value), True
+        return value, True
 
     def keyed(self, key: str, ident: str, base: SList, over: Any, pointer: Pointer) -> SList:
         """Ports, volumes, secrets, configs: map by key, override wins, sorted by key."""
@@ -172,7 +171,7 @@ class Merger:
                 ident_value = _hashable(ident_value)
                 if ident_value in entries and _surprising(key, entries[ident_value], item, origin):
                     self.collapsed(key, ident, ident_value, origin, pointer)
-                entries[ident_value] = (copy_tree(item), origin)
+                entries[ident_value] = (item, origin)
         out = SList(origin=base.origin)
         for ident_value in sorted(entries, key=_sort_key):
             item, origin = entries[ident_value]
@@ -259,12 +258,12 @@ def SMap_sorted(services: SMap) -> SMap:  # noqa: N802 - reads as a constructor
 def _union(base: SMap, over: SMap) -> SMap:
     out = _shallow(base)
     for key in over:
-        out.put(key, copy_tree(over[key]), over.key_origins.get(key), over.value_origins.get(key))
+        out.put(key, over[key], over.key_origins.get(key), over.value_origins.get(key))
     return out
 
 
 def _append(base: SList, over: SList) -> SList:
-    return SList(list(base) + [copy_tree(v) for v in over], base.origin,
+    return SList(list(base) + [v for v in over], base.origin,
                  base.item_origins + over.item_origins)
 
 

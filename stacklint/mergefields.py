@@ -6,11 +6,6 @@ from typing import Any
 from stacklint.model import Origin
 from stacklint.tree import SList, SMap
 
-
-def copy_tree(value: Any) -> Any:
-    """Normalised layers are private to one load, so their values move into the model as is."""
-    return value
-
 Result = tuple[Any, bool]     # (merged value or _KEEP, is it the override's own value)
 
 
@@ -26,7 +21,7 @@ def shell_command(merger: Any, base: Any, over: Any, pointer: tuple, origin: Ori
             merger.note("falsy-override-ignored", f"an empty `{pointer[-1]}` cannot clear the "
                         "earlier file's value in docker stack", origin, pointer)
         return _keep(), False
-    return copy_tree(over), True
+    return over, True
 
 
 def healthcheck_test(merger: Any, base: Any, over: Any, pointer: tuple,
@@ -39,13 +34,13 @@ def healthcheck_test(merger: Any, base: Any, over: Any, pointer: tuple,
                         "giving one long command", origin, pointer)
         from stacklint.merge import _append
         return _append(base, over), False
-    return (copy_tree(over), True) if over else (_keep(), False)
+    return (over, True) if over else (_keep(), False)
 
 
 def environment(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin | None) -> Result:
     """map[string]*string: a null or empty override value does not replace."""
     if not (isinstance(base, SMap) and isinstance(over, SMap)):
-        return (copy_tree(over), True) if over else (_keep(), False)
+        return (over, True) if over else (_keep(), False)
     out = _copy_map(base)
     for key in over:
         value = over[key]
@@ -63,10 +58,10 @@ def environment(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origi
 def logging(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin | None) -> Result:
     """Same (or a missing) driver merges options; a different driver replaces the block."""
     if not (isinstance(base, SMap) and isinstance(over, SMap)):
-        return (copy_tree(over), True) if over is not None else (_keep(), False)
+        return (over, True) if over is not None else (_keep(), False)
     b_driver, o_driver = base.get("driver") or "", over.get("driver") or ""
     if b_driver != o_driver and b_driver and o_driver:
-        return copy_tree(over), True
+        return over, True
     out = _copy_map(base)
     if not b_driver and o_driver:
         out.copy_entry(over, "driver")
@@ -83,11 +78,11 @@ def logging(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin | 
 
 def ulimits(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin | None) -> Result:
     if not (isinstance(base, SMap) and isinstance(over, SMap)):
-        return (copy_tree(over), True) if over else (_keep(), False)
+        return (over, True) if over else (_keep(), False)
     out = _copy_map(base)
     for key in over:
         if over[key] is not None:
-            out.put(key, copy_tree(over[key]), over.key_origins.get(key),
+            out.put(key, over[key], over.key_origins.get(key),
                     over.value_origins.get(key))
     return out, False
 
@@ -95,13 +90,13 @@ def ulimits(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin | 
 def networks(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin | None) -> Result:
     """Per network: aliases replaced (cleared when absent), addresses replaced when set."""
     if not (isinstance(base, SMap) and isinstance(over, SMap)):
-        return (copy_tree(over), True) if over else (_keep(), False)
+        return (over, True) if over else (_keep(), False)
     out = _copy_map(base)
     for name in over:
         entry, current = over[name], out.get(name)
         if name not in out or (current is None and entry is not None):
             out.copy_entry(over, name)
-            out[name] = copy_tree(entry)
+            out[name] = entry
         elif isinstance(current, SMap) and isinstance(entry, SMap):
             out[name] = _network_entry(merger, current, entry, pointer + (name,),
                                        over.key_origins.get(name))
@@ -117,7 +112,7 @@ def _network_entry(merger: Any, base: SMap, over: SMap, pointer: tuple,
         out.pop_entry("aliases")
     if "aliases" in over:
         out.copy_entry(over, "aliases")
-        out["aliases"] = copy_tree(over["aliases"])
+        out["aliases"] = over["aliases"]
     for key in ("ipv4_address", "ipv6_address"):
         if over.get(key):
             out.copy_entry(over, key)
