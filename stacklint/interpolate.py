@@ -31,7 +31,8 @@ class Result:
     """What interpolating one file found out."""
 
     interpolated: set[Origin] = field(default_factory=set)
-    unset: list[tuple[str, Origin | None, str]] = field(default_factory=list)  # name, origin, path
+    # (variable, origin, Docker's dotted path, pointer with real keys and list indexes)
+    unset: list[tuple[str, Origin | None, str, tuple[Any, ...]]] = field(default_factory=list)
 
 
 def substitute(template: str, lookup: Callable[[str], str | None],
@@ -154,15 +155,17 @@ class Interpolator:
         self.result = Result()
 
     def run(self, data: Any) -> Any:
-        return self._walk(data, (), None)
+        return self._walk(data, (), None, ())
 
-    def _walk(self, value: Any, path: tuple[str, ...], origin: Origin | None) -> Any:
+    def _walk(self, value: Any, path: tuple[str, ...], origin: Origin | None,
+              pointer: tuple[Any, ...]) -> Any:
         """The value with substitutions; an unchanged subtree is returned as is (shared)."""
         if isinstance(value, SMap):
             origins = value.value_origins
             changed = {key: new for key, item in value.items()
                        if not (key == "version" and not path)   # checked raw, never substituted
-                       and (new := self._walk(item, path + (str(key),), origins.get(key)))
+                       and (new := self._walk(item, path + (str(key),), origins.get(key),
+                                              pointer + (key,)))
                        is not item}
             if not changed:
                 return value
@@ -173,16 +176,17 @@ class Interpolator:
             out.value_origins = dict(origins)
             return out
         if isinstance(value, SList):
-            items = [self._walk(item, path + ("[]",), o)
-                     for item, o in zip(value, value.item_origins)]
+            items = [self._walk(item, path + ("[]",), o, pointer + (i,))
+                     for i, (item, o) in enumerate(zip(value, value.item_origins))]
             if all(new is old for new, old in zip(items, value)):
                 return value
             return SList(items, value.origin, value.item_origins)
         if isinstance(value, str):
-            return self._string(value, path, origin)
+            return self._string(value, path, origin, pointer)
         return value
 
-    def _string(self, value: str, path: tuple[str, ...], origin: Origin | None) -> Any:
+    def _string(self, value: str, path: tuple[str, ...], origin: Origin | None,
+                pointer: tuple[Any, ...]) -> Any:
         if "$" not in value:      # nearly every value: nothing to substitute, nothing to cast
             return value
         dotted = ".".join(path)
@@ -197,7 +201,7 @@ class Interpolator:
         if origin is not None:
             self.result.interpolated.add(origin)
         for name in unset:
-            self.result.unset.append((name, origin, dotted))
+            self.result.unset.append((name, origin, dotted, pointer))
         cast = _caster(path)
         if cast is None:
             return new

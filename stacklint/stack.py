@@ -116,10 +116,10 @@ def load_stack(sources: Sequence[str | Document | os.PathLike[str]],
                                   f"`{tag}`: this value is merged by the usual rules", origin))
         data, result = interpolate.interpolate(raw, values, doc.path)
         interpolated |= result.interpolated
-        for name, origin, path in result.unset:
+        for name, origin, path, pointer in result.unset:
             notes.append(Note("unset-variable",
                               f'variable "{name}" is not set: {path} gets an empty string',
-                              origin, tuple(path.split("."))))
+                              origin, pointer))
         layers.append(Layer(doc, data, version))
     normalised = [normalize.normalize(layer.data, Path(workdir), values, notes, layer.version)
                   for layer in layers]

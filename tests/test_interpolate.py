@@ -87,9 +87,11 @@ def test_keys_are_not_interpolated_and_origins_recorded() -> None:
 
 
 def test_unset_reported_with_origin() -> None:
-    _, result = _load("services:\n  web:\n    image: nginx:${TAG}\n", {})
-    assert [(name, o.line, path) for name, o, path in result.unset] == [
-        ("TAG", 3, "services.web.image")]
+    _, result = _load("services:\n  web:\n    image: nginx:${TAG}\n    labels:\n"
+                      "      - a.b=${X}\n", {})
+    assert [(name, o.line, path, pointer) for name, o, path, pointer in result.unset] == [
+        ("TAG", 3, "services.web.image", ("services", "web", "image")),
+        ("X", 5, "services.web.labels.[]", ("services", "web", "labels", 0))]
 
 
 def test_invalid_format_error_text() -> None:
