@@ -5,6 +5,8 @@
 Changes (comma-separated):
   gc         switch the cyclic garbage collector off for the whole command
   convert    `bench/proto_convert.convert` instead of `document.Converter` (same output)
+  events     `bench/proto_events.build`: parser events straight to SMap, no node tree
+             (same output; documents with anchors, tags or merge keys take the usual path)
   validator  `is_valid` by jsonschema_rs when installed; errors still listed by the
              project's validator, so the messages do not change
   endpos     `engine._end_position` without counting lines from the top of the file
@@ -52,6 +54,24 @@ def _patch_convert() -> None:
         newline = "\r\n" if "\r\n" in text[: text.find("\n") + 1 or len(text)] else "\n"
         node = document.compose(text, path)
         data = None if node is None else proto_convert.convert(node, path, text)
+        return document.Document(path, text, encoding, newline, data)
+
+    _replace(document, "parse", parse)
+
+
+def _patch_events() -> None:
+    sys.path.insert(0, str(ROOT))
+    import proto_events
+
+    from stacklint import document
+
+    slow = document.parse
+
+    def parse(text: str, path: str = "<string>", encoding: str = "utf-8") -> Any:
+        ok, data = proto_events.build(text, path)
+        if not ok:
+            return slow(text, path, encoding)
+        newline = "\r\n" if "\r\n" in text[: text.find("\n") + 1 or len(text)] else "\n"
         return document.Document(path, text, encoding, newline, data)
 
     _replace(document, "parse", parse)
@@ -254,7 +274,7 @@ def _patch_anchors() -> None:
 PATCHES = {"gc": _patch_gc, "convert": _patch_convert, "validator": _patch_validator,
            "endpos": _patch_endpos, "interp": _patch_interp, "cow": _patch_cow,
            "rules": _patch_rules, "anchors": _patch_anchors, "guard": _patch_guard,
-           "versions": _patch_versions}
+           "versions": _patch_versions, "events": _patch_events}
 
 
 def main() -> int:
