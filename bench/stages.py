@@ -36,6 +36,7 @@ STAGES = [
     (2, "stacklint.document", "compose"),
     (2, "stacklint.document", "Converter.convert"),
     (2, "proto_convert", "convert"),
+    (2, "proto_events", "build"),
     (1, "stacklint.interpolate", "interpolate"),
     (1, "stacklint.normalize", "normalize"),
     (1, "stacklint.merge", "merge"),
