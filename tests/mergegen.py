@@ -13,6 +13,7 @@ def pick(*xs: Any) -> Any: return _R.choice(xs)
 def maybe(p: float = 0.5) -> bool: return _R.random() < p
 def port() -> Any:
     return pick(80, "8080:80", "8080:81", "53:53/udp", "53:53/tcp", "90", "9000-9001:9000-9001", "127.0.0.1:7000:70",
+                "[::1]:7001:71", "0.0.0.0:7002:72", "8000-8001:82", "${P:-9090}:80", "99-101:99-101",
                 {"target": 80, "published": 8080}, {"target": 81, "published": 8080, "mode": "host"}, {"target": 82})
 def vol() -> Any:
     return pick("data:/data", "./x:/data", "/abs:/abs:ro", "~/h:/h", "/anon", "data:/other:nocopy",
@@ -24,7 +25,7 @@ def environment() -> Any:
 def labels() -> Any:
     if maybe(): return [pick("a=1", "b", "c=", "a=2") for _ in range(_R.randint(0, 3))]
     return {k: pick("1", None, "", "v") for k in _R.sample(["a", "b", "c"], _R.randint(0, 3))}
-def dur() -> Any: return pick("10s", "0s", "1m", "90s", "1h2m", "100ms")
+def dur() -> Any: return pick("10s", "0s", "1m", "90s", "1h2m", "100ms", "1.5s", "2h", "1m0.5s")
 def service() -> Any:
     s = {}
     if maybe(): s["image"] = pick("nginx", "nginx:1", "", "redis:7", "nginx:${TAG:-1.2}")
@@ -32,12 +33,13 @@ def service() -> Any:
     if maybe(0.3): s["volumes"] = [vol() for _ in range(_R.randint(0, 3))]
     if maybe(0.3): s["environment"] = environment()
     if maybe(0.3): s["labels"] = labels()
-    if maybe(0.3): s["command"] = pick("a b 'c d'", ["x", "y"], [], "")
+    if maybe(0.3): s["command"] = pick("a b 'c d'", ["x", "y"], [], "", "sh -c \"echo \\\"$$HOME\\\" # x\"",
+                                       "a#b c\\ d", ["$$1", "${B}"])
     if maybe(0.2): s["entrypoint"] = pick("sh -c", ["a"], [])
     if maybe(0.3): s["healthcheck"] = {k: v for k, v in [("test", pick(["CMD", "a"], "curl x", ["NONE"])), ("interval", dur()), ("retries", pick(0, 3)), ("disable", pick(True, False))] if maybe()}
     if maybe(0.3): s["deploy"] = {k: v for k, v in [("replicas", pick(0, 2)), ("mode", pick("global", "replicated", "")),
         ("update_config", {k2: v2 for k2, v2 in [("parallelism", pick(0, 1)), ("delay", dur()), ("order", pick("start-first", "")), ("monitor", dur())] if maybe()}),
-        ("resources", {"limits": {k2: v2 for k2, v2 in [("cpus", pick("0.5", "1")), ("memory", pick("50M", "1G", "0"))] if maybe()}}),
+        ("resources", {"limits": {k2: v2 for k2, v2 in [("cpus", pick("0.5", "1")), ("memory", pick("50M", "1G", "0", "1.5g", "100", "64kb", "2048K"))] if maybe()}}),
         ("labels", labels()), ("placement", {"constraints": [pick("a==b", "c==d")]}),
         ("restart_policy", {k2: v2 for k2, v2 in [("condition", pick("any", "")), ("max_attempts", pick(0, 3)), ("window", dur())] if maybe()})] if maybe()}
     if maybe(0.2): s["networks"] = pick(["front"], ["front", "back"], {"front": None}, {"front": {"aliases": ["a"]}}, {"back": {"aliases": []}}, {"front": {"ipv4_address": "10.0.0.2"}})
@@ -50,6 +52,8 @@ def service() -> Any:
         if maybe(0.1): s[k] = pick(True, False)
     for k in ("user", "hostname", "working_dir", "stop_grace_period"):
         if maybe(0.1): s[k] = pick("", "x", "1000") if k != "stop_grace_period" else dur()
+    if maybe(0.1): s["ulimits"] = {"core": pick(0, 1, {"soft": 0, "hard": 0})}
+    if maybe(0.1): s["extra_hosts"] = pick(["v6:::1"], {"v6": "[fe80::1]"}, ["x=[::2]"])
     if maybe(0.1): s["x-m"] = {pick("a", "b"): pick(1, [1], "", None, {"c": [2]}, {"c": 3})}
     if maybe(0.1): s["configs"] = [pick("c1", {"source": "c1", "target": "/c"}, {"source": "c2", "uid": "1"})]
     if maybe(0.1): s["tmpfs"] = pick("/run", ["/tmp", "/run"])
