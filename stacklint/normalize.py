@@ -72,8 +72,7 @@ class Normalizer:
         out = SMap(origin=services.origin)
         for name in services:
             body = services[name]
-            if isinstance(body, SMap):
-                body = self.service(name, body)
+            body = self.service(name, body) if isinstance(body, SMap) else copy_tree(body)
             out.put(name, body, services.key_origins.get(name), services.value_origins.get(name))
         return out
 
@@ -110,7 +109,8 @@ class Normalizer:
                     if exc.line:        # a bad line inside the env file: point there
                         raise
                     raise self.error(exc.message, origin, exc.hint or
-                                     "env_file paths are relative to the first file's folder")
+                                     "env_file paths are relative to the first file's folder"
+                                     ) from None
                 # each value points at its line in the env file, where a person changes it
                 self._update_env(result, [(k, v, o, o) for k, v, o in pairs])
         env = service.get("environment")
