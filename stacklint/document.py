@@ -90,10 +90,19 @@ def read(path: str | Path) -> Document:
 
 def parse(text: str, path: str = "<string>", encoding: str = "utf-8") -> Document:
     newline = "\r\n" if "\r\n" in text[: text.find("\n") + 1 or len(text)] else "\n"
-    node = compose(text, path)
-    converter = Converter(path)
-    data = None if node is None else converter.convert(node)
+    try:
+        node = compose(text, path)
+        converter = Converter(path)
+        data = None if node is None else converter.convert(node)
+    except RecursionError:
+        raise too_deep(path) from None
     return Document(path, text, encoding, newline, data, converter.tags)
+
+
+def too_deep(path: str) -> InputError:
+    """Python's recursion limit, hit by absurdly nested YAML, as a clear input error."""
+    return InputError("the file nests mappings and lists too deeply to be read", path, 1, 1,
+                      hint="flatten the structure (a few dozen levels are plenty)")
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]

@@ -93,10 +93,20 @@ def load_stack(sources: Sequence[str | Document | os.PathLike[str]],
                env: Mapping[str, str] | None = None, env_files: Sequence[str] = (),
                target: str = "stack", allow_version_mismatch: bool = False) -> Stack:
     """Read, interpolate, normalise and merge `sources` as `docker stack config` does."""
-    from stacklint import envfile, interpolate, merge, normalize
-
     if not sources:
         raise InputError("no compose file given", hint="pass at least one file with -f")
+    try:
+        return _load(sources, env, env_files, allow_version_mismatch)
+    except RecursionError:
+        first = sources[0]
+        raise _document.too_deep(first.path if isinstance(first, Document) else str(first)) \
+            from None
+
+
+def _load(sources: Sequence[str | Document | os.PathLike[str]], env: Mapping[str, str] | None,
+          env_files: Sequence[str], allow_version_mismatch: bool) -> Stack:
+    from stacklint import envfile, interpolate, merge, normalize
+
     values: dict[str, str] = envfile.load_values(list(env_files))
     values.update(os.environ if env is None else env)
     documents = [_document_of(s) for s in sources]

@@ -160,3 +160,12 @@ def test_schema_invalid_shapes_do_not_crash(services: list[dict], top: dict) -> 
         return
     from stacklint import emit
     emit.render(stack.model, annotate=True)
+
+
+def test_absurd_nesting_is_an_input_error(tmp_path: Path) -> None:
+    depth = 5000
+    (tmp_path / "a.yml").write_text(
+        "services:\n  web:\n    image: x\n    x-deep: " + "[" * depth + "]" * depth + "\n")
+    with pytest.raises(InputError) as info:
+        load_stack([str(tmp_path / "a.yml")], env={})
+    assert "too deeply" in info.value.message and info.value.path.endswith("a.yml")

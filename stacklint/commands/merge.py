@@ -89,10 +89,14 @@ def run(args: argparse.Namespace) -> int:
         status = _validate(stack)
         if status != EXIT_OK:
             return status
-    if args.format == "json":
-        text = emit.render_json(stack.model)
-    else:
-        text = emit.render(stack.model, annotate=args.annotate)
+    try:
+        if args.format == "json":
+            text = emit.render_json(stack.model)
+        else:
+            text = emit.render(stack.model, annotate=args.annotate)
+    except RecursionError:
+        raise InputError("the merged stack nests too deeply to be written",
+                         stack.layers[0].document.path) from None
     if args.output:
         from stacklint.atomic import write_atomic
         try:
