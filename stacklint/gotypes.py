@@ -116,10 +116,14 @@ class PortEntry:
 
 
 def _port_range(text: str) -> tuple[int, int]:
+    """go-connections `ParsePortRange`: 16-bit numbers, start <= end."""
     start, _, end = text.partition("-")
     if not start.isdigit() or (end and not end.isdigit()):
         raise ValueError(text)
-    return int(start), int(end or start)
+    low, high = int(start), int(end or start)
+    if high > 65535 or high < low:
+        raise ValueError(text)
+    return low, high
 
 
 def parse_port(spec: str) -> list[PortEntry]:
