@@ -19,7 +19,22 @@ from stacklint.tree import plain
 REPO = Path(__file__).resolve().parents[1]
 SHARED = (REPO / ".." / "shared").resolve()
 FIXTURES = REPO / "tests" / "fixtures" / "merge"
-DOCKER = shutil.which("docker")
+
+
+def _find_docker() -> str | None:
+    """A docker CLI that has `stack config` (the 20.10 CLI does not), or None."""
+    found = shutil.which("docker")
+    if found is None:
+        return None
+    try:
+        probe = subprocess.run([found, "stack", "config", "--help"], capture_output=True,
+                               timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return found if probe.returncode == 0 else None
+
+
+DOCKER = _find_docker()
 HOME = "/home/stacklint"
 
 # what a schema (validation) rejection says; anything else is a reading/merging error
