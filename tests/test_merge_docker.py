@@ -7,7 +7,8 @@ import pytest
 
 from tests import dockerdiff as dd
 
-pytestmark = pytest.mark.skipif(dd.DOCKER is None, reason="no docker CLI with `stack config` on PATH (differential tests need it)")
+pytestmark = pytest.mark.skipif(
+    dd.DOCKER is None, reason="no docker CLI with `stack config` on PATH (differential tests need it)")
 
 # Where stacklint's output deliberately differs from what Docker prints for the chain.
 DELIBERATE = {
