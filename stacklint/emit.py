@@ -13,7 +13,10 @@ from stacklint.tree import SList, SMap
 _UNIQUE_LISTS = {"cap_add", "cap_drop", "devices", "expose", "external_links", "links", "ports",
                  "security_opt", "cache_from", "depends_on", "aliases", "dns", "dns_search",
                  "env_file", "tmpfs", "extra_hosts", "networks"}
-_PLAIN = re.compile(r"[A-Za-z0-9_./+~^][A-Za-z0-9_./@%+~^=,:-]*")   # no indicator first
+# plain (unquoted) text: no indicator first (`-` only before another character, never
+# `---`), no `: ` or ` #` inside, no space or `:` at the end
+_PLAIN = re.compile(r"(?!-$|-\s|---)[A-Za-z0-9_./+~^($-][^\x00-\x1f]*(?<![\s:])")
+_PLAIN_BREAKS = re.compile(r": | #|\s\s|\t")
 _NETWORK_KEY = re.compile(r"[a-zA-Z0-9._-]+")
 _YAML11 = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
 _UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
@@ -58,14 +61,16 @@ def deploy_version(model: SMap) -> Any:
 
 
 def prepare(model: SMap) -> SMap:
-    """A copy safe to deploy: `$` escaped, unique list entries, a sufficient version."""
+    """A copy safe to deploy: `$` escaped, unique list entries, a sufficient version,
+    keys in the order `docker stack config` prints them."""
     out = SMap(origin=model.origin)
     for key in model:
         value = model[key] if key == "version" else _prepare(model[key], key)
         out.put(key, value, model.key_origins.get(key), model.value_origins.get(key))
     if "version" in out:
         out["version"] = deploy_version(model)
-    return out
+    from stacklint.emitorder import ordered
+    return ordered(out)       # Docker's order, so the output diffs cleanly against its own
 
 
 def _signature(value: Any) -> str:
@@ -119,11 +124,24 @@ def scalar(value: Any) -> str:
             return ".inf" if value > 0 else "-.inf"
         return repr(value)
     text = str(value)
-    if (_PLAIN.fullmatch(text) and not text.endswith(":") and text.lower() not in _YAML11
-            and resolve_plain(text) == text and isinstance(resolve_plain(text), str)):
+    looks_typed = text.lower() in _YAML11 or resolve_plain(text) != text \
+        or not isinstance(resolve_plain(text), str)
+    if (not looks_typed and _PLAIN.fullmatch(text) and not _PLAIN_BREAKS.search(text)
+            and not _UNSAFE.search(text)):
         return text
+    if not looks_typed and text.isprintable() and not _UNSAFE.search(text):
+        return "'" + text.replace("'", "''") + "'"      # yaml.v3's choice for other text
     quoted = json.dumps(text, ensure_ascii=False)
     return _UNSAFE.sub(lambda m: "\\u%04x" % ord(m.group()), quoted)
+
+
+def _literal_ok(text: str) -> bool:
+    """Multi-line text a `|` / `|-` block keeps exactly (no edge spaces, one final newline)."""
+    if "\n" not in text or text.endswith("\n\n") or _UNSAFE.search(text):
+        return False
+    lines = text.removesuffix("\n").split("\n")
+    return all(line.isprintable() and line == line.rstrip() for line in lines) and \
+        lines[0] != "" and not lines[0].startswith(" ")
 
 
 def _key(key: Any) -> str:
@@ -156,7 +174,7 @@ class _Writer:
             self.line(head, origin)
             self.sequence(value, indent + 2)
         else:
-            self.line(f"{head} {self.inline(value)}", value_origin)
+            self.scalar_line(head, value, indent, value_origin)
 
     def sequence(self, value: SList, indent: int) -> None:
         origins = getattr(value, "item_origins", [None] * len(value))
@@ -167,7 +185,16 @@ class _Writer:
                 self.line(" " * indent + "-", origin)
                 self.sequence(item, indent + 2)
             else:
-                self.line(" " * indent + "- " + self.inline(item), origin)
+                self.scalar_line(" " * indent + "-", item, indent, origin)
+
+    def scalar_line(self, head: str, value: Any, indent: int, origin: Origin | None) -> None:
+        """`head value`, or a literal block (`|-`) for multi-line text, as yaml.v3 writes it."""
+        if isinstance(value, str) and _literal_ok(value):
+            self.line(f"{head} {'|' if value.endswith(chr(10)) else '|-'}", origin)
+            for text in value.removesuffix("\n").split("\n"):
+                self.lines.append(" " * (indent + 2) + text if text else "")
+            return
+        self.line(f"{head} {self.inline(value)}", origin)
 
     @staticmethod
     def inline(value: Any) -> str:

@@ -169,3 +169,30 @@ def test_absurd_nesting_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         load_stack([str(tmp_path / "a.yml")], env={})
     assert "too deeply" in info.value.message and info.value.path.endswith("a.yml")
+
+
+# Where stacklint's text differs from Docker's printed text, and why (all deliberate).
+TEXT_DIFFERS = {
+    "dollar": ["20-interpolation-forms", "27-dollar-and-special-strings",
+               "35-command-shell-split", "19-env-file-per-file", "082-interp-nested-default-unsupported",
+               "083-interp-dollar-escape", "145-env-file-format-literal"],     # `$` written `$$`
+    "unique": ["08-extra-hosts", "09-string-or-list-appended", "29-services-added-sorted",
+               "033-extra-hosts-appended-with-duplicates", "039-dns-and-dns-search-appended",
+               "040-cap-add-drop-appended-with-duplicates", "042-tmpfs-and-expose-appended",
+               "043-depends-on-list-appended"],                 # repeated unique-list entries
+    "version": ["34-external-name-old-version"],        # `name` needs version 3.5
+    "ulimit": ["038-ulimits-replaced-per-name", "129-ulimit-zero-output-not-round-trippable"],
+    "bind": ["116-bind-create-host-path-accepted-but-broken"],
+}
+_DIFFERS = {name for names in TEXT_DIFFERS.values() for name in names}
+
+
+@pytest.mark.parametrize("case", _cases(dd.FIXTURES, "expected.yml") + _cases(ORACLE, "expected.yml"),
+                         ids=lambda c: c.name)
+def test_output_text_is_dockers(case: dd.Case) -> None:
+    """Byte for byte what `docker stack config` prints, except the deliberate differences."""
+    from stacklint import emit
+    text = emit.render(load_stack([str(case.folder / f) for f in case.files], env=case.env).model)
+    want = (case.folder / "expected.yml").read_text()
+    want = want.replace("@CASEDIR@/..", str(case.folder.parent)).replace("@CASEDIR@", str(case.folder))
+    assert (text == want) != (case.name in _DIFFERS)

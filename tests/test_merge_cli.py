@@ -72,7 +72,7 @@ def test_unset_variable_warns(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     main(["merge", "--no-validate", "-f", str(tmp_path / "a.yml")])
     captured = capsys.readouterr()
     assert "a.yml:3:12: warning: variable \"STACKLINT_TEST_TAG\" is not set" in captured.err
-    assert "image: \"nginx:\"" in captured.out
+    assert plain(parse(captured.out).data)["services"]["web"]["image"] == "nginx:"
 
 
 def test_dollar_is_escaped_and_docker_reads_it_back(tmp_path: Path,
@@ -81,7 +81,7 @@ def test_dollar_is_escaped_and_docker_reads_it_back(tmp_path: Path,
         'services:\n  web:\n    image: nginx:1.27\n    environment:\n      P: "5$$"\n')
     assert main(["merge", "--no-validate", "-f", str(tmp_path / "a.yml")]) == 0
     out = capsys.readouterr().out
-    assert "P: \"5$$\"" in out
+    assert plain(parse(out).data)["services"]["web"]["environment"] == {"P": "5$$"}
     if dd.DOCKER:
         (tmp_path / "out.yml").write_text(out)
         proc = subprocess.run([dd.DOCKER, "stack", "config", "-c", "out.yml"], cwd=tmp_path,

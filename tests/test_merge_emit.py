@@ -11,7 +11,13 @@ from stacklint.tree import SList, SMap, plain
 _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
 _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2**63, 2**63 - 1),
                      st.floats(allow_nan=False), _TEXT,
-                     st.sampled_from(["yes", "on", "0400", "1_000", "0o17", "~", "%x", "@a", "-",
+                     st.sampled_from(["yes", "on", "0400", "1_000", "0o17", "~", "%x", "@a", "-", "-u", "---",
+                                      "--a", "-.5", "-x:", "-:", "-a,b",
+                                      "a :b", "x # y", "x #y", "x: ", "(a) b", "a  b", "a\u00a0",
+                                      "~ a", "Host(`x`)", "a 'b' \"c\"", "=x", "!x", "|x", ">x",
+                                      "x|y", "a\\b", "{a", "a}", "a ", " a", "a:b c",
+                                      "a\nb", "a\nb\n", "a\n\nb", "a\n b", " a\nb", "a \nb",
+                                      "a\nb\n\n", "\na", "- x\ny", "#a\nb", "a: b\nc", "a\r\nb",
                                       "a: b", "- x", "#c", "*a", "&b", "!t", "'q'", "{}", "<<"]))
 
 
@@ -40,7 +46,9 @@ def test_render_reads_back(data: dict) -> None:
 
 
 def test_scalars_that_need_quotes() -> None:
-    for text in ["yes", "0400", "1_000", "true", "null", "", "1e3", "a: b", "%x", "@a", "#x"]:
-        assert scalar(text).startswith('"'), text
-    for text in ["nginx:1.25", "/var/run/docker.sock", "http://a/b", "a=b", "node.role==worker"]:
+    for text in ["yes", "0400", "1_000", "true", "null", "", "1e3", "a: b", "%x", "@a", "#x",
+                 "-", "---", "-1", "- x"]:
+        assert scalar(text)[0] in "'\"", text
+    for text in ["nginx:1.25", "/var/run/docker.sock", "http://a/b", "a=b", "node.role==worker",
+                 "-u", "--port=80"]:
         assert scalar(text) == text

@@ -1,0 +1,102 @@
+"""Key order of `docker stack config` output: Go struct field order, sorted maps."""
+from __future__ import annotations
+
+from typing import Any
+
+from stacklint.tree import SList, SMap
+
+_STRUCTS: dict[str, list[str]] = {
+    "top": ["version", "services", "networks", "volumes", "secrets", "configs"],
+    "service": [
+        "build", "cap_add", "cap_drop", "cgroup_parent", "command", "configs", "container_name",
+        "credential_spec", "depends_on", "deploy", "devices", "dns", "dns_search", "domainname",
+        "entrypoint", "environment", "env_file", "expose", "external_links", "extra_hosts",
+        "hostname", "healthcheck", "image", "init", "ipc", "isolation", "labels", "links",
+        "logging", "mac_address", "network_mode", "networks", "pid", "ports", "privileged",
+        "read_only", "restart", "secrets", "security_opt", "shm_size", "stdin_open",
+        "stop_grace_period", "stop_signal", "sysctls", "tmpfs", "tty", "ulimits", "user",
+        "userns_mode", "volumes", "working_dir"],
+    "deploy": ["mode", "replicas", "labels", "update_config", "rollback_config", "resources",
+               "restart_policy", "placement", "endpoint_mode"],
+    "update": ["parallelism", "delay", "failure_action", "monitor", "max_failure_ratio", "order"],
+    "resources": ["limits", "reservations"],
+    "resource": ["cpus", "memory", "pids", "generic_resources"],
+    "restart": ["condition", "delay", "max_attempts", "window"],
+    "placement": ["constraints", "preferences", "max_replicas_per_node"],
+    "healthcheck": ["test", "timeout", "interval", "retries", "start_period", "start_interval",
+                    "disable"],
+    "logging": ["driver", "options"],
+    "build": ["context", "dockerfile", "args", "labels", "cache_from", "extra_hosts", "network",
+              "target"],
+    "port": ["mode", "target", "published", "protocol"],
+    "volume": ["type", "source", "target", "read_only", "consistency", "bind", "volume", "tmpfs"],
+    "file_ref": ["source", "target", "uid", "gid", "mode"],
+    "attachment": ["aliases", "ipv4_address", "ipv6_address"],
+    "network": ["name", "driver", "driver_opts", "ipam", "external", "internal", "attachable",
+                "labels"],
+    "named_volume": ["name", "driver", "driver_opts", "external", "labels"],
+    "file_object": ["name", "file", "external", "labels", "driver", "driver_opts",
+                    "template_driver"],
+}
+# what each struct's fields hold: another struct, a list of structs, or a map of structs
+_CHILDREN: dict[str, dict[str, tuple[str, str]]] = {
+    "top": {"services": ("map", "service"), "networks": ("map", "network"),
+            "volumes": ("map", "named_volume"), "secrets": ("map", "file_object"),
+            "configs": ("map", "file_object")},
+    "service": {"deploy": ("one", "deploy"), "healthcheck": ("one", "healthcheck"),
+                "logging": ("one", "logging"), "build": ("one", "build"),
+                "ports": ("list", "port"),
+                "volumes": ("list", "volume"), "secrets": ("list", "file_ref"),
+                "configs": ("list", "file_ref"), "networks": ("map", "attachment")},
+    "deploy": {"update_config": ("one", "update"), "rollback_config": ("one", "update"),
+               "resources": ("one", "resources"), "restart_policy": ("one", "restart"),
+               "placement": ("one", "placement")},
+    "resources": {"limits": ("one", "resource"), "reservations": ("one", "resource")},
+}
+
+
+def ordered(value: Any, kind: str = "top") -> Any:
+    """`value` (a struct of `kind`) with keys in Docker's print order; maps sorted."""
+    if not isinstance(value, SMap):
+        return value
+    fields = _STRUCTS.get(kind, [])
+    rank = {name: i for i, name in enumerate(fields)}
+    keys = sorted(value, key=lambda k: (0, rank[k], "") if k in rank else
+                  (2 if str(k).startswith("x-") else 1, 0, str(k)))
+    out = SMap(origin=value.origin)
+    for key in keys:
+        out.copy_entry(value, key)
+        shape, child = _CHILDREN.get(kind, {}).get(key, ("", ""))
+        item = value[key]
+        if shape == "one":
+            out[key] = ordered(item, child)
+        elif shape == "list" and isinstance(item, SList):
+            out[key] = SList([ordered(v, child) for v in item], item.origin, item.item_origins)
+        elif shape == "map" and isinstance(item, SMap):
+            out[key] = _sorted_map(item, child)
+        elif str(key).startswith("x-"):
+            out[key] = _sorted_deep(item)           # map[string]any: every level sorted
+        elif isinstance(item, SMap) and key in rank:
+            out[key] = _sorted_map(item, "")      # a free-form map: environment, labels …
+    return out
+
+
+def _sorted_deep(value: Any) -> Any:
+    if isinstance(value, SMap):
+        out = SMap(origin=value.origin)
+        for key in sorted(value, key=str):
+            out.copy_entry(value, key)
+            out[key] = _sorted_deep(value[key])
+        return out
+    if isinstance(value, SList):
+        return SList([_sorted_deep(v) for v in value], value.origin, value.item_origins)
+    return value
+
+
+def _sorted_map(value: SMap, child: str) -> SMap:
+    out = SMap(origin=value.origin)
+    for key in sorted(value, key=str):
+        out.copy_entry(value, key)
+        if child:
+            out[key] = ordered(value[key], child)
+    return out
