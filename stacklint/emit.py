@@ -13,9 +13,9 @@ from stacklint.tree import SList, SMap
 _UNIQUE_LISTS = {"cap_add", "cap_drop", "devices", "expose", "external_links", "links", "ports",
                  "security_opt", "cache_from", "depends_on", "aliases", "dns", "dns_search",
                  "env_file", "tmpfs", "extra_hosts", "networks"}
-# plain (unquoted) text: no indicator first (`-` only before another character, never
-# `---`), no `: ` or ` #` inside, no space or `:` at the end
-_PLAIN = re.compile(r"(?!-$|-\s|---)[A-Za-z0-9_./+~^($-][^\x00-\x1f]*(?<![\s:])")
+# plain (unquoted) text: no indicator first (`-`, `?`, `:` only before another character,
+# never `---`), no `: ` or ` #` inside, no space or `:` at the end
+_PLAIN = re.compile(r"(?![-?:]$|[-?:]\s|---)[A-Za-z0-9_./+~^($?:-][^\x00-\x1f]*(?<![\s:])")
 _PLAIN_BREAKS = re.compile(r": | #|\s\s|\t")
 _NETWORK_KEY = re.compile(r"[a-zA-Z0-9._-]+")
 _YAML11 = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}

@@ -1,6 +1,7 @@
 """Key order of `docker stack config` output: Go struct field order, sorted maps."""
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from stacklint.tree import SList, SMap
@@ -84,7 +85,7 @@ def ordered(value: Any, kind: str = "top") -> Any:
 def _sorted_deep(value: Any) -> Any:
     if isinstance(value, SMap):
         out = SMap(origin=value.origin)
-        for key in sorted(value, key=str):
+        for key in sorted(value, key=_YAML_KEY):
             out.copy_entry(value, key)
             out[key] = _sorted_deep(value[key])
         return out
@@ -93,9 +94,53 @@ def _sorted_deep(value: Any) -> Any:
     return value
 
 
+def _yaml_less(a: str, b: str) -> bool:
+    """yaml.v3's map key order (`keyList.Less`): numbers by value, other signs before letters."""
+    digits = False
+    for i in range(min(len(a), len(b))):
+        if a[i] == b[i]:
+            digits = a[i].isdecimal()
+            continue
+        al, bl = a[i].isalpha(), b[i].isalpha()
+        if al and bl:
+            return a[i] < b[i]
+        if al or bl:
+            return al if digits else bl
+        an, ai = _number(a, i)
+        bn, bi = _number(b, i)
+        if (a[i] == "0" or b[i] == "0") and any(c != "0" for c in _digits_before(a, i)):
+            an = bn = 1
+        if an != bn:
+            return an < bn
+        if ai != bi:
+            return ai < bi
+        return a[i] < b[i]
+    return len(a) < len(b)
+
+
+def _number(text: str, start: int) -> tuple[int, int]:
+    """The digit run at `start`, valued as Go does (rune - '0', any decimal digit)."""
+    end, value = start, 0
+    while end < len(text) and text[end].isdecimal():
+        value = value * 10 + ord(text[end]) - ord("0")
+        end += 1
+    return value, end
+
+
+def _digits_before(text: str, index: int) -> str:
+    start = index
+    while start > 0 and text[start - 1].isdecimal():
+        start -= 1
+    return text[start:index]
+
+
+_YAML_KEY = functools.cmp_to_key(
+    lambda a, b: -1 if _yaml_less(str(a), str(b)) else (1 if _yaml_less(str(b), str(a)) else 0))
+
+
 def _sorted_map(value: SMap, child: str) -> SMap:
     out = SMap(origin=value.origin)
-    for key in sorted(value, key=str):
+    for key in sorted(value, key=_YAML_KEY):
         out.copy_entry(value, key)
         if child:
             out[key] = ordered(value[key], child)
