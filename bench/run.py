@@ -266,15 +266,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-k", "--runs", type=int, default=5, help="runs per tool (default 5)")
     parser.add_argument("--quick", action="store_true", help="3 runs, no warm-up")
     parser.add_argument("--sizes", type=int, nargs="+", default=list(generate.SIZES))
-    parser.add_argument("--only", nargs="+", help="case keys: version numbers check1000 "
-                        "check5000 merge1000 merge5000 fix1000 many ...")
+    parser.add_argument("--only", nargs="+", help="case keys: version numbers check10 "
+                        "check100 check1000 check5000 merge1000 fix1000 many")
     parser.add_argument("--module", action="store_true",
                         help="run `python -m stacklint` instead of the console script")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--python", default=sys.executable,
                         help="interpreter that runs stacklint (default: this one)")
     parser.add_argument("--whatif", default="", help="measure proposed changes instead: "
-                        "comma-separated names from bench/whatif.py (gc, convert, validator)")
+                        "comma-separated names from bench/whatif.py (gc, events, endpos, ...)")
     args = parser.parse_args(argv)
     if not shutil.which("docker"):
         print("docker is not on PATH: ratios to Docker will be missing", file=sys.stderr)
