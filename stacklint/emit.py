@@ -141,7 +141,7 @@ def _literal_ok(text: str) -> bool:
         return False
     lines = text.removesuffix("\n").split("\n")
     return all(line.isprintable() and line == line.rstrip() for line in lines) and \
-        lines[0] != "" and not lines[0].startswith(" ")
+        any(line.strip() for line in lines)
 
 
 def _key(key: Any) -> str:
@@ -190,7 +190,9 @@ class _Writer:
     def scalar_line(self, head: str, value: Any, indent: int, origin: Origin | None) -> None:
         """`head value`, or a literal block (`|-`) for multi-line text, as yaml.v3 writes it."""
         if isinstance(value, str) and _literal_ok(value):
-            self.line(f"{head} {'|' if value.endswith(chr(10)) else '|-'}", origin)
+            indicator = "2" if value[0] in " \n" else ""   # content indentation not guessable
+            chomp = "" if value.endswith("\n") else "-"
+            self.line(f"{head} |{indicator}{chomp}", origin)
             for text in value.removesuffix("\n").split("\n"):
                 self.lines.append(" " * (indent + 2) + text if text else "")
             return

@@ -18,6 +18,7 @@ _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2**63, 2**63 - 1),
                                       "x|y", "a\\b", "{a", "a}", "a ", " a", "a:b c",
                                       "a\nb", "a\nb\n", "a\n\nb", "a\n b", " a\nb", "a \nb",
                                       "a\nb\n\n", "\na", "- x\ny", "#a\nb", "a: b\nc", "a\r\nb",
+                                      "  a\nb", " a\n  b\n", "  x {\n    y\n  }", " \ta\nb",
                                       ":latest", "?x", ":", "?", ": x", "? x", "::", ":a:", "?a:b",
                                       "a: b", "- x", "#c", "*a", "&b", "!t", "'q'", "{}", "<<"]))
 
