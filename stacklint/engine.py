@@ -149,13 +149,13 @@ def _end_position(stack: Any, origin: Any) -> tuple[int | None, int | None]:
     for layer in getattr(stack, "layers", ()):
         doc = layer.document
         if doc.path == origin.path and 0 <= origin.start <= origin.end <= len(doc.text):
-            text = doc.text
-            end = origin.end
-            if text.count("\n", origin.start, end):    # a block: end at the first line
-                end = text.find("\n", origin.start)
-                end = end - 1 if end > 0 and text[end - 1] == "\r" else end
-            line = text.count("\n", 0, end) + 1
-            return line, end - (text.rfind("\n", 0, end) + 1) + 1
+            text, end = doc.text, origin.end
+            newline = text.find("\n", origin.start, end)
+            if newline != -1:       # a block: end at the first line
+                end = newline - 1 if newline > 0 and text[newline - 1] == "\r" else newline
+            # so the end is on the origin's own line: counting lines from the top of the
+            # file for each finding made `check` quadratic in the file's size
+            return origin.line, end - (text.rfind("\n", 0, end) + 1) + 1
     return None, None
 
 
