@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from stacklint.durations import parse_bytes, parse_duration, parse_number
@@ -25,6 +26,7 @@ class Result(NamedTuple):
     witnesses: tuple[Pointer, ...] = ()
 
 
+@lru_cache(maxsize=None)     # rule paths are constants, evaluated once per service
 def parse_path(path: str) -> tuple[Any, ...]:
     """`ports[*].published` -> ('ports', '*', 'published'); `[0]` -> 0; `["a.b"]` -> 'a.b'."""
     steps: list[Any] = []
@@ -51,7 +53,7 @@ def resolve(node: Any, steps: tuple[Any, ...], base: Pointer = ()) -> Iterator[t
         return
     step, rest = steps[0], steps[1:]
     if step == "*":
-        if isinstance(node, Mapping):
+        if isinstance(node, dict):
             for key, value in node.items():
                 yield from resolve(value, rest, (*base, key))
         elif isinstance(node, list):
@@ -60,7 +62,7 @@ def resolve(node: Any, steps: tuple[Any, ...], base: Pointer = ()) -> Iterator[t
     elif isinstance(step, int):
         if isinstance(node, list) and -len(node) <= step < len(node):
             yield from resolve(node[step], rest, (*base, step))
-    elif isinstance(node, Mapping) and step in node:
+    elif isinstance(node, dict) and step in node:
         yield from resolve(node[step], rest, (*base, step))
 
 
@@ -88,7 +90,7 @@ def _equals(value: Any, arg: Any, as_: str | None) -> bool:
 def _length(value: Any, arg: Any, as_: str | None) -> bool:
     if not isinstance(value, (list, dict, str)):
         return False
-    spec = arg if isinstance(arg, Mapping) else {"equals": arg}
+    spec = arg if isinstance(arg, dict) else {"equals": arg}
     return all(OPERATORS[name](len(value), want, None) for name, want in spec.items())
 
 
@@ -145,7 +147,7 @@ def _match(spec: Mapping[str, Any], node: Any, options: Mapping[str, Any]) -> Re
     as_ = spec.get("as")
     name = next(k for k in spec if k in OPERATORS)
     arg = spec[name]
-    if isinstance(arg, Mapping) and set(arg) == {"option"}:
+    if isinstance(arg, dict) and set(arg) == {"option"}:
         arg = options.get(arg["option"])
     hits = tuple(p for p, v in found if OPERATORS[name](v, arg, as_))
     return Result(bool(hits), hits)

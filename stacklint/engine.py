@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import importlib
 import string
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from stacklint.checks import RuleContext
@@ -42,10 +42,10 @@ def scope_items(stack: Any, scope: str) -> Iterator[RuleContext]:
         yield RuleContext(stack, node=stack.model)
         return
     top = SCOPE_KEYS[scope]
-    items = stack.model.get(top) if isinstance(stack.model, Mapping) else None
-    if isinstance(items, Mapping):
+    items = stack.model.get(top) if isinstance(stack.model, dict) else None
+    if isinstance(items, dict):
         for name, node in items.items():
-            if isinstance(node, Mapping):
+            if isinstance(node, dict):
                 yield RuleContext(stack, name=str(name), node=node, pointer=(top, name))
 
 
@@ -54,23 +54,26 @@ def run_rule(rule: Rule, stack: Any, config: Any) -> list[Finding]:
     options = config.options_for(rule)
     findings = []
     try:
+        hits_of = _hits_function(rule)
         for ctx in scope_items(stack, rule.scope):
             ctx.options = options
             if rule.when is not None:
                 gate = evaluate(rule.when, ctx.node, options)
                 if gate is not None and not gate.ok:
                     continue
-            hits = _python_hits(rule, ctx) if rule.python else _declarative_hits(rule, ctx)
-            for hit in hits:
+            for hit in hits_of(ctx):
                 findings.append(make_finding(rule, hit, ctx, stack, config))
     except Exception as exc:
         raise RuntimeError(f"rule {rule.id} {rule.name} failed: {type(exc).__name__}: {exc}") from exc
     return findings
 
 
-def _python_hits(rule: Rule, ctx: RuleContext) -> Iterator[Hit]:
-    module = importlib.import_module(rule.python or "")
-    yield from module.check(ctx)
+def _hits_function(rule: Rule) -> Callable[[RuleContext], Iterator[Hit]]:
+    """A Python rule's check (looked up once per rule, not once per service), or the
+    declarative evaluation."""
+    if rule.python:
+        return importlib.import_module(rule.python).check  # type: ignore[no-any-return]
+    return lambda ctx: _declarative_hits(rule, ctx)
 
 
 def _declarative_hits(rule: Rule, ctx: RuleContext) -> Iterator[Hit]:

@@ -38,9 +38,9 @@ class RuleContext:
 
     def services(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
         services = self.model.get("services") or {}
-        if isinstance(services, Mapping):
+        if isinstance(services, dict):
             for name, svc in services.items():
-                if isinstance(svc, Mapping):
+                if isinstance(svc, dict):
                     yield str(name), svc
 
     def hit(self, *rel: Any, **args: Any) -> Hit:
@@ -55,7 +55,7 @@ class Check(Protocol):
 def get(node: Any, *path: Any) -> Any:
     """`node[a][b]…`, or None when any step is missing or not a mapping."""
     for step in path:
-        if not isinstance(node, Mapping):
+        if not isinstance(node, dict):
             return None
         node = node.get(step)
     return node
@@ -106,7 +106,7 @@ def monitor(svc: Mapping[str, Any], block: str) -> float:
 def healthcheck_worst_case(svc: Mapping[str, Any]) -> float | None:
     """start_period + interval × retries: how long a failing task can stay "starting"."""
     hc = svc.get("healthcheck")
-    if not isinstance(hc, Mapping) or hc.get("disable") is True:
+    if not isinstance(hc, dict) or hc.get("disable") is True:
         return None
     test = hc.get("test")
     if isinstance(test, list) and test[:1] == ["NONE"]:
@@ -123,5 +123,5 @@ def host_ports(svc: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, Any]]
     ports = svc.get("ports")
     if isinstance(ports, list):
         for i, port in enumerate(ports):
-            if isinstance(port, Mapping) and port.get("mode") == "host" and port.get("published"):
+            if isinstance(port, dict) and port.get("mode") == "host" and port.get("published"):
                 yield i, port
