@@ -30,6 +30,8 @@ class Anchor:
 def scan(text: str, extension_spans: list[tuple[int, int]]) -> list[Anchor]:
     """Every anchor of `text` with the offsets of its aliases."""
     found: list[Anchor] = []
+    if "&" not in text:       # no anchor, nothing shared: skip a walk over every parser event
+        return found
     current: dict[str, Anchor] = {}
     open_nodes: list[Anchor | None] = []
     try:

@@ -97,8 +97,7 @@ def _schema_errors(doc: Document) -> set[tuple[str, str]] | None:
     return {(f.rule_id, f.message) for f in found if f.severity >= Severity.ERROR}
 
 
-def try_apply(doc: Document, proposals: Sequence[Proposal],
-              before_errors: set[tuple[str, str]] | None) -> tuple[Document | None, str]:
+def try_apply(doc: Document, proposals: Sequence[Proposal]) -> tuple[Document | None, str]:
     """The fixed document, or None and why the edits cannot be kept."""
     text = apply_edits(doc.text, [e for p in proposals for e in p.edits])
     try:
@@ -107,26 +106,32 @@ def try_apply(doc: Document, proposals: Sequence[Proposal],
         return None, f"the fixed text would not parse ({exc.message}); fix it by hand"
     if comparable(new.data) != expected(doc.data, proposals):
         return None, "the edit would change more than this value; fix it by hand"
-    if before_errors is not None:
-        after = schema_errors(new)
-        gained = sorted((after or set()) - before_errors)
-        if gained:
-            return None, f"the fix would add a schema error ({gained[0][1]}); fix it by hand"
+    gained = _gained(doc, new)
+    if gained:
+        return None, f"the fix would add a schema error ({gained[0][1]}); fix it by hand"
     return new, ""
+
+
+def _gained(before: Document, after: Document) -> list[tuple[str, str]]:
+    """Schema errors `after` has and `before` had not, sorted; [] when either is unknown."""
+    new = schema_errors(after)
+    if not new:      # the usual case: listing every error of the broken original costs more
+        return []    # than all the rest of a fix, so it is done only when needed
+    old = schema_errors(before) if before.data is not None else None
+    return [] if old is None else sorted(new - old)
 
 
 def apply_guarded(doc: Document, chosen: Sequence[Proposal]
                   ) -> tuple[Document, list[Proposal], list[tuple[Proposal, str]]]:
     """Apply all proposals that pass the guard: all at once, else one by one."""
-    before = schema_errors(doc)
-    new, _ = try_apply(doc, chosen, before)
+    new, _ = try_apply(doc, chosen)
     if new is not None:
         return new, list(chosen), []
     accepted: list[Proposal] = []
     failed: list[tuple[Proposal, str]] = []
     current = doc
     for p in chosen:
-        candidate, reason = try_apply(doc, [*accepted, p], before)
+        candidate, reason = try_apply(doc, [*accepted, p])
         if candidate is None:
             failed.append((p, reason))
         else:
@@ -136,19 +141,13 @@ def apply_guarded(doc: Document, chosen: Sequence[Proposal]
 
 
 def final_check(before: Document, after: Document, result: FixResult) -> bool:
-    """The whole result once more: it parses and gains no schema error; else keep the file."""
-    reason = ""
-    try:
-        parsed = parse(after.text, after.path, after.encoding)
-    except InputError as exc:
-        reason = f"the fixed text would not parse ({exc.message})"
-    else:
-        old = schema_errors(before) if before.data is not None else None
-        new = schema_errors(parsed)
-        if old is not None and new is not None and new - old:
-            reason = f"the fixes together would add a schema error ({sorted(new - old)[0][1]})"
-    if not reason:
+    """The whole result once more: it gains no schema error; else keep the file.
+
+    `after` is what `try_apply` parsed from this very text, so it is not parsed again."""
+    gained = _gained(before, after)
+    if not gained:
         return True
+    reason = f"the fixes together would add a schema error ({gained[0][1]})"
     result.left.append(Finding("SL799", "fix-not-converged", Severity.ERROR,
                                f"nothing was changed: {reason}", Location(after.path, 1, 1)))
     return False

@@ -66,6 +66,11 @@ def _matches(node: Any, steps: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
         if isinstance(node, dict):
             yield from _matches(node, rest)
         return
+    if isinstance(node, dict) and not any(c in step for c in "*?["):
+        if step in node:      # a literal key: one lookup, not an fnmatch over every key
+            for tail in _matches(node[step], rest):
+                yield (step, *tail)
+        return
     if isinstance(node, dict):
         items: Iterable[tuple[Any, Any]] = node.items()
     elif isinstance(node, list) and step == "*":
