@@ -34,6 +34,16 @@ _TYPES: dict[str, Check] = {
 }
 
 
+def _any_of(tests: list[Check]) -> Check:
+    """True when one of `tests` is (one test alone is called directly: this runs per value)."""
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:
+        first, second = tests
+        return lambda value: first(value) or second(value)
+    return lambda value: any(test(value) for test in tests)
+
+
 def equal(a: Any, b: Any) -> bool:
     """JSON equality: `true` is not `1`, `1` is `1.0`."""
     if isinstance(a, bool) or isinstance(b, bool):
@@ -108,7 +118,8 @@ class Compiler:
             self.refs[ref] = lambda value: True      # placeholder while compiling cycles
             compiled = self.compile(node)
             self.refs[ref] = compiled
-        return lambda value: self.refs[ref](value)
+        refs = self.refs
+        return lambda value: refs[ref](value)
 
     def _keyword(self, key: str, arg: Any, schema: dict[str, Any]) -> Check | None:
         builder = getattr(self, "_k_" + key.replace("$", ""), None)
@@ -121,14 +132,24 @@ class Compiler:
 
     def _k_type(self, arg: Any, schema: dict[str, Any]) -> Check:
         tests = [_TYPES[t] for t in ([arg] if isinstance(arg, str) else arg)]
-        return lambda value: any(test(value) for test in tests)
+        return _any_of(tests)
 
     def _k_required(self, arg: list[str], schema: dict[str, Any]) -> Check:
+        if len(arg) == 1:
+            key = arg[0]
+            return lambda value: not isinstance(value, dict) or key in value
         return lambda value: not isinstance(value, dict) or all(k in value for k in arg)
 
     def _k_items(self, arg: Any, schema: dict[str, Any]) -> Check:
         item = self.compile(arg)
-        return lambda value: not isinstance(value, list) or all(item(v) for v in value)
+
+        def check(value: Any) -> bool:
+            if isinstance(value, list):
+                for v in value:
+                    if not item(v):
+                        return False
+            return True
+        return check
 
     def _kinds(self, schema: Any) -> set[str] | None:
         """The JSON types a branch can accept, or None when it does not say."""
@@ -149,12 +170,12 @@ class Compiler:
         if all(k is not None for k in wide) and \
                 sum(len(k) for k in wide) == len(set().union(*wide)):     # type: ignore[misc]
             # disjoint types (e.g. string | list): only the branch of the value's type can match
-            tests = [(tuple(_TYPES[t] for t in k), b)                      # type: ignore[union-attr]
+            tests = [(_any_of([_TYPES[t] for t in k]), b)                # type: ignore[union-attr]
                      for k, b in zip(kinds, branches)]
 
             def dispatch(value: Any) -> bool:
-                for types, branch in tests:
-                    if any(test(value) for test in types):
+                for is_kind, branch in tests:
+                    if is_kind(value):
                         return branch(value)
                 return False
             return dispatch
