@@ -66,6 +66,18 @@ def resolve(node: Any, steps: tuple[Any, ...], base: Pointer = ()) -> Iterator[t
         yield from resolve(node[step], rest, (*base, step))
 
 
+def _lookup(node: Any, steps: tuple[Any, ...]) -> list[tuple[Pointer, Any]]:
+    """`resolve` for a path without `*` (most rule paths): at most one value, no recursion."""
+    for step in steps:
+        if isinstance(step, int):
+            if not (isinstance(node, list) and -len(node) <= step < len(node)):
+                return []
+        elif not (isinstance(node, dict) and step in node):
+            return []
+        node = node[step]
+    return [(steps, node)]
+
+
 def _num(value: Any, as_: str | None) -> Any:
     if as_ is None:
         return parse_number(value) if not isinstance(value, (int, float)) else value
@@ -140,7 +152,8 @@ def evaluate(cond: Mapping[str, Any], node: Any, options: Mapping[str, Any]) -> 
 
 
 def _match(spec: Mapping[str, Any], node: Any, options: Mapping[str, Any]) -> Result:
-    found = list(resolve(node, parse_path(spec["path"])))
+    steps = parse_path(spec["path"])
+    found = _lookup(node, steps) if "*" not in steps else list(resolve(node, steps))
     if "exists" in spec:
         present = [p for p, v in found if v is not None]
         return Result(bool(present) == bool(spec["exists"]), tuple(present))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _UNIT_NS = {"ns": 1, "us": 1_000, "µs": 1_000, "μs": 1_000, "ms": 1_000_000,
             "s": 1_000_000_000, "m": 60_000_000_000, "h": 3_600_000_000_000}
@@ -19,6 +20,11 @@ def parse_duration(value: object) -> float | None:
         return float(value) / 1e9
     if not isinstance(value, str):
         return None
+    return _parse_duration_text(value)
+
+
+@lru_cache(maxsize=4096)   # a stack repeats a few durations (`30s`) in every service
+def _parse_duration_text(value: str) -> float | None:
     text = value.strip()
     sign = -1.0 if text.startswith("-") else 1.0
     text = text.lstrip("+-")

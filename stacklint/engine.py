@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import importlib
-import string
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -107,7 +106,7 @@ def make_finding(rule: Rule, hit: Hit, ctx: RuleContext, stack: Any, config: Any
     template = variant.get("message", rule.message)
     severity = config.severity_for(rule, Severity.parse(variant["severity"])
                                    if "severity" in variant else rule.severity)
-    message = string.Formatter().vformat(template, (), args)
+    message = template.format_map(args)      # `_Args` keeps an unknown `{name}` as it is
     fix = hit.fix or (Fix(rule.fix_title, (), Applicability.DISPLAY_ONLY) if rule.fix_title else None)
     return Finding(rule.id, rule.name, severity, message, locate_pointer(stack, hit.pointer), fix)
 
@@ -178,7 +177,7 @@ def note_findings(stack: Any, config: Any) -> list[Finding]:
                            pointer=tuple(note.pointer))
         else:
             loc = locate_pointer(stack, tuple(note.pointer))
-        message = string.Formatter().vformat(rule.message, (), _Args(message=note.message))
+        message = rule.message.format_map(_Args(message=note.message))
         out.append(Finding(rule.id, rule.name, config.severity_for(rule, rule.severity),
                            message, loc))
     return out
