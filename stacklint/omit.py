@@ -29,30 +29,38 @@ _POINTERS = {
     ("volumes", "[]", "volume"), ("volumes", "[]", "tmpfs"),
 }
 
-
-def _empty(value: Any) -> bool:
-    return isinstance(value, (SMap, SList, dict, list)) and len(value) == 0
+# paths on the way to a struct: below any other path nothing is dropped, so no walk there
+_PREFIXES = {path[:i] for path in _STRUCTS for i in range(len(path) + 1)}
 
 
 def _walk(value: Any, path: tuple[str, ...]) -> None:
     if isinstance(value, SList):
+        inner = path + ("[]",)
         for item in value:
-            _walk(item, path + ("[]",))
+            if isinstance(item, (SMap, SList)):
+                _walk(item, inner)
         return
     if not isinstance(value, SMap):
         return
     if path and path[0] == "networks" and len(path) == 2:
         path = ("networks", "*")
+    if path not in _PREFIXES:
+        return
     is_struct = path in _STRUCTS
     for key in list(value):
         if not isinstance(key, str) or key.startswith("x-"):
             continue
-        child = path + (key,)
-        _walk(value[key], child)
-        if not is_struct or child in _POINTERS:
+        item = value[key]
+        if isinstance(item, (SMap, SList, dict, list)):
+            child = path + (key,)
+            _walk(item, child)
+            drop = len(item) == 0
+        elif is_struct:
+            child = path + (key,)
+            drop = is_zero(key, item)
+        else:
             continue
-        if _empty(value[key]) or (not isinstance(value[key], (SMap, SList))
-                                  and is_zero(key, value[key])):
+        if drop and is_struct and child not in _POINTERS:
             value.pop_entry(key)
 
 
