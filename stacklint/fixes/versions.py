@@ -78,7 +78,7 @@ def _matches(node: Any, steps: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
     else:
         return
     for key, value in items:
-        if isinstance(key, int) or fnmatchcase(key, step):
+        if step == "*" or isinstance(key, int) or fnmatchcase(key, step):
             for tail in _matches(value, rest):
                 yield (key, *tail)
 
@@ -86,19 +86,39 @@ def _matches(node: Any, steps: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
 def needs(data: Any) -> list[tuple[str, tuple[Any, ...]]]:
     """(version, pointer) for every key in `data` that needs more than 3.0."""
     found = [(version, pointer) for steps, version in NEEDS for pointer in _matches(data, steps)]
-    for pointer in _matches(data, ("services", "*", "build")):
-        name = pointer[1]
-        build = data["services"][name]["build"]
-        extra = sorted(k for k in build if k not in BUILD_3_10) if isinstance(build, dict) else []
-        if extra:
-            found.append(("3.11", (*pointer, extra[0])))
+    found += [("3.11", pointer) for pointer in _build_extras(data)]
     return found
 
 
+def _build_extras(data: Any) -> Iterator[tuple[Any, ...]]:
+    """A `build` key that only 3.11 (where `build` is open) allows."""
+    for pointer in _matches(data, ("services", "*", "build")):
+        build = data["services"][pointer[1]]["build"]
+        extra = sorted(k for k in build if k not in BUILD_3_10) if isinstance(build, dict) else []
+        if extra:
+            yield (*pointer, extra[0])
+
+
+_VERSIONS = sorted({version for _, version in NEEDS} | {"3.11"}, key=as_tuple, reverse=True)
+
+
 def minimum(data: Any) -> tuple[str, tuple[Any, ...] | None]:
-    """The lowest version that allows every key in `data`, and the key that needs it."""
-    best: tuple[str, tuple[Any, ...] | None] = (LOWEST, None)
-    for version, pointer in needs(data):
-        if as_tuple(version) > as_tuple(best[0]):
-            best = (version, pointer)
-    return best
+    """The lowest version that allows every key in `data`, and the key that needs it.
+
+    That is the highest version any key needs: versions are tried from the top and the
+    first one with a key wins (its first key in `needs` order), so a stack of 3.7 keys
+    does not walk the patterns of 3.1-3.6."""
+    for version in _VERSIONS:
+        if as_tuple(version) <= as_tuple(LOWEST):
+            break
+        for pointer in _needing(data, version):
+            return version, pointer
+    return LOWEST, None
+
+
+def _needing(data: Any, version: str) -> Iterator[tuple[Any, ...]]:
+    for steps, wanted in NEEDS:
+        if wanted == version:
+            yield from _matches(data, steps)
+    if version == "3.11":
+        yield from _build_extras(data)
