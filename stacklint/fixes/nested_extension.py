@@ -32,21 +32,22 @@ def propose(ctx: FixContext) -> Iterator[Proposal]:
 def _walk(ctx: FixContext, node: Any, pointer: tuple[Any, ...]) -> Iterator[Proposal]:
     if isinstance(node, SList):
         for i, item in enumerate(node):
-            yield from _walk(ctx, item, (*pointer, i))
+            if isinstance(item, (SMap, SList)):     # scalars hold no keys: no walk there
+                yield from _walk(ctx, item, (*pointer, i))
         return
     if not isinstance(node, SMap):
         return
     for key, value in node.items():
-        here = (*pointer, key)
         if isinstance(key, str) and key.startswith("x-") and not _is_data(pointer):
+            here = (*pointer, key)
             yield ctx.proposal(
                 RULE, here, node.key_origins.get(key),
                 f"removed {'.'.join(map(str, here))}: the stack schema allows `x-*` keys only "
                 "at the top level, on a service and on a top-level network, volume, secret "
                 "or config; move it there if a tool reads it", (delete_entry(ctx.text, node, key),),
                 (("delete", here, None),))
-        else:
-            yield from _walk(ctx, value, here)
+        elif isinstance(value, (SMap, SList)):
+            yield from _walk(ctx, value, (*pointer, key))
 
 
 def _is_data(pointer: tuple[Any, ...]) -> bool:
