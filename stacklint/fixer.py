@@ -98,8 +98,17 @@ class _Chain:
         # (document, proposal) -> (why it was refused, the text it was refused on)
         self.rejected: dict[tuple[int, Any], tuple[str, str]] = {}
         self.fixes = load_fixes()
+        self._proposed: dict[tuple[int, tuple[str, ...]], list[Proposal]] = {}
 
     def proposals(self, i: int) -> list[Proposal]:
+        """The proposals for document `i`, once per state of the chain's texts (the last
+        pass and the list of what is left ask for the same state)."""
+        state = (i, tuple(d.text for d in self.docs))
+        if state not in self._proposed:
+            self._proposed[state] = self._propose(i)
+        return self._proposed[state]
+
+    def _propose(self, i: int) -> list[Proposal]:
         doc = self.docs[i]
         ctx = FixContext(doc, self.docs)
         found: dict[tuple[Any, ...], Proposal] = {}
