@@ -5,12 +5,14 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 _UNITS = {"ns": 1, "us": 1000, "µs": 1000, "μs": 1000, "ms": 10**6, "s": 10**9,
           "m": 60 * 10**9, "h": 3600 * 10**9}
 _DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
 
 
+@lru_cache(maxsize=4096)     # a stack repeats a few durations in every service
 def parse_duration(text: str) -> int | None:
     """Nanoseconds as Go's `time.ParseDuration` reads `text`, or None."""
     rest = text
@@ -39,6 +41,7 @@ def _frac(value: int, digits: int) -> str:
     return f"{whole}.{text}" if text else str(whole)
 
 
+@lru_cache(maxsize=4096)
 def format_duration(ns: int) -> str:
     """Go's `time.Duration.String()`."""
     if ns == 0:
