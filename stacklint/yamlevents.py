@@ -58,14 +58,21 @@ def _document(get: Callable[[], Any], path: str, resolve: Callable[[str], Any]) 
 
 def _builder(get: Callable[[], Any], path: str,
              resolve: Callable[[str], Any]) -> Callable[[Any, int], Any]:
-    """The recursive value builder, with everything it reads bound locally."""
+    """The recursive value builder, with everything it reads bound locally.
+
+    Scalars, most of a file, are handled inline in the loops (no call per scalar)."""
     scalar_event, seq_start, seq_end = ev.ScalarEvent, ev.SequenceStartEvent, ev.SequenceEndEvent
     map_start, map_end = ev.MappingStartEvent, ev.MappingEndEvent
-    containers, new = (SMap, SList), _NEW
-    memo: dict[str, Any] = {}       # repeated plain scalars (`true`, `30s`) resolve once
+    new = _NEW
+    memo: dict[str, Any] = {}       # repeated plain scalars (`true`, `30s`, keys) resolve once
     known, miss = memo.get, memo
 
-    def plain(text: str) -> Any:
+    def scalar(event: Any) -> Any:
+        if event.tag is not None or event.anchor is not None:
+            raise _Unusual
+        text = event.value
+        if not event.implicit[0]:   # quoted or block: a string
+            return text
         v = known(text, miss)
         if v is miss:
             v = memo[text] = resolve(text)
@@ -74,9 +81,7 @@ def _builder(get: Callable[[], Any], path: str,
     def value(event: Any, depth: int) -> Any:
         cls = event.__class__
         if cls is scalar_event:
-            if event.tag is not None or event.anchor is not None:
-                raise _Unusual
-            return plain(event.value) if event.implicit[0] else event.value
+            return scalar(event)
         if cls is ev.AliasEvent or event.tag is not None or event.anchor is not None \
                 or depth > MAX_DEPTH:
             raise _Unusual
@@ -86,42 +91,44 @@ def _builder(get: Callable[[], Any], path: str,
             append, origins = out.append, out.item_origins.append
             while True:
                 item = get()
-                if item.__class__ is seq_end:
+                cls = item.__class__
+                if cls is scalar_event:
+                    append(scalar(item))
+                    a, b = item.start_mark, item.end_mark
+                    origins(new(Origin, (path, a.line + 1, a.column + 1, a.index, b.index)))
+                elif cls is seq_end:
                     e = item.end_mark
                     out.origin = new(Origin, (path, s.line + 1, s.column + 1, s.index, e.index))
                     return out
-                v = value(item, depth + 1)
-                append(v)
-                if v.__class__ in containers:
-                    origins(v.origin)
                 else:
-                    a, b = item.start_mark, item.end_mark
-                    origins(new(Origin, (path, a.line + 1, a.column + 1, a.index, b.index)))
+                    v = value(item, depth + 1)
+                    append(v)
+                    origins(v.origin)
         if cls is not map_start:
             raise _Unusual
         out_map = SMap()
         keys, values = out_map.key_origins, out_map.value_origins
         while True:
             key_event = get()
-            if key_event.__class__ is map_end:
-                e = key_event.end_mark
-                out_map.origin = new(Origin, (path, s.line + 1, s.column + 1, s.index, e.index))
-                return out_map
-            if key_event.__class__ is not scalar_event or key_event.tag is not None \
-                    or key_event.anchor is not None:
+            if key_event.__class__ is not scalar_event:
+                if key_event.__class__ is map_end:
+                    e = key_event.end_mark
+                    out_map.origin = new(Origin, (path, s.line + 1, s.column + 1, s.index,
+                                                  e.index))
+                    return out_map
                 raise _Unusual
-            key = plain(key_event.value) if key_event.implicit[0] else key_event.value
+            key = scalar(key_event)
             if key.__class__ is not str or key in out_map or key == "<<":
                 raise _Unusual    # odd keys, duplicates and merge keys: the careful path
-            item = get()
-            v = value(item, depth + 1)
-            out_map[key] = v
             a, b = key_event.start_mark, key_event.end_mark
             keys[key] = new(Origin, (path, a.line + 1, a.column + 1, a.index, b.index))
-            if v.__class__ in containers:
-                values[key] = v.origin
-            else:
+            item = get()
+            if item.__class__ is scalar_event:
+                out_map[key] = scalar(item)
                 a, b = item.start_mark, item.end_mark
                 values[key] = new(Origin, (path, a.line + 1, a.column + 1, a.index, b.index))
+            else:
+                v = out_map[key] = value(item, depth + 1)
+                values[key] = v.origin
 
     return value
