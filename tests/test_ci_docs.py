@@ -107,13 +107,15 @@ def sarif_step() -> str:
     return next(s["run"] for s in steps if "--format sarif" in s.get("run", ""))
 
 
-def test_unparsable_file_stops_the_gate_with_an_annotation(tmp_path: Path) -> None:
+def test_unparsable_file_fails_the_gate_with_an_annotation(tmp_path: Path) -> None:
     (tmp_path / "compose.yaml").write_text("services:\n  web: [unclosed\n")
     done = run_step("stacklint check --format github", tmp_path)
-    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.returncode == 1, done.stdout + done.stderr
     assert re.search(r"^::error file=compose\.yaml,line=3,.*SL003", done.stdout, re.M), done.stdout
     assert re.search(r"^compose\.yaml:3:\d+: error: ", done.stderr, re.M), done.stderr
-    assert run_step(sarif_step(), tmp_path).returncode != 0
+    # the SARIF step keeps going (exit 1) and the report carries the syntax error
+    assert run_step(sarif_step(), tmp_path).returncode == 0
+    assert "SL003" in (tmp_path / "stacklint.sarif").read_text()
 
 
 def test_sarif_step_stops_on_a_config_error(tmp_path: Path) -> None:

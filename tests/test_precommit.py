@@ -222,7 +222,7 @@ def test_unparsable_file_blocks_the_commit_with_its_position(project: Project) -
     project.write("docker-stack.yml", "services:\n  web:\n    image: [nginx\n")
     out = assert_blocked(project, project.commit("docker-stack.yml"), "")
     assert re.search(r"^docker-stack\.yml:4:\d+: error: ", out, re.M), out
-    assert "- exit code: 2" in out, out
+    assert "- exit code: 1" in out, out
 
 
 @needs_tools

@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from stacklint.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, ConfigError
+from stacklint.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
 from stacklint.model import Finding
 
 PARALLEL_FROM = 8          # below this many stacks a process pool costs more than it saves
@@ -77,8 +77,11 @@ def check_one(files: tuple[str, ...], config: Any,
               env_files: tuple[str, ...]) -> tuple[list[Finding], list[str]]:
     """Findings of one stack, and the errors of a stack that cannot be loaded.
 
-    An unloadable file is also an SL003 finding, so machine formats (SARIF,
-    annotations) show it where CI looks; the run then exits 2.
+    A stack whose files cannot be read, parsed, interpolated or merged is an
+    SL003 finding at the offending line (a defect in the checked files, like a
+    syntax error in a linter), so the run exits 1 and SARIF and annotations show
+    it where CI looks.  Usage and config errors, and named files that do not
+    exist, stay exit 2.
     """
     from stacklint.errors import InputError
     from stacklint.model import Location
@@ -138,6 +141,6 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "text":
         print(summary_line(shown, summary), file=sys.stderr)
     if errors:
-        return EXIT_INPUT
+        return EXIT_FINDINGS
     failing = [f for f in findings if f.suppressed is None and f.severity >= config.fail_on]
     return EXIT_FINDINGS if failing else EXIT_OK
