@@ -152,18 +152,33 @@ def evaluate(cond: Mapping[str, Any], node: Any, options: Mapping[str, Any]) -> 
 
 
 def _match(spec: Mapping[str, Any], node: Any, options: Mapping[str, Any]) -> Result:
-    steps = parse_path(spec["path"])
-    found = _lookup(node, steps) if "*" not in steps else list(resolve(node, steps))
-    if "exists" in spec:
+    _, steps, literal, name, as_, arg, option = _plan(spec)
+    found = _lookup(node, steps) if literal else list(resolve(node, steps))
+    if name == "exists":
         present = [p for p, v in found if v is not None]
-        return Result(bool(present) == bool(spec["exists"]), tuple(present))
-    as_ = spec.get("as")
-    name = next(k for k in spec if k in OPERATORS)
-    arg = spec[name]
-    if isinstance(arg, dict) and set(arg) == {"option"}:
-        arg = options.get(arg["option"])
-    hits = tuple(p for p, v in found if OPERATORS[name](v, arg, as_))
+        return Result(bool(present) == bool(arg), tuple(present))
+    if option is not None:
+        arg = options.get(option)
+    test = OPERATORS[name]
+    hits = tuple(p for p, v in found if test(v, arg, as_))
     return Result(bool(hits), hits)
+
+
+# id(spec) -> what `_match` reads from it; the spec itself is kept, so the id stays its own
+_PLANS: dict[int, tuple[Any, ...]] = {}
+
+
+def _plan(spec: Mapping[str, Any]) -> tuple[Any, ...]:
+    """A match's path, operator and argument, read once per spec instead of per service."""
+    plan = _PLANS.get(id(spec))
+    if plan is None or plan[0] is not spec:
+        steps = parse_path(spec["path"])
+        name = "exists" if "exists" in spec else next(k for k in spec if k in OPERATORS)
+        arg = spec[name]
+        option = arg["option"] if isinstance(arg, dict) and set(arg) == {"option"} else None
+        plan = (spec, steps, "*" not in steps, name, spec.get("as"), arg, option)
+        _PLANS[id(spec)] = plan
+    return plan
 
 
 def check_condition(cond: Any, options: Mapping[str, Any], where: str) -> None:
