@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Any
 
 # Steps match keys with fnmatch patterns; "{}" requires a mapping at that place
@@ -57,6 +58,11 @@ def as_tuple(version: str) -> tuple[int, ...]:
         return (0,)
 
 
+@lru_cache(maxsize=None)     # the table's steps, a few dozen
+def _literal(step: str) -> bool:
+    return not any(c in step for c in "*?[")
+
+
 def _matches(node: Any, steps: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
     if not steps:
         yield ()
@@ -66,7 +72,7 @@ def _matches(node: Any, steps: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
         if isinstance(node, dict):
             yield from _matches(node, rest)
         return
-    if isinstance(node, dict) and not any(c in step for c in "*?["):
+    if isinstance(node, dict) and _literal(step):
         if step in node:      # a literal key: one lookup, not an fnmatch over every key
             for tail in _matches(node[step], rest):
                 yield (step, *tail)
