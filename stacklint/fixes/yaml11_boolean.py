@@ -11,17 +11,25 @@ from stacklint.tree import SList, SMap
 RULE = Rule("SL713", "yaml11-boolean", "Write `true` or `false`")
 TRUE = frozenset("y Y yes Yes YES on On ON".split())
 FALSE = frozenset("n N no No NO off Off OFF".split())
+_WORDS = TRUE | FALSE
 SERVICE_KEYS = ("read_only", "init", "tty", "stdin_open", "privileged")
 TOP_KEYS = {"networks": ("internal", "attachable", "external"), "volumes": ("external",),
             "secrets": ("external",), "configs": ("external",)}
 
 
 def _check(ctx: FixContext, node: Any, key: str, pointer: tuple[Any, ...]) -> Iterator[Proposal]:
-    if not isinstance(node, SMap) or not isinstance(node.get(key), str):
-        return
+    # a plain function in front: the generator below is made only for a yes/no/on/off word
+    word = node.get(key) if isinstance(node, SMap) else None
+    if isinstance(word, str) and word in _WORDS:
+        return _propose(ctx, node, key, pointer)
+    return iter(())
+
+
+def _propose(ctx: FixContext, node: SMap, key: str,
+             pointer: tuple[Any, ...]) -> Iterator[Proposal]:
     source = scalar_text(ctx.text, node, key)
     word = node[key]
-    if source != word or (word not in TRUE and word not in FALSE):    # quoted: meant as text
+    if source != word:    # quoted: meant as text
         return
     value = word in TRUE
     where = ".".join(str(p) for p in pointer)
