@@ -1,7 +1,8 @@
 """Read a compose file the way Docker's loader (go-yaml v3) reads it.
 
 Decoding keeps what a fixer must write back (BOM, UTF-16, CRLF).  Parsing uses
-PyYAML's C parser for speed, but resolves plain scalars with go-yaml v3's rules
+PyYAML's C parser for speed (plain files straight from its events, see `yamlevents`),
+but resolves plain scalars with go-yaml v3's rules
 (YAML 1.2 booleans, `0400` octal, `yes`/`on` as strings), rejects duplicate
 keys, expands `<<` merge keys, and records an `Origin` for every node.
 """
@@ -17,6 +18,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from stacklint import yamlevents
 from stacklint.errors import InputError
 from stacklint.model import Origin
 from stacklint.tree import SList, SMap
@@ -32,6 +34,7 @@ _STD = "tag:yaml.org,2002:"
 # ("document contains excessive aliasing"); this bound plays the same role.
 MAX_EXPANDED_NODES = 1_000_000
 _ALIAS_RATIO = 10
+_NEW = tuple.__new__      # an Origin without the NamedTuple's Python-level __new__
 
 
 @dataclass
@@ -90,6 +93,9 @@ def read(path: str | Path) -> Document:
 
 def parse(text: str, path: str = "<string>", encoding: str = "utf-8") -> Document:
     newline = "\r\n" if "\r\n" in text[: text.find("\n") + 1 or len(text)] else "\n"
+    plain, data = yamlevents.build(text, path, resolve_plain)
+    if plain:             # no anchors, tags, merge keys, duplicates or errors: no node tree
+        return Document(path, text, encoding, newline, data)
     try:
         node = compose(text, path)
         converter = Converter(path)
@@ -182,7 +188,7 @@ def resolve_plain(text: str) -> Any:
 
 def _origin(path: str, node: Node) -> Origin:
     start, end = node.start_mark, node.end_mark
-    return Origin(path, start.line + 1, start.column + 1, start.index, end.index)
+    return _NEW(Origin, (path, start.line + 1, start.column + 1, start.index, end.index))
 
 
 class Converter:
