@@ -146,6 +146,14 @@ def _caster(path: tuple[str, ...]) -> Callable[[str], Any] | None:
     return None
 
 
+def _may_change(value: Any) -> bool:
+    """Containers, and strings with a `$`: the rest is returned as it is, so not walked
+    (most values of a stack file; the walk would build a path for each)."""
+    if isinstance(value, str):
+        return "$" in value
+    return isinstance(value, (SMap, SList))
+
+
 class Interpolator:
     """Copies one file's tree with every string value interpolated."""
 
@@ -162,11 +170,13 @@ class Interpolator:
         """The value with substitutions; an unchanged subtree is returned as is (shared)."""
         if isinstance(value, SMap):
             origins = value.value_origins
-            changed = {key: new for key, item in value.items()
-                       if not (key == "version" and not path)   # checked raw, never substituted
-                       and (new := self._walk(item, path + (str(key),), origins.get(key),
-                                              pointer + (key,)))
-                       is not item}
+            changed = {}
+            for key, item in value.items():
+                if not _may_change(item) or (key == "version" and not path):
+                    continue            # `version` is checked raw, never substituted
+                new = self._walk(item, path + (str(key),), origins.get(key), pointer + (key,))
+                if new is not item:
+                    changed[key] = new
             if not changed:
                 return value
             out = SMap(origin=value.origin)
@@ -176,11 +186,14 @@ class Interpolator:
             out.value_origins = dict(origins)
             return out
         if isinstance(value, SList):
-            items = [self._walk(item, path + ("[]",), o, pointer + (i,))
-                     for i, (item, o) in enumerate(zip(value, value.item_origins))]
-            if all(new is old for new, old in zip(items, value)):
-                return value
-            return SList(items, value.origin, value.item_origins)
+            items = None
+            for i, (item, o) in enumerate(zip(value, value.item_origins)):
+                if _may_change(item):
+                    new = self._walk(item, path + ("[]",), o, pointer + (i,))
+                    if new is not item:
+                        items = list(value) if items is None else items
+                        items[i] = new
+            return value if items is None else SList(items, value.origin, value.item_origins)
         if isinstance(value, str):
             return self._string(value, path, origin, pointer)
         return value
