@@ -128,6 +128,8 @@ def compose(text: str, path: str) -> Node | None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
+        if "maximum nesting depth" in problem:    # libyaml >= 0.2.5 stops deep nesting itself
+            raise too_deep(path) from None
         if exc.context and exc.context not in problem:
             problem = f"{problem} ({exc.context})"
         raise InputError(f"YAML syntax error: {problem}", path,
