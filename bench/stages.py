@@ -1,6 +1,6 @@
 """Where `stacklint check` spends its time: CPU time per stage, and optionally a cProfile.
 
-    python bench/stages.py [N] [--whatif gc,convert,...] [--cprofile] [--top 30]
+    python bench/stages.py [N] [--whatif validator] [--cprofile] [--top 30]
 
 The real command runs in-process (`cli.main(['check', '-f', ...])` on the N-service chain).
 The functions listed in STAGES are wrapped first, and each wrapper adds up the CPU time of
