@@ -21,7 +21,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
                    check=True, cwd=root)
     wheel = next((root / "dist").glob("stacklint-*.whl"))
     env_dir = root / "venv"
-    # system site-packages provide PyYAML/jsonschema/ruamel without a network round-trip
+    # system site-packages provide PyYAML and jsonschema without a network round-trip
     venv.create(env_dir, system_site_packages=True, with_pip=True)
     python = env_dir / "bin" / "python"
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", str(wheel)],
