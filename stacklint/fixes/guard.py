@@ -85,13 +85,18 @@ def _edited(data: Any, proposals: Sequence[Proposal]) -> Any:
                     node[step] = child
                     own.add(id(child))
                 node = child
-            if op == "set":
-                node[pointer[-1]] = value
-            elif isinstance(node, dict):
-                node.pop(pointer[-1], None)
-            elif isinstance(node, list) and pointer[-1] < len(node):
-                node.pop(pointer[-1])
+            _change(node, op, pointer[-1], value)
     return out
+
+
+def _change(node: Any, op: str, last: Any, value: Any) -> None:
+    """Apply one declared change (`set` or a removal) to its parent container."""
+    if op == "set":
+        node[last] = value
+    elif isinstance(node, dict):
+        node.pop(last, None)
+    elif isinstance(node, list) and last < len(node):
+        node.pop(last)
 
 
 def expected(data: Any, proposals: Sequence[Proposal]) -> Any:
@@ -104,12 +109,7 @@ def expected(data: Any, proposals: Sequence[Proposal]) -> Any:
                 if isinstance(node, dict) and not isinstance(node.get(step), (dict, list)):
                     node[step] = {}
                 node = node[step]
-            if op == "set":
-                node[pointer[-1]] = value
-            elif isinstance(node, dict):
-                node.pop(pointer[-1], None)
-            elif isinstance(node, list) and pointer[-1] < len(node):
-                node.pop(pointer[-1])
+            _change(node, op, pointer[-1], value)
     return out
 
 
