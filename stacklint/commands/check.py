@@ -46,15 +46,9 @@ def stack_specs(args: argparse.Namespace, config: Any) -> list[tuple[str, tuple[
         return specs
     if args.files:
         return _discover(args.files, config)
-    if config.stacks:
-        root = config.root
-        return [(name, tuple(os.path.relpath(os.path.join(root, f)) for f in files))
-                for name, files in config.stacks.items()]
-    try:
-        from stacklint.discover import discover_repo
-        specs = [(s.name, tuple(s.files)) for s in discover_repo(".", config)]
-    except ImportError:
-        specs = []
+    from stacklint.discover import configured_stacks, discover_repo
+    found = configured_stacks(config) if config.stacks else discover_repo(".", config)
+    specs = [(s.name, tuple(s.files)) for s in found]
     if not specs:
         raise ConfigError("nothing to check", hint="pass -f FILE…, or name stacks in .stacklint.yml "
                                                    "(stacks: {prod: [docker-compose.yml, prod.yml]})")
@@ -66,10 +60,7 @@ def _name(files: Sequence[str]) -> str:
 
 
 def _discover(files: Sequence[str], config: Any) -> list[tuple[str, tuple[str, ...]]]:
-    try:
-        from stacklint.discover import discover_stacks
-    except ImportError:
-        return [(f, (f,)) for f in files]
+    from stacklint.discover import discover_stacks
     return [(s.name, tuple(s.files)) for s in discover_stacks(list(files), config)]
 
 
