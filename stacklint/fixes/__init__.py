@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from stacklint.document import Document
 from stacklint.model import Edit, Origin, Severity
-from stacklint.tree import SMap
+from stacklint.tree import SList, SMap
 
 Pointer = tuple[Any, ...]
 # ('set', pointer, value) creates missing parents; ('delete', pointer, None) removes a
@@ -82,6 +82,16 @@ def services(data: Any) -> Iterator[tuple[str, SMap]]:
         for name, svc in found.items():
             if isinstance(svc, SMap):
                 yield name, svc
+
+
+def long_ports(data: Any) -> Iterator[tuple[str, int, SMap]]:
+    """(service name, index, entry) of every long-syntax port mapping."""
+    for name, svc in services(data):
+        ports = svc.get("ports")
+        if isinstance(ports, SList):
+            for i, port in enumerate(ports):
+                if isinstance(port, SMap):
+                    yield name, i, port
 
 
 def interpolated(text: str | None) -> bool:

@@ -71,16 +71,28 @@ def _edited(data: Any, proposals: Sequence[Proposal]) -> Any:
     out = _top(data)
     if not isinstance(out, dict):
         return expected(data, proposals)
-    own = {id(out)}              # containers copied here, free to edit
+    return _apply(out, proposals, own={id(out)})
+
+
+def expected(data: Any, proposals: Sequence[Proposal]) -> Any:
+    """The old data with each proposal's declared change applied."""
+    return _apply(comparable(data), proposals, own=None)
+
+
+def _apply(out: Any, proposals: Sequence[Proposal], own: set[int] | None) -> Any:
+    """Apply the proposals' declared changes to `out`.  With `own` (the ids of
+    containers already copied), a container on a path is copied before its
+    first edit; with None, `out` is a private copy and is edited in place."""
     for p in proposals:
         for op, pointer, value in p.expect:
             node = out
             for step in pointer[:-1]:
                 if isinstance(node, dict) and not isinstance(node.get(step), (dict, list)):
                     node[step] = {}
-                    own.add(id(node[step]))
+                    if own is not None:
+                        own.add(id(node[step]))
                 child = node[step]
-                if id(child) not in own:
+                if own is not None and id(child) not in own:
                     child = dict(child) if isinstance(child, dict) else list(child)
                     node[step] = child
                     own.add(id(child))
@@ -97,20 +109,6 @@ def _change(node: Any, op: str, last: Any, value: Any) -> None:
         node.pop(last, None)
     elif isinstance(node, list) and last < len(node):
         node.pop(last)
-
-
-def expected(data: Any, proposals: Sequence[Proposal]) -> Any:
-    """The old data with each proposal's declared change applied."""
-    out = comparable(data)
-    for p in proposals:
-        for op, pointer, value in p.expect:
-            node = out
-            for step in pointer[:-1]:
-                if isinstance(node, dict) and not isinstance(node.get(step), (dict, list)):
-                    node[step] = {}
-                node = node[step]
-            _change(node, op, pointer[-1], value)
-    return out
 
 
 _SEEN: dict[tuple[str, str], set[tuple[str, str]] | None] = {}

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stacklint.fixes import FixContext, Proposal, Rule, services
+from stacklint.fixes import FixContext, Proposal, Rule, long_ports
 from stacklint.textedit import delete_entry
-from stacklint.tree import SList, SMap
 
 RULE = Rule("SL707", "port-compose-key", "Remove the port key")
 WHY = {
@@ -17,18 +16,12 @@ WHY = {
 
 
 def propose(ctx: FixContext) -> Iterator[Proposal]:
-    for name, svc in services(ctx.doc.data):
-        ports = svc.get("ports")
-        if not isinstance(ports, SList):
-            continue
-        for i, port in enumerate(ports):
-            if not isinstance(port, SMap):
-                continue
-            for key in WHY:
-                if key in port:
-                    pointer = ("services", name, "ports", i, key)
-                    yield ctx.proposal(
-                        RULE, pointer, port.key_origins.get(key),
-                        f"removed services.{name}.ports.{i}.{key}: {port[key]!s} "
-                        f"(not allowed in a stack; {WHY[key]})",
-                        (delete_entry(ctx.text, port, key),), (("delete", pointer, None),))
+    for name, i, port in long_ports(ctx.doc.data):
+        for key in WHY:
+            if key in port:
+                pointer = ("services", name, "ports", i, key)
+                yield ctx.proposal(
+                    RULE, pointer, port.key_origins.get(key),
+                    f"removed services.{name}.ports.{i}.{key}: {port[key]!s} "
+                    f"(not allowed in a stack; {WHY[key]})",
+                    (delete_entry(ctx.text, port, key),), (("delete", pointer, None),))

@@ -4,23 +4,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from stacklint.fixes import FixContext, Proposal, Rule, services
+from stacklint.fixes import FixContext, Proposal, Rule, long_ports
 from stacklint.textedit import replace_value
-from stacklint.tree import SList, SMap
+from stacklint.tree import SMap
 
 RULE = Rule("SL702", "port-number-string", "Write the port number as an integer")
 _RANGE = re.compile(r"\s*\d+\s*-\s*\d+\s*")
 
 
 def propose(ctx: FixContext) -> Iterator[Proposal]:
-    for name, svc in services(ctx.doc.data):
-        ports = svc.get("ports")
-        if not isinstance(ports, SList):
-            continue
-        for i, port in enumerate(ports):
-            if isinstance(port, SMap):
-                for field in ("published", "target"):
-                    yield from _check(ctx, ("services", name, "ports", i, field), port, field)
+    for name, i, port in long_ports(ctx.doc.data):
+        for field in ("published", "target"):
+            yield from _check(ctx, ("services", name, "ports", i, field), port, field)
 
 
 def _check(ctx: FixContext, pointer: tuple, port: SMap, field: str) -> Iterator[Proposal]:
