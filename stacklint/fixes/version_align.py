@@ -59,7 +59,7 @@ def propose(ctx: FixContext) -> Iterator[Proposal]:
     if not isinstance(data, SMap) or not sibling_keys(data):
         return
     present, version = declared(ctx.doc)
-    if present and version not in KNOWN and version not in LATEST_ALIASES:
+    if _unknown(ctx.doc):
         yield ctx.proposal(RULE, ("version",), data.key_origins.get("version"),
                            f'version "{version}" is not a stack file version',
                            manual=f'port the file to a 3.x version (for example "{NEWEST}"); '
