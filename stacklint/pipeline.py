@@ -45,11 +45,14 @@ def apply_config(findings: Sequence[Finding], config: Config) -> list[Finding]:
     return out
 
 
-def lint_stack(stack: Any, config: Config | None = None) -> list[Finding]:
-    """Validation + policy findings of a loaded stack, configured and suppressed, sorted."""
-    config = config or default_config()
+def raw_findings(stack: Any, config: Config) -> tuple[list[Finding], list[Finding]]:
+    """Validation and policy findings of a loaded stack, configured, not yet suppressed."""
+    return apply_config(_validate(stack), config), run_rules(stack, config)
+
+
+def finish(stack: Any, findings: list[Finding], config: Config) -> list[Finding]:
+    """Suppressions applied (and SL001/SL002 added), configured and sorted."""
     rules = config.ruleset()
-    findings = apply_config(_validate(stack), config) + run_rules(stack, config)
 
     def enabled(rule_id: str) -> bool:
         rule = rules.get(rule_id)
@@ -57,6 +60,13 @@ def lint_stack(stack: Any, config: Config | None = None) -> list[Finding]:
 
     findings = suppress(stack, findings, rules.get, enabled)
     return sorted(apply_config(findings, config), key=Finding.sort_key)
+
+
+def lint_stack(stack: Any, config: Config | None = None) -> list[Finding]:
+    """Validation + policy findings of a loaded stack, configured and suppressed, sorted."""
+    config = config or default_config()
+    validation, policy = raw_findings(stack, config)
+    return finish(stack, validation + policy, config)
 
 
 def check_stack(sources: Sequence[Any], config: Config | None = None,

@@ -12,6 +12,7 @@ from stacklint.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
 from stacklint.model import Finding
 
 PARALLEL_FROM = 8          # below this many stacks a process pool costs more than it saves
+SPLIT_FROM = 256 * 1024    # bytes of one stack from which two processes share its services
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -64,19 +65,24 @@ def _discover(files: Sequence[str], config: Any) -> list[tuple[str, tuple[str, .
     return [(s.name, tuple(s.files)) for s in discover_stacks(list(files), config)]
 
 
-def check_one(files: tuple[str, ...], config: Any,
-              env_files: tuple[str, ...]) -> tuple[list[Finding], list[str]]:
+def check_one(files: tuple[str, ...], config: Any, env_files: tuple[str, ...],
+              split: bool = False) -> tuple[list[Finding], list[str]]:
     """Findings of one stack, and the errors of a stack that cannot be loaded.
 
     A stack whose files cannot be read, parsed, interpolated or merged is an
     SL003 finding at the offending line (a defect in the checked files, like a
     syntax error in a linter), so the run exits 1 and SARIF and annotations show
     it where CI looks.  Usage and config errors, and named files that do not
-    exist, stay exit 2.
+    exist, stay exit 2.  With `split`, a big stack is checked on two cores.
     """
     from stacklint.errors import InputError
     from stacklint.model import Location
     from stacklint.pipeline import check_stack
+    if split and sum(os.path.getsize(f) for f in files) >= SPLIT_FROM:
+        from stacklint import split as _split
+        found = _split.check(files, config, env_files)
+        if found is not None:
+            return found, []
     try:
         return check_stack(files, config, env_files=env_files).findings, []
     except InputError as exc:
@@ -88,7 +94,7 @@ def check_one(files: tuple[str, ...], config: Any,
 def _check_all(specs: list[tuple[str, tuple[str, ...]]], config: Any,
                env_files: tuple[str, ...]) -> tuple[list[Finding], list[str]]:
     if len(specs) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
-        results = [check_one(files, config, env_files) for _, files in specs]
+        results = [check_one(files, config, env_files, split=True) for _, files in specs]
     else:
         from concurrent.futures import ProcessPoolExecutor
         workers = os.cpu_count() or 2

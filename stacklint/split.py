@@ -1,0 +1,288 @@
+"""Check one big stack on two cores: each process takes half of the services.
+
+Nearly all of the work (reading, interpolation, normalisation, merge, validation,
+rules) is per service, and a parsed tree cannot be handed to another process for
+less than it costs to parse.  So both processes read every file, each with the
+other half's service entries blanked out: every character but the line breaks
+becomes a space, so every offset, line and column of what is left stays as it
+was.  Each process keeps the findings it owns (its services; the parent also
+the top level) and the parent applies the suppressions over all of them, on
+the original text.
+
+A stack is split only when that cannot change the result:
+- every enabled policy rule looks at one service at a time (no rule of `stack`
+  scope, no user-written Python check that might read other services);
+- each file's `services:` is a block mapping whose entries start with a plain
+  `name:` line at one indentation (anything else: no split);
+- each half parses to exactly the service entries it was meant to keep, at the
+  lines they stand on, and to the same top level as the other half.  A quoted
+  scalar or flow collection running across an entry boundary fails this test
+  in one of the halves, because its end is blanked.
+Anything unexpected (a parse or load error, a failed child) falls back to the
+ordinary one-process check, which then reports whatever is wrong.
+"""
+from __future__ import annotations
+
+import bisect
+import os
+import pickle
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+from stacklint import document as _document
+from stacklint.errors import InputError
+from stacklint.model import Finding
+
+PARENT, CHILD = 0, 1
+
+_SERVICES = re.compile(r"^services[ \t]*:[ \t]*(?:#[^\r\n]*)?\r?$", re.M)
+_TOP_LEVEL_LINE = re.compile(r"^[^\s#]", re.M)       # ends the services block
+_FIRST_CONTENT = re.compile(r"^( *)([^ \r\n#])", re.M)
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_NOT_A_KEY = "-[{?&*!|>'\"%@`"
+_NOT_A_BREAK = re.compile(r"[^\r\n]+")
+_ENTRY = r" {%d}(?P<key>[^ \r\n#][^\r\n]*?)[ \t]*:[ \t]*(?:#[^\r\n]*)?\r?$"
+
+
+@dataclass
+class Entry:
+    """One service entry of one file: its name, its lines and its character span."""
+
+    name: str
+    line: int            # the `name:` line
+    last: int            # the last line before the next entry (or the end of the block)
+    start: int
+    end: int
+
+
+def entries(text: str) -> list[Entry] | None:
+    """The service entries of a plain block `services:` mapping, or None if it is not one."""
+    found = list(_SERVICES.finditer(text))
+    if len(found) != 1:
+        return None
+    start = found[0].end() + 1
+    top = _TOP_LEVEL_LINE.search(text, start)
+    end = top.start() if top else len(text)
+    first = _FIRST_CONTENT.search(text, start, end)
+    if first is None or first.group(2) in _NOT_A_KEY or "\t" in text[start:end]:
+        return None
+    indent = len(first.group(1))
+    line = text.count("\n", 0, start) + 1
+    counted, out, names = start, [], set()
+    entry = re.compile(_ENTRY % indent)
+    # each line starting left of or at the entries' indentation (a literal `\n` first: fast)
+    for match in re.compile(r"\n( {0,%d})(?=[^ \r\n#])" % indent).finditer(text, start - 1, end):
+        if len(match.group(1)) < indent:
+            return None                           # a line left of the entries: not plain
+        at = match.start() + 1
+        key = entry.match(text, at, _eol(text, at, end))
+        name = key.group("key") if key else None
+        if name is None or not _NAME.fullmatch(name) or name in names \
+                or not isinstance(_document.resolve_plain(name), str):
+            return None
+        names.add(name)
+        line += text.count("\n", counted, at)
+        counted = at
+        if out:
+            out[-1].end, out[-1].last = at, line - 1
+        out.append(Entry(name, line, 0, at, end))
+    if not out:
+        return None
+    out[-1].last = line + text.count("\n", counted, end) - (1 if text.endswith("\n", 0, end) else 0)
+    return out
+
+
+def _eol(text: str, at: int, end: int) -> int:
+    found = text.find("\n", at, end)
+    return end if found == -1 else found
+
+
+def blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """`text` with each span (whole lines) emptied: its line breaks kept, the rest of its
+    length as spaces in front, so every offset, line and column after it is unchanged."""
+    parts, pos = [], 0
+    for start, end in spans:
+        breaks = text.count("\n", start, end)
+        parts += (text[pos:start], " " * (end - start - breaks), "\n" * breaks)
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+@dataclass
+class Plan:
+    """Which side owns each service, and each file's entries."""
+
+    owner: dict[str, int]
+    entries: list[list[Entry]]
+
+    def __post_init__(self) -> None:
+        self.first_lines = [[e.line for e in items] for items in self.entries]
+
+    def kept(self, index: int, side: int) -> list[Entry]:
+        """The entries of file `index` that `side` reads.
+
+        A file none of whose services `side` owns keeps its first entry, so that its
+        `services:` is still a mapping; the findings of that entry are the owner's."""
+        mine = [e for e in self.entries[index] if self.owner[e.name] == side]
+        return mine or self.entries[index][:1]
+
+    def half(self, text: str, index: int, side: int) -> str:
+        kept = {e.name for e in self.kept(index, side)}
+        return blank(text, ((e.start, e.end) for e in self.entries[index] if e.name not in kept))
+
+    def owner_at(self, index: int, line: int) -> int:
+        """The side owning the entry of file `index` on `line` (the parent: the top level)."""
+        items = self.entries[index]
+        at = bisect.bisect_right(self.first_lines[index], line) - 1
+        if at >= 0 and line <= items[at].last:
+            return self.owner[items[at].name]
+        return PARENT
+
+
+def plan(texts: Sequence[str]) -> Plan | None:
+    """Halves of about equal size, or None when the stack cannot be split safely."""
+    per_file = [entries(text) for text in texts]
+    if any(items is None for items in per_file):
+        return None
+    weight: dict[str, int] = {}
+    for items in per_file:
+        for e in items:                                   # type: ignore[union-attr]
+            weight[e.name] = weight.get(e.name, 0) + e.end - e.start
+    total, running, owner = sum(weight.values()), 0, {}
+    for name, size in weight.items():       # the parent: entries whose middle is in the first half
+        owner[name] = PARENT if running + size / 2 < total / 2 else CHILD
+        running += size
+    if CHILD not in owner.values():
+        return None
+    return Plan(owner, per_file)                          # type: ignore[arg-type]
+
+
+class _NotSplittable(Exception):
+    """A half did not read as planned."""
+
+
+@dataclass
+class Half:
+    """What one side found, for the services (and, on the parent, the top level) it owns."""
+
+    top: list[list[tuple[Any, ...]]]                  # each file's top-level keys and origins
+    validation: list[Finding]
+    policy: list[Finding]
+    extensions: dict[str, Any]      # service (None: the top level) -> a node with its `x-stacklint`
+
+
+def splittable(config: Any) -> bool:
+    """True when every enabled policy rule looks at one service at a time."""
+    return all(rule.scope == "service" and (rule.python is None or rule.builtin)
+               for rule in config.ruleset() if rule.kind == "policy" and config.is_enabled(rule))
+
+
+def check(files: Sequence[str], config: Any, env_files: Sequence[str]) -> list[Finding] | None:
+    """The findings of one stack, checked in two processes; None when that is not safe
+    (then the caller checks it in one)."""
+    if not hasattr(os, "fork") or _cores() < 2 or not splittable(config):
+        return None
+    try:
+        docs = [_decoded(path) for path in files]
+    except (OSError, InputError):
+        return None
+    layout = plan([text for _, text, _ in docs])
+    if layout is None:
+        return None
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                          # the child: its half, pickled back
+        os.close(read)
+        try:
+            payload: Any = _half(CHILD, layout, docs, config, env_files)
+        except BaseException:                             # noqa: BLE001 - the parent falls back
+            payload = None
+        with os.fdopen(write, "wb") as out:
+            pickle.dump(payload, out, pickle.HIGHEST_PROTOCOL)
+        os._exit(0)
+    os.close(write)
+    try:
+        mine: Half | None = _half(PARENT, layout, docs, config, env_files)
+    except Exception:                                     # noqa: BLE001 - the one-process check says it
+        mine = None
+    with os.fdopen(read, "rb") as inp:
+        data = inp.read()
+    os.waitpid(pid, 0)
+    theirs = pickle.loads(data) if data else None
+    if mine is None or theirs is None or mine.top != theirs.top:
+        return None
+    return _combine(mine, theirs, docs, config)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:                                # not on Linux
+        return os.cpu_count() or 1
+
+
+def _decoded(path: str) -> tuple[str, str, str]:
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    text, encoding = _document.decode(raw, path)
+    return path, text, encoding
+
+
+def _half(side: int, layout: Plan, docs: Sequence[tuple[str, str, str]], config: Any,
+          env_files: Sequence[str]) -> Half:
+    from stacklint.pipeline import raw_findings
+    from stacklint.stack import load_stack
+    halves = []
+    for index, (path, text, encoding) in enumerate(docs):
+        doc = _document.parse(layout.half(text, index, side), path, encoding)
+        services = doc.data.get("services") if isinstance(doc.data, dict) else None
+        kept = layout.kept(index, side)
+        if not isinstance(services, dict) or list(services) != [e.name for e in kept] \
+                or any(services.key_origins[e.name].line != e.line for e in kept):
+            raise _NotSplittable(path)
+        halves.append(doc)
+    top = [[(key, tuple(doc.data.key_origins[key])) for key in doc.data] for doc in halves]
+    stack = load_stack(halves, env_files=list(env_files))
+    validation, policy = raw_findings(stack, config)
+    paths = {path: index for index, (path, _, _) in enumerate(docs)}
+
+    def owned(finding: Finding) -> bool:
+        pointer = finding.location.pointer
+        if len(pointer) >= 2 and pointer[0] == "services" and pointer[1] in layout.owner:
+            return layout.owner[pointer[1]] == side
+        index = paths.get(finding.location.path)
+        return (PARENT if index is None else layout.owner_at(index, finding.location.line)) == side
+
+    services = stack.model.get("services")
+    extensions = {name: node for name, node in (services or {}).items()
+                  if layout.owner.get(name) == side and isinstance(node, dict)
+                  and "x-stacklint" in node}
+    if side == PARENT and "x-stacklint" in stack.model:
+        extensions[None] = stack.model
+    return Half(top, [f for f in validation if owned(f)], [f for f in policy if owned(f)],
+                extensions)
+
+
+def _combine(mine: Half, theirs: Half, docs: Sequence[tuple[str, str, str]],
+             config: Any) -> list[Finding]:
+    """Both halves' findings, suppressed over the original text as one stack would be."""
+    from stacklint.pipeline import finish
+    from stacklint.tree import SMap
+    validation = sorted(mine.validation + theirs.validation, key=Finding.sort_key)
+    policy = sorted(mine.policy + theirs.policy, key=Finding.sort_key)
+    # what suppression reads: the original text, and each `x-stacklint` with its origins
+    model, services = SMap(), SMap()
+    for name, node in {**mine.extensions, **theirs.extensions}.items():
+        entry = model if name is None else SMap(origin=node.origin)
+        entry.copy_entry(node, "x-stacklint")
+        if name is not None:
+            services.put(name, entry)
+    model.put("services", services)
+    view = SimpleNamespace(model=model, layers=[
+        SimpleNamespace(data=None, document=SimpleNamespace(path=path, text=text))
+        for path, text, _ in docs])
+    return finish(view, validation + policy, config)

@@ -1,0 +1,250 @@
+"""A big stack checked on two cores gives exactly the findings of the one-process check."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import FIXTURES, REPO, shared_path
+from stacklint import split
+from stacklint.commands.check import check_one
+from stacklint.config import build_config, default_config
+from test_rules_cases import write_case
+
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="the split forks")
+
+_spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
+assert _spec and _spec.loader
+generate = importlib.util.module_from_spec(_spec)
+sys.modules.setdefault("bench_generate", generate)
+_spec.loader.exec_module(generate)
+
+
+def serial(files: list[str], config: Any = None) -> list[Any]:
+    findings, errors = check_one(tuple(files), config or default_config(), ())
+    assert not errors
+    return findings
+
+
+def split_or_none(files: list[str], config: Any = None) -> list[Any] | None:
+    return split.check(files, config or default_config(), ())
+
+
+def assert_same(files: list[str], config: Any = None, must_split: bool = True) -> None:
+    got = split_or_none(files, config)
+    if got is None:
+        assert not must_split, "the stack was expected to split"
+        return
+    assert got == serial(files, config)
+
+
+# -- finding the service entries -------------------------------------------------------
+
+def test_entries_of_a_plain_block() -> None:
+    text = ("version: '3.8'\nservices:\n  # web first\n  web:\n    image: nginx\n\n"
+            "  api:  # the backend\n    image: api\nnetworks:\n  default: {}\n")
+    found = split.entries(text)
+    assert [(e.name, e.line, e.last) for e in found] == [("web", 4, 6), ("api", 7, 8)]
+    assert text[found[0].start:].startswith("  web:")
+    assert text[found[1].end:].startswith("networks:")
+
+
+def test_entries_keep_crlf_lines() -> None:
+    text = "services:\r\n  a:\r\n    image: x\r\n  b:\r\n    image: y\r\n"
+    found = split.entries(text)
+    assert [(e.name, e.line, e.last) for e in found] == [("a", 2, 3), ("b", 4, 5)]
+
+
+@pytest.mark.parametrize("text", [
+    "services:\n  'web':\n    image: x\n  b:\n    image: y\n",          # quoted key
+    "services:\n  web: {image: x}\n  b:\n    image: y\n",                # value on the key line
+    "services:\n- web\n",                                                 # not a mapping
+    "services: {web: {image: x}}\n",                                     # flow mapping
+    "services:\n    web:\n      image: x\n  b:\n    image: y\n",         # a line left of the entries
+    "services:\n  web:\n    image: x\n  web:\n    image: y\n",           # a duplicate key
+    "services:\n  web:\n\timage: x\n",                                    # a tab
+    "services:\n  1:\n    image: x\n  b:\n    image: y\n",               # a key that is not a string
+    "x: 1\n",                                                            # no services
+    "services:\n  a:\n    image: x\nservices:\n  b:\n    image: y\n",    # two services keys
+])
+def test_entries_refuse_what_is_not_plain(text: str) -> None:
+    assert split.entries(text) is None
+
+
+def test_blank_keeps_every_offset_and_line() -> None:
+    text = "services:\n  a:\n    image: x\n  b:\n    image: y\n"
+    (a, b) = split.entries(text)
+    out = split.blank(text, [(a.start, a.end)])
+    assert len(out) == len(text) and out.count("\n") == text.count("\n")
+    assert out[b.start:] == text[b.start:]
+    assert yaml.safe_load(out) == {"services": {"b": {"image": "y"}}}
+
+
+# -- the same findings ------------------------------------------------------------------
+
+@needs_fork
+def test_generated_chain(tmp_path: Path) -> None:
+    files = [str(p) for p in generate.write_chain(tmp_path, 60)]
+    findings = serial(files)
+    assert len(findings) > 60
+    assert split_or_none(files) == findings
+
+
+@needs_fork
+def test_numbers_example() -> None:
+    folder = REPO / "examples" / "numbers"
+    files = [str(folder / f) for f in ("docker-compose.yml", "prod.yml", "prod-healthcheck.yml",
+                                       "prod-update-config.yml", "prod-rollback-config.yml",
+                                       "v3.yml")]
+    assert_same(files)
+
+
+def _twin(text: str) -> str:
+    """`text` with a copy of its only service under another name (so the stack splits)."""
+    found = split.entries(text)
+    if not found or len(found) != 1:
+        return text
+    entry = text[found[0].start:found[0].end]
+    name = found[0].name
+    copy = entry.replace(f"{name}:", f"{name}-twin:", 1)
+    if not copy.endswith("\n"):
+        copy = "\n" + copy
+    return text[:found[0].end] + ("" if text[:found[0].end].endswith("\n") else "\n") + copy + \
+        text[found[0].end:]
+
+
+def _rule_cases() -> list[Any]:
+    params = []
+    for path in sorted((FIXTURES / "rules").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text("utf-8"))
+        for name, case in data["cases"].items():
+            params.append(pytest.param(case, id=f"{data['rule']}-{name}"))
+    return params
+
+
+@needs_fork
+@pytest.mark.parametrize("case", _rule_cases())
+def test_rule_cases_with_a_twin_service(case: dict[str, Any], tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in (case.get("env") or {}).items():
+        monkeypatch.setenv(key, value)
+    paths = write_case(case, tmp_path)
+    for p in paths:
+        Path(p).write_text(_twin(Path(p).read_text("utf-8")), encoding="utf-8")
+    config = build_config(case["config"], str(tmp_path / ".stacklint.yml")) \
+        if "config" in case else default_config()
+    assert_same(paths, config, must_split=False)
+
+
+SUPPRESSED = """\
+# stacklint: disable=SL302 -- cpu limits are set by the platform
+version: "3.8"
+x-stacklint:
+  ignore:
+    SL303: reservations come from the scheduler
+services:
+  a:
+    image: nginx  # stacklint: disable=SL101 -- pinned by the deploy job
+    deploy:
+      replicas: 1
+  # stacklint: disable=SL501 -- a batch job
+  b:
+    image: busybox:1.36
+    x-stacklint:
+      ignore:
+        SL502: runs once
+        SL999: unknown rule
+  c:
+    image: redis  # stacklint: disable=SL101,SL201 -- one of them unused
+    x-stacklint:
+      ignore:
+        SL503: nothing to roll back
+  d:
+    image: postgres:16
+    # stacklint: disable=SL501 -- unused here: d has a healthcheck
+    healthcheck:
+      test: ["CMD", "true"]
+    x-stacklint: {ignore: {SL503: "no"}, other: 1}
+"""
+
+
+@needs_fork
+def test_suppressions_in_both_halves(tmp_path: Path) -> None:
+    path = tmp_path / "docker-compose.yml"
+    path.write_text(SUPPRESSED, encoding="utf-8")
+    findings = serial([str(path)])
+    assert {f.rule_id for f in findings} >= {"SL001", "SL002"}
+    assert any(f.suppressed for f in findings)
+    layout = split.plan([SUPPRESSED])
+    assert set(layout.owner.values()) == {split.PARENT, split.CHILD}
+    assert split_or_none([str(path)]) == findings
+
+
+@needs_fork
+@pytest.mark.parametrize("second", [
+    # a quoted scalar running over the next entry's key line
+    "services:\n  a:\n    command: \"one\n  b:\n    two\"\n  c:\n    image: x\n",
+    # a flow sequence running over it
+    "services:\n  a:\n    command: [one,\n  b: two]\n  c:\n    image: x\n",
+    # an alias to an anchor in the other half
+    "services:\n  a:\n    image: &img x\n  b:\n    image: *img\n  c:\n    image: y\n",
+    # a merge key
+    "x-base: &base\n  image: x\nservices:\n  a:\n    <<: *base\n  b:\n    <<: *base\n",
+    # a syntax error in one half
+    "services:\n  a:\n    image: [x\n  b:\n    image: y\n",
+])
+def test_what_runs_across_entries_falls_back_or_agrees(second: str, tmp_path: Path) -> None:
+    base = tmp_path / "docker-compose.yml"
+    base.write_text("services:\n  a:\n    image: nginx\n  b:\n    image: redis\n"
+                    "  c:\n    image: busybox\n", encoding="utf-8")
+    override = tmp_path / "override.yml"
+    override.write_text(second, encoding="utf-8")
+    files = [str(base), str(override)]
+    got = split_or_none(files)
+    if got is not None:
+        assert got == check_one(tuple(files), default_config(), ())[0]
+
+
+@needs_fork
+def test_a_half_that_reads_differently_falls_back(tmp_path: Path) -> None:
+    # `b:` sits inside a quoted scalar: blanking `a` leaves `b` a service of its own
+    path = tmp_path / "docker-compose.yml"
+    path.write_text("services:\n  a:\n    command: \"one\n  b:\n    two\"\n  c:\n    image: x\n",
+                    encoding="utf-8")
+    assert split.entries(path.read_text()) is not None
+    assert split_or_none([str(path)]) is None
+
+
+@needs_fork
+def test_user_rule_of_stack_scope_is_not_split(tmp_path: Path) -> None:
+    folder = FIXTURES / "stacks" / "user-rules"
+    config = build_config({"rules-dir": str(folder / "rules")}, str(folder / ".stacklint.yml")) \
+        if (folder / "rules").is_dir() else default_config()
+    assert split.splittable(default_config())
+    files = [str(p) for p in generate.write_chain(tmp_path, 4)]
+    if not split.splittable(config):
+        assert split_or_none(files, config) is None
+
+
+@needs_fork
+def test_oracle_merge_cases() -> None:
+    cases = shared_path("oracle", "merge-cases")
+    compared = 0
+    for case in sorted(p for p in cases.iterdir() if p.is_dir()):
+        files = sorted(str(p) for p in case.glob("[0-9]*.y*ml"))
+        if not files:
+            continue
+        got = split_or_none(files)
+        if got is None:
+            continue
+        findings, errors = check_one(tuple(files), default_config(), ())
+        if errors:
+            continue
+        assert got == findings, case.name
+        compared += 1
+    assert compared >= 20
