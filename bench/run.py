@@ -68,7 +68,38 @@ def _wrapper_script(python: str) -> Path:
     return path
 
 
-def make_runners(python: str = sys.executable, whatif: str = "") -> dict[str, Runner]:
+def _venv_script(python: str) -> Path | None:
+    """stacklint installed from this checkout into a fresh virtual environment, as
+    `pip install stacklint` installs it for a user.
+
+    A development (editable) install runs a path finder at every interpreter start, and
+    the interpreter's own site-packages may run other start-up hooks (`.pth` imports);
+    a user's install has neither.  The dependencies (PyYAML, jsonschema) come from
+    `python`'s site-packages, added as a plain path, so its hooks do not run here."""
+    venv = OUT / "venv"
+    try:
+        subprocess.run([python, "-m", "venv", "--clear", "--without-pip", str(venv)],
+                       check=True, capture_output=True)
+        vpy = str(venv / "bin" / "python")
+        site = subprocess.run([vpy, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                              check=True, capture_output=True, text=True).stdout.strip()
+        deps = subprocess.run([python, "-c", "import os, yaml; "
+                               "print(os.path.dirname(os.path.dirname(yaml.__file__)))"],
+                              check=True, capture_output=True, text=True).stdout.strip()
+        Path(site, "bench-dependencies.pth").write_text(deps + "\n", encoding="utf-8")
+        subprocess.run([python, "-m", "pip", "--python", vpy, "install", "--quiet", "--no-deps",
+                        "--no-build-isolation", str(REPO)],
+                       check=True, capture_output=True, cwd=OUT)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        print(f"cannot install stacklint into {venv} ({exc}); timing the checkout instead",
+              file=sys.stderr)
+        return None
+    script = venv / "bin" / "stacklint"
+    return script if script.is_file() else None
+
+
+def make_runners(python: str = sys.executable, whatif: str = "",
+                 editable: bool = False) -> dict[str, Runner]:
     """The start-up paths: the installed script (or its equivalent) and `python -m stacklint`."""
     env = dict(os.environ)
     env.pop("STACKLINT_DEBUG", None)
@@ -82,6 +113,14 @@ def make_runners(python: str = sys.executable, whatif: str = "") -> dict[str, Ru
         cmd = [python, str(ROOT / "whatif.py"), whatif, "--"]
         runner = Runner(cmd, env, f"bench/whatif.py {whatif} (proposed changes, {python})")
         return {"script": runner, "module": runner}
+    installed = None if editable else _venv_script(python)
+    if installed is not None:
+        clean = {k: v for k, v in env.items() if k not in ("PYTHONPATH", "PYTHONPYCACHEPREFIX")}
+        return {
+            "script": Runner([str(installed)], clean, f"installed from this checkout ({installed})"),
+            "module": Runner([str(installed.parent / "python"), "-m", "stacklint"], clean,
+                             "python -m stacklint (same install)"),
+        }
     installed = _installed_script() if python == sys.executable else None
     script = installed or _wrapper_script(python)
     label = "installed console script" if installed else "console-script equivalent"
@@ -271,6 +310,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--module", action="store_true",
                         help="run `python -m stacklint` instead of the console script")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--editable", action="store_true",
+                        help="time this checkout in place (its development install or PYTHONPATH) "
+                        "instead of a fresh install in bench/out/venv")
     parser.add_argument("--python", default=sys.executable,
                         help="interpreter that runs stacklint (default: this one)")
     parser.add_argument("--whatif", default="", help="measure proposed changes instead: "
@@ -280,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         print("docker is not on PATH: ratios to Docker will be missing", file=sys.stderr)
     runs = 3 if args.quick else args.runs
     warmup = 0 if args.quick else 1
-    runners = make_runners(args.python, args.whatif)
+    runners = make_runners(args.python, args.whatif, args.editable)
     runner = runners["module" if args.module else "script"]
     prepare_bytecode(runner, args.python)
     print("generating inputs ...", file=sys.stderr, flush=True)
