@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from stacklint.errors import InputError
@@ -138,6 +140,7 @@ _CASTS: list[tuple[tuple[str, ...], Callable[[str], Any]]] = [
 ]
 
 
+@lru_cache(maxsize=1024)    # the same few paths in every service
 def _caster(path: tuple[str, ...]) -> Callable[[str], Any] | None:
     for pattern, cast in _CASTS:
         if len(pattern) == len(path) and all(
@@ -146,33 +149,46 @@ def _caster(path: tuple[str, ...]) -> Callable[[str], Any] | None:
     return None
 
 
-def _may_change(value: Any) -> bool:
-    """Containers, and strings with a `$`: the rest is returned as it is, so not walked
-    (most values of a stack file; the walk would build a path for each)."""
-    if isinstance(value, str):
-        return "$" in value
-    return isinstance(value, (SMap, SList))
-
-
 class Interpolator:
     """Copies one file's tree with every string value interpolated."""
 
-    def __init__(self, env: Mapping[str, str], path: str) -> None:
+    def __init__(self, env: Mapping[str, str], path: str,
+                 dollars: list[int] | None = None) -> None:
         self.env = env
         self.path = path
         self.result = Result()
+        # where the source text has a `$` (sorted offsets), when every container's span
+        # holds all of its values: a container whose span has none is left unwalked
+        self.dollars = dollars
+
+    def _may_hold_dollar(self, node: SMap | SList) -> bool:
+        dollars, origin = self.dollars, node.origin
+        if dollars is None or origin is None:
+            return True
+        first = bisect_left(dollars, origin.start)
+        return first < len(dollars) and dollars[first] < origin.end
 
     def run(self, data: Any) -> Any:
+        if isinstance(data, (SMap, SList)) and not self._may_hold_dollar(data):
+            return data
         return self._walk(data, (), None, ())
 
     def _walk(self, value: Any, path: tuple[str, ...], origin: Origin | None,
               pointer: tuple[Any, ...]) -> Any:
         """The value with substitutions; an unchanged subtree is returned as is (shared)."""
+        # Only containers and strings with a `$` are walked: the rest (most values of a
+        # stack file) is returned as it is, and the walk would build a path for each.
+        may_hold = self._may_hold_dollar
         if isinstance(value, SMap):
             origins = value.value_origins
             changed = {}
             for key, item in value.items():
-                if not _may_change(item) or (key == "version" and not path):
+                if isinstance(item, str):
+                    if "$" not in item:
+                        continue
+                elif not isinstance(item, (SMap, SList)) or not may_hold(item):
+                    continue
+                if key == "version" and not path:
                     continue            # `version` is checked raw, never substituted
                 new = self._walk(item, path + (str(key),), origins.get(key), pointer + (key,))
                 if new is not item:
@@ -188,7 +204,8 @@ class Interpolator:
         if isinstance(value, SList):
             items = None
             for i, (item, o) in enumerate(zip(value, value.item_origins)):
-                if _may_change(item):
+                if isinstance(item, (SMap, SList)) and may_hold(item) \
+                        or isinstance(item, str) and "$" in item:
                     new = self._walk(item, path + ("[]",), o, pointer + (i,))
                     if new is not item:
                         items = list(value) if items is None else items
@@ -230,8 +247,28 @@ class Interpolator:
         return InputError(message, origin.path, origin.line, origin.column, hint=_HINT)
 
 
-def interpolate(data: Any, env: Mapping[str, str], path: str) -> tuple[Any, Result]:
+def _offsets(text: str, char: str) -> list[int]:
+    found, at = [], text.find(char)
+    while at != -1:
+        found.append(at)
+        at = text.find(char, at + 1)
+    return found
+
+
+def interpolate(data: Any, env: Mapping[str, str], path: str,
+                text: str | None = None) -> tuple[Any, Result]:
     """`data` with variables substituted (new nodes only where something changed; never
-    edit the result in place), plus what was substituted or left unset."""
-    worker = Interpolator(env, path)
+    edit the result in place), plus what was substituted or left unset.
+
+    `text`, the source `data` was read from, spares the walk where nothing can change:
+    all of it when the text has no `$`, else each container whose text has none.  Not
+    with a backslash in the text, whose escapes can spell a `$` in a quoted scalar."""
+    dollars = None
+    if text is not None and "\\" not in text:
+        if "$" not in text:
+            return data, Result()
+        # an alias (`&` anchor) or a merge key puts values outside their container's span
+        if "&" not in text and "<<" not in text:
+            dollars = _offsets(text, "$")
+    worker = Interpolator(env, path, dollars)
     return worker.run(data), worker.result

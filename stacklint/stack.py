@@ -124,7 +124,7 @@ def _load(sources: Sequence[str | Document | os.PathLike[str]], env: Mapping[str
             if tag in ("!reset", "!override"):
                 notes.append(Note("compose-tag-ignored", f"docker stack ignores the Compose tag "
                                   f"`{tag}`: this value is merged by the usual rules", origin))
-        data, result = interpolate.interpolate(raw, values, doc.path)
+        data, result = interpolate.interpolate(raw, values, doc.path, doc.text)
         interpolated |= result.interpolated
         for name, origin, path, pointer in result.unset:
             notes.append(Note("unset-variable",

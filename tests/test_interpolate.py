@@ -106,3 +106,22 @@ def test_version_is_never_substituted() -> None:
     data, result = _load('version: "${V}"\nservices:\n  web:\n    image: "${V}"\n', {"V": "3.8"})
     assert data == {"version": "${V}", "services": {"web": {"image": "3.8"}}}
     assert len(result.interpolated) == 1
+
+
+@pytest.mark.parametrize("text", [
+    'services:\n  web:\n    image: "nginx:\\x24{TAG}"\n',        # an escape spells the $
+    'x-env: &env\n  A: ${TAG}\nservices:\n  web:\n    environment: *env\n',
+    'x-base: &base\n  image: nginx:${TAG}\nservices:\n  web:\n    <<: *base\n',
+    'x-img: &img nginx:${TAG}\nservices:\n  web:\n    image: *img\n    labels: [a]\n',
+    'services:\n  web:\n    image: nginx\n    deploy: {labels: {a: "${TAG}"}}\n'
+    '    environment: [A=1, "B=$SET"]\n  db:\n    image: db\n    ports: [80, 443]\n',
+    'services:\n  web:\n    image: nginx\n    labels: {a: b}\n',
+])
+def test_source_text_only_spares_work(text: str) -> None:
+    """Given the source text, files and containers without a `$` are not walked; the
+    result is the same as walking everything."""
+    doc = parse(text, "c.yml")
+    spared, spared_result = interpolate(doc.data, ENV, "c.yml", doc.text)
+    walked, walked_result = interpolate(doc.data, ENV, "c.yml")
+    assert plain(spared) == plain(walked) and spared_result == walked_result
+    assert "${TAG}" not in str(plain(spared)) and "$SET" not in str(plain(spared))
