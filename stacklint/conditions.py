@@ -1,8 +1,9 @@
 """The declarative condition language of rule files: paths, ~12 operators, combinators."""
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -17,6 +18,7 @@ CONVERTERS: dict[str, Callable[[object], Any]] = {
     "string": lambda v: None if v is None else str(v),
 }
 COMBINATORS = ("all", "any", "not")
+_MISSING = object()
 
 
 class Result(NamedTuple):
@@ -66,16 +68,24 @@ def resolve(node: Any, steps: tuple[Any, ...], base: Pointer = ()) -> Iterator[t
         yield from resolve(node[step], rest, (*base, step))
 
 
-def _lookup(node: Any, steps: tuple[Any, ...]) -> list[tuple[Pointer, Any]]:
-    """`resolve` for a path without `*` (most rule paths): at most one value, no recursion."""
+def first_value(node: Any, steps: tuple[Any, ...]) -> Any:
+    """The first value `steps` reaches from `node`, or None."""
+    if "*" in steps:
+        return next((v for _, v in resolve(node, steps)), None)
+    value = _value_at(node, steps)
+    return None if value is _MISSING else value
+
+
+def _value_at(node: Any, steps: tuple[Any, ...]) -> Any:
+    """The value a path without `*` (most rule paths) reaches, or _MISSING; no recursion."""
     for step in steps:
         if isinstance(step, int):
             if not (isinstance(node, list) and -len(node) <= step < len(node)):
-                return []
+                return _MISSING
         elif not (isinstance(node, dict) and step in node):
-            return []
+            return _MISSING
         node = node[step]
-    return [(steps, node)]
+    return node
 
 
 def _num(value: Any, as_: str | None) -> Any:
@@ -112,16 +122,14 @@ def _contains(value: Any, arg: Any, as_: str | None) -> bool:
     return isinstance(value, str) and str(arg) in value
 
 
+_ORDERINGS = {"gt": operator.gt, "ge": operator.ge, "lt": operator.lt, "le": operator.le}
 OPERATORS: dict[str, Callable[[Any, Any, str | None], bool]] = {
     "equals": _equals,
     "in": lambda v, arg, as_: any(_equals(v, a, as_) for a in arg),
     "regex": lambda v, arg, as_: v is not None and not isinstance(v, (dict, list))
     and re.search(arg, str(v)) is not None,
     "contains": _contains,
-    "gt": _compare(lambda a, b: a > b),
-    "ge": _compare(lambda a, b: a >= b),
-    "lt": _compare(lambda a, b: a < b),
-    "le": _compare(lambda a, b: a <= b),
+    **{name: _compare(order) for name, order in _ORDERINGS.items()},
     "length": _length,
 }
 # `exists` is evaluated over the whole path (a path that reaches nothing does not exist)
@@ -130,55 +138,209 @@ OPERATOR_NAMES = ("exists", *OPERATORS)
 
 def evaluate(cond: Mapping[str, Any], node: Any, options: Mapping[str, Any]) -> Result | None:
     """Evaluate a condition against `node`; None when `when_option` switched it off."""
-    option = cond.get("when_option")
-    if option is not None and options.get(option) in (None, False):
-        return None
+    return compile_condition(cond)(node, options)
+
+
+Compiled = Callable[[Any, Mapping[str, Any]], "Result | None"]
+TRUE, FALSE = Result(True), Result(False)
+# id(cond) -> (cond, its function); the condition itself is kept, so the id stays its own
+_COMPILED: dict[int, tuple[Any, Compiled]] = {}
+
+
+def compile_condition(cond: Mapping[str, Any]) -> Compiled:
+    """The condition as a function of (node, options), built once per condition.
+
+    A rule's condition runs once per service: walking its tree and reading its
+    specs each time cost more than the tests themselves.  Every part is still
+    evaluated (no short cut), as the tree walk did, so a part that raises still
+    raises.
+    """
+    entry = _COMPILED.get(id(cond))
+    if entry is None or entry[0] is not cond:
+        entry = (cond, _build(cond))
+        _COMPILED[id(cond)] = entry
+    return entry[1]
+
+
+def _build(cond: Mapping[str, Any]) -> Compiled:
     if "all" in cond:
-        parts = [r for r in (evaluate(c, node, options) for c in cond["all"]) if r is not None]
-        if not parts:
+        test = _combined([_build(c) for c in cond["all"]], every=True)
+    elif "any" in cond:
+        test = _combined([_build(c) for c in cond["any"]], every=False)
+    elif "not" in cond:
+        inner = cond["not"]
+        # `not: {match: …}` is the most common negation: negated while it is built
+        test = (_build_match(inner["match"], negated=True) if set(inner) == {"match"}
+                else _none_of(_build(inner)))
+    else:
+        test = _build_match(cond["match"])
+    option = cond.get("when_option")
+    if option is None:
+        return test
+
+    def switched(node: Any, options: Mapping[str, Any]) -> Result | None:
+        if options.get(option) in (None, False):
             return None
-        ok = all(r.ok for r in parts)
-        return Result(ok, tuple(w for r in parts for w in r.witnesses) if ok else ())
-    if "any" in cond:
-        parts = [r for r in (evaluate(c, node, options) for c in cond["any"]) if r is not None]
-        if not parts:
-            return None
-        hits = [r for r in parts if r.ok]
-        return Result(bool(hits), tuple(w for r in hits for w in r.witnesses))
-    if "not" in cond:
-        inner = evaluate(cond["not"], node, options)
-        return None if inner is None else Result(not inner.ok)
-    return _match(cond["match"], node, options)
+        return test(node, options)
+    return switched
 
 
-def _match(spec: Mapping[str, Any], node: Any, options: Mapping[str, Any]) -> Result:
-    _, steps, literal, name, as_, arg, option = _plan(spec)
-    found = _lookup(node, steps) if literal else list(resolve(node, steps))
+def _combined(parts: list[Compiled], every: bool) -> Compiled:
+    """`all` (every part holds) or `any` of `parts`; a part switched off does not count."""
+    def combined(node: Any, options: Mapping[str, Any]) -> Result | None:
+        seen = failed = held = False
+        witnesses: tuple[Pointer, ...] = ()
+        for part in parts:
+            result = part(node, options)
+            if result is not None:
+                seen = True
+                if result.ok:
+                    held = True
+                    witnesses += result.witnesses
+                else:
+                    failed = True
+        if not seen:
+            return None
+        if not failed if every else held:
+            return Result(True, witnesses) if witnesses else TRUE
+        return FALSE
+    return combined
+
+
+def _none_of(inner: Compiled) -> Compiled:
+    def none_of(node: Any, options: Mapping[str, Any]) -> Result | None:
+        result = inner(node, options)
+        return None if result is None else _negation(result)
+    return none_of
+
+
+def _negation(result: Result) -> Result:
+    return FALSE if result.ok else TRUE
+
+
+def _build_match(spec: Mapping[str, Any], negated: bool = False) -> Compiled:
+    """A match (or `not` of it): where its path leads, and what the value there must satisfy."""
+    steps = parse_path(spec["path"])
+    name = "exists" if "exists" in spec else next(k for k in spec if k in OPERATORS)
+    arg, as_ = spec[name], spec.get("as")
+    option = arg["option"] if isinstance(arg, dict) and set(arg) == {"option"} else None
+    if "*" not in steps:
+        return _literal_match(steps, name, arg, as_, option, negated)
+    return _none_of(_wildcard_match(steps, name, arg, as_, option)) if negated \
+        else _wildcard_match(steps, name, arg, as_, option)
+
+
+def _wildcard_match(steps: Pointer, name: str, arg: Any, as_: str | None,
+                    option: str | None) -> Compiled:
+    """A path with `*`: every value it reaches is tested, and each one that holds is a witness."""
+    found = _fan_out(steps)
     if name == "exists":
-        present = [p for p, v in found if v is not None]
-        return Result(bool(present) == bool(arg), tuple(present))
+        def exists(node: Any, options: Mapping[str, Any]) -> Result:
+            present = tuple(p for p, v in found(node) if v is not None)
+            return Result(bool(present) == bool(arg), present)
+        return exists
+    apply = OPERATORS[name]
+    fixed = None if option is not None else _predicate(name, arg, as_)
+
+    def match(node: Any, options: Mapping[str, Any]) -> Result:
+        if fixed is None:
+            value_arg = options.get(option)   # type: ignore[arg-type]
+            hits = tuple(p for p, v in found(node) if apply(v, value_arg, as_))
+        else:
+            hits = tuple(p for p, v in found(node) if fixed(v))
+        return Result(bool(hits), hits)
+    return match
+
+
+def _fan_out(steps: Pointer) -> Callable[[Any], list[tuple[Pointer, Any]]]:
+    """`list(resolve(node, steps))` for one path with a `*`: the runs of steps between
+    the `*`s are looked up directly instead of one generator per step."""
+    star = steps.index("*")
+    head, tail = steps[:star], steps[star + 1:]
+    inner = _fan_out(tail) if "*" in tail else None
+
+    def found(node: Any) -> list[tuple[Pointer, Any]]:
+        container = _value_at(node, head)
+        if isinstance(container, dict):
+            items: Iterable[tuple[Any, Any]] = container.items()
+        elif isinstance(container, list):
+            items = enumerate(container)
+        else:
+            return []
+        out = []
+        for key, item in items:
+            if inner is None:
+                value = _value_at(item, tail)
+                if value is not _MISSING:
+                    out.append(((*head, key, *tail), value))
+            else:
+                out.extend(((*head, key, *rest), value) for rest, value in inner(item))
+        return out
+    return found
+
+
+def _literal_match(steps: Pointer, name: str, arg: Any, as_: str | None,
+                   option: str | None, negated: bool) -> Compiled:
+    """A path without `*` reaches at most one value, so both answers are constants."""
+    if name == "exists":
+        there, absent = (Result(True, (steps,)), FALSE) if arg else (Result(False, (steps,)), TRUE)
+        if negated:
+            there, absent = _negation(there), _negation(absent)
+
+        def exists(node: Any, options: Mapping[str, Any]) -> Result:
+            value = _value_at(node, steps)
+            return absent if value is _MISSING or value is None else there
+        return exists
+    hit, miss = Result(True, (steps,)), FALSE
+    if negated:
+        hit, miss = _negation(hit), _negation(miss)
     if option is not None:
-        arg = options.get(option)
-    test = OPERATORS[name]
-    hits = tuple(p for p, v in found if test(v, arg, as_))
-    return Result(bool(hits), hits)
+        apply = OPERATORS[name]
+
+        def match_option(node: Any, options: Mapping[str, Any]) -> Result:
+            value = _value_at(node, steps)
+            if value is _MISSING:
+                return miss
+            return hit if apply(value, options.get(option), as_) else miss
+        return match_option
+    test = _predicate(name, arg, as_)
+
+    def match(node: Any, options: Mapping[str, Any]) -> Result:
+        value = _value_at(node, steps)
+        return miss if value is _MISSING or not test(value) else hit
+    return match
 
 
-# id(spec) -> what `_match` reads from it; the spec itself is kept, so the id stays its own
-_PLANS: dict[int, tuple[Any, ...]] = {}
+def _predicate(name: str, arg: Any, as_: str | None) -> Callable[[Any], bool]:
+    """`OPERATORS[name](value, arg, as_)` with the constant side prepared once.
+
+    An argument that cannot be prepared (a bad regex, an unknown `as`) is left to
+    the operator, so that it fails when a value is tested, as it always did.
+    """
+    if as_ is None and name == "equals" and isinstance(arg, str):
+        return lambda value: value == arg       # a bool never equals a string
+    if as_ is None and name == "in" and arg and all(isinstance(a, str) for a in arg):
+        choices = frozenset(arg)
+        return lambda value: isinstance(value, str) and value in choices
+    if name == "regex" and isinstance(arg, str) and _compiles(arg):
+        pattern = re.compile(arg)              # what `re.search(arg, …)` compiles
+        return lambda value: (value is not None and not isinstance(value, (dict, list))
+                              and pattern.search(str(value)) is not None)
+    if name in _ORDERINGS and (as_ is None or as_ in CONVERTERS):
+        order, right = _ORDERINGS[name], _num(arg, as_)
+        if right is None:
+            return lambda value: False
+        return lambda value: (left := _num(value, as_)) is not None and bool(order(left, right))
+    apply = OPERATORS[name]
+    return lambda value: apply(value, arg, as_)
 
 
-def _plan(spec: Mapping[str, Any]) -> tuple[Any, ...]:
-    """A match's path, operator and argument, read once per spec instead of per service."""
-    plan = _PLANS.get(id(spec))
-    if plan is None or plan[0] is not spec:
-        steps = parse_path(spec["path"])
-        name = "exists" if "exists" in spec else next(k for k in spec if k in OPERATORS)
-        arg = spec[name]
-        option = arg["option"] if isinstance(arg, dict) and set(arg) == {"option"} else None
-        plan = (spec, steps, "*" not in steps, name, spec.get("as"), arg, option)
-        _PLANS[id(spec)] = plan
-    return plan
+def _compiles(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return True
 
 
 def check_condition(cond: Any, options: Mapping[str, Any], where: str) -> None:
