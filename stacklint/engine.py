@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from stacklint.checks import RuleContext
-from stacklint.conditions import evaluate, parse_path, resolve
+from stacklint.conditions import compile_condition, first_value, parse_path
 from stacklint.model import Finding, Fix, Applicability, Hit, Location, Severity
 from stacklint.ruleset import Rule
-from stacklint.tree import locate
+from stacklint.tree import key_origin, locate
 
 SCOPE_KEYS = {"service": "services", "network": "networks", "volume": "volumes",
               "secret": "secrets", "config": "configs"}
@@ -28,109 +28,173 @@ def run_rules(stack: Any, config: Any = None) -> list[Finding]:
         from stacklint.config import default_config
         config = default_config()
     out: list[Finding] = []
+    items: dict[str, list[ScopeItem]] = {}        # per scope, shared by its rules
+    where = Locator(stack)
     for rule in config.ruleset():
         if rule.kind == "policy" and config.is_enabled(rule):
-            out.extend(run_rule(rule, stack, config))
-    out.extend(note_findings(stack, config))
+            if rule.scope not in items:
+                items[rule.scope] = scope_items(stack, rule.scope)
+            out.extend(run_rule(rule, stack, config, items[rule.scope], where))
+    out.extend(note_findings(stack, config, where))
     return sorted(out, key=Finding.sort_key)
 
 
-def scope_items(stack: Any, scope: str) -> Iterator[RuleContext]:
-    """One context per scope item (each service, network …; the stack once)."""
+ScopeItem = tuple["str | None", Any, tuple[Any, ...]]      # name, node, pointer
+
+
+def scope_items(stack: Any, scope: str) -> list[ScopeItem]:
+    """(name, node, pointer) of each scope item (each service, network …; the stack once)."""
     if scope == "stack":
-        yield RuleContext(stack, node=stack.model)
-        return
+        return [(None, stack.model, ())]
     top = SCOPE_KEYS[scope]
     items = stack.model.get(top) if isinstance(stack.model, dict) else None
-    if isinstance(items, dict):
-        for name, node in items.items():
-            if isinstance(node, dict):
-                yield RuleContext(stack, name=str(name), node=node, pointer=(top, name))
+    if not isinstance(items, dict):
+        return []
+    return [(str(name), node, (top, name)) for name, node in items.items()
+            if isinstance(node, dict)]
 
 
-def run_rule(rule: Rule, stack: Any, config: Any) -> list[Finding]:
+def run_rule(rule: Rule, stack: Any, config: Any, items: list[ScopeItem] | None = None,
+             where: Locator | None = None) -> list[Finding]:
     """The findings of one rule (a crash names the rule)."""
     options = config.options_for(rule)
     findings = []
     try:
-        hits_of = _hits_function(rule)
-        for ctx in scope_items(stack, rule.scope):
-            ctx.options = options
-            if rule.when is not None:
-                gate = evaluate(rule.when, ctx.node, options)
-                if gate is not None and not gate.ok:
+        hits_of = _hits_function(rule, stack)
+        stamp = _Stamp(rule, options, where or Locator(stack), config)
+        gate = compile_condition(rule.when) if rule.when is not None else None
+        for name, node, pointer in scope_items(stack, rule.scope) if items is None else items:
+            if gate is not None:
+                result = gate(node, options)
+                if result is not None and not result.ok:
                     continue
-            for hit in hits_of(ctx):
-                findings.append(make_finding(rule, hit, ctx, stack, config))
+            for hit in hits_of(name, node, pointer, options):
+                findings.append(make_finding(stamp, hit, name))
     except Exception as exc:
         raise RuntimeError(f"rule {rule.id} {rule.name} failed: {type(exc).__name__}: {exc}") from exc
     return findings
 
 
-def _hits_function(rule: Rule) -> Callable[[RuleContext], Iterator[Hit]]:
+HitsOf = Callable[["str | None", Any, tuple[Any, ...], Mapping[str, Any]], Iterable[Hit]]
+
+
+def _hits_function(rule: Rule, stack: Any) -> HitsOf:
     """A Python rule's check (looked up once per rule, not once per service), or the
-    declarative evaluation."""
+    declarative evaluation (compiled once per rule)."""
     if rule.python:
-        return importlib.import_module(rule.python).check  # type: ignore[no-any-return]
-    return lambda ctx: _declarative_hits(rule, ctx)
+        check = importlib.import_module(rule.python).check
+
+        def python_hits(name: str | None, node: Any, pointer: tuple[Any, ...],
+                        options: Mapping[str, Any]) -> Iterable[Hit]:
+            return check(RuleContext(stack, options, name, node, pointer))  # type: ignore[no-any-return]
+        return python_hits
+    return _declarative_hits(rule)
 
 
-def _declarative_hits(rule: Rule, ctx: RuleContext) -> Iterator[Hit]:
+def _declarative_hits(rule: Rule) -> HitsOf:
     assert rule.condition is not None
     mode, tree = rule.condition
-    result = evaluate(tree, ctx.node, ctx.options)
-    if result is None:
-        return
+    test = compile_condition(tree)
     at = parse_path(rule.at) if rule.at else None
-    if mode == "forbid" and result.ok:
-        targets = [at] if at else list(dict.fromkeys(result.witnesses)) or [()]
-    elif mode == "require" and not result.ok:
-        targets = [at or ()]
-    else:
-        return
-    for rel in targets:
-        value = next((v for _, v in resolve(ctx.node, tuple(rel))), None)
-        args = {"key": rel[-1] if rel else ctx.name, "value": value,
-                "path": ".".join(str(s) for s in rel)}
-        yield Hit((*ctx.pointer, *rel), args)
+
+    def hits(name: str | None, node: Any, pointer: tuple[Any, ...],
+             options: Mapping[str, Any]) -> Iterable[Hit]:
+        result = test(node, options)
+        if result is None:
+            return ()
+        if mode == "forbid" and result.ok:
+            targets = [at] if at else list(dict.fromkeys(result.witnesses)) or [()]
+        elif mode == "require" and not result.ok:
+            targets = [at or ()]
+        else:
+            return ()
+        return [Hit((*pointer, *rel), {"key": rel[-1] if rel else name,
+                                       "value": first_value(node, rel),
+                                       "path": ".".join(str(s) for s in rel)})
+                for rel in targets]
+    return hits
 
 
-def make_finding(rule: Rule, hit: Hit, ctx: RuleContext, stack: Any, config: Any) -> Finding:
+class _Stamp:
+    """What every finding of one rule shares, worked out once per run instead of per hit."""
+
+    def __init__(self, rule: Rule, options: Mapping[str, Any], where: Locator,
+                 config: Any) -> None:
+        self.id, self.name, self.scope, self.where = rule.id, rule.name, rule.scope, where
+        self.args = {k: "any" if v is None else v for k, v in options.items()}
+        self.fix = (Fix(rule.fix_title, (), Applicability.DISPLAY_ONLY)
+                    if rule.fix_title else None)
+        self.plain = (rule.message, config.severity_for(rule, rule.severity))
+        self.variants = {
+            key: (variant.get("message", rule.message),
+                  config.severity_for(rule, Severity.parse(variant["severity"])
+                                      if "severity" in variant else rule.severity))
+            for key, variant in rule.variants.items()}
+
+
+def make_finding(stamp: _Stamp, hit: Hit, name: str | None) -> Finding:
     """Stamp id, name, severity, message and location on a hit."""
-    args = _Args({k: "any" if v is None else v for k, v in ctx.options.items()})
-    if ctx.name is not None:
-        args["name"] = ctx.name
-        args[rule.scope] = ctx.name
+    args = _Args(stamp.args)
+    if name is not None:
+        args["name"] = args[stamp.scope] = name
     args.update(hit.args)
-    variant = rule.variants.get(str(hit.args.get("variant", "")), {})
-    template = variant.get("message", rule.message)
-    severity = config.severity_for(rule, Severity.parse(variant["severity"])
-                                   if "severity" in variant else rule.severity)
+    template, severity = (stamp.variants.get(str(hit.args.get("variant", "")), stamp.plain)
+                          if stamp.variants else stamp.plain)
     message = template.format_map(args)      # `_Args` keeps an unknown `{name}` as it is
-    fix = hit.fix or (Fix(rule.fix_title, (), Applicability.DISPLAY_ONLY) if rule.fix_title else None)
-    return Finding(rule.id, rule.name, severity, message, locate_pointer(stack, hit.pointer), fix)
+    return Finding(stamp.id, stamp.name, severity, message, stamp.where(hit.pointer),
+                   hit.fix or stamp.fix)
 
 
 def locate_pointer(stack: Any, pointer: tuple[Any, ...]) -> Location:
     """Where a pointer's value was written: the key's line, or its nearest existing ancestor."""
-    model = stack.model
-    node, existing = model, 0
-    for step in pointer:
-        try:
-            node = node[step]
-        except (KeyError, IndexError, TypeError):
-            break
-        existing += 1
-    origin = None
-    if existing < len(pointer):
-        origin = _layer_origin(stack, tuple(pointer))
-    if origin is None:
-        origin = locate(model, tuple(pointer[:existing]), prefer_key=True)
-    if origin is None:
-        path = stack.layers[0].document.path if getattr(stack, "layers", None) else "<stack>"
-        return Location(path, 1, 1, pointer=tuple(pointer))
-    end_line, end_col = _end_position(stack, origin)
-    return Location(origin.path, origin.line, origin.column, end_line, end_col, tuple(pointer))
+    return Locator(stack)(pointer)
+
+
+class Locator:
+    """Locations of pointers into one stack; each file's text is found once, not per finding."""
+
+    def __init__(self, stack: Any) -> None:
+        self.stack = stack
+        self.texts: dict[str, list[str]] = {}         # path -> texts, in chain order
+        for layer in getattr(stack, "layers", ()):
+            self.texts.setdefault(layer.document.path, []).append(layer.document.text)
+
+    def __call__(self, pointer: tuple[Any, ...]) -> Location:
+        stack = self.stack
+        model = stack.model
+        node, parent, existing = model, None, 0
+        for step in pointer:
+            try:
+                node, parent = node[step], node
+            except (KeyError, IndexError, TypeError):
+                break
+            existing += 1
+        origin = None
+        if existing < len(pointer):
+            origin = _layer_origin(stack, tuple(pointer))
+        if origin is None and existing:
+            # what `locate` answers when the last key has a line of its own, without
+            # walking the origins of every step above it
+            origin = key_origin(parent, pointer[existing - 1])
+        if origin is None:
+            origin = locate(model, tuple(pointer[:existing]), prefer_key=True)
+        if origin is None:
+            path = stack.layers[0].document.path if getattr(stack, "layers", None) else "<stack>"
+            return Location(path, 1, 1, pointer=tuple(pointer))
+        end_line, end_col = self._end_position(origin)
+        return Location(origin.path, origin.line, origin.column, end_line, end_col, tuple(pointer))
+
+    def _end_position(self, origin: Any) -> tuple[int | None, int | None]:
+        for text in self.texts.get(origin.path, ()):
+            if 0 <= origin.start <= origin.end <= len(text):
+                end = origin.end
+                newline = text.find("\n", origin.start, end)
+                if newline != -1:       # a block: end at the first line
+                    end = newline - 1 if newline > 0 and text[newline - 1] == "\r" else newline
+                # so the end is on the origin's own line: counting lines from the top of the
+                # file for each finding made `check` quadratic in the file's size
+                return origin.line, end - (text.rfind("\n", 0, end) + 1) + 1
+        return None, None
 
 
 def _layer_origin(stack: Any, pointer: tuple[Any, ...]) -> Any:
@@ -147,21 +211,7 @@ def _layer_origin(stack: Any, pointer: tuple[Any, ...]) -> Any:
     return None
 
 
-def _end_position(stack: Any, origin: Any) -> tuple[int | None, int | None]:
-    for layer in getattr(stack, "layers", ()):
-        doc = layer.document
-        if doc.path == origin.path and 0 <= origin.start <= origin.end <= len(doc.text):
-            text, end = doc.text, origin.end
-            newline = text.find("\n", origin.start, end)
-            if newline != -1:       # a block: end at the first line
-                end = newline - 1 if newline > 0 and text[newline - 1] == "\r" else newline
-            # so the end is on the origin's own line: counting lines from the top of the
-            # file for each finding made `check` quadratic in the file's size
-            return origin.line, end - (text.rfind("\n", 0, end) + 1) + 1
-    return None, None
-
-
-def note_findings(stack: Any, config: Any) -> list[Finding]:
+def note_findings(stack: Any, config: Any, where: Locator | None = None) -> list[Finding]:
     """Merge surprises and interpolation warnings recorded by load_stack, as findings."""
     rules = config.ruleset()
     by_kind = {kind: r for r in rules if r.kind == "note"
@@ -176,7 +226,7 @@ def note_findings(stack: Any, config: Any) -> list[Finding]:
             loc = Location(note.origin.path, note.origin.line, note.origin.column,
                            pointer=tuple(note.pointer))
         else:
-            loc = locate_pointer(stack, tuple(note.pointer))
+            loc = (where or Locator(stack))(tuple(note.pointer))
         message = rule.message.format_map(_Args(message=note.message))
         out.append(Finding(rule.id, rule.name, config.severity_for(rule, rule.severity),
                            message, loc))
