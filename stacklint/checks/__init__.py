@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 
-from stacklint.durations import parse_duration, parse_number
+from stacklint.durations import format_duration, parse_duration, parse_number
 from stacklint.model import Hit
 
 # Docker's defaults (docker service create --help, SwarmKit api/specs.proto)
@@ -48,6 +49,11 @@ class RuleContext:
         return Hit((*self.pointer, *rel), args)
 
 
+# a stack repeats a few durations (`30s`) in every service's messages; typed: an int
+# is never answered with the text cached for an equal float
+duration_text = lru_cache(maxsize=1024, typed=True)(format_duration)
+
+
 class Check(Protocol):
     def __call__(self, ctx: RuleContext) -> Iterator[Hit]: ...
 
@@ -62,10 +68,11 @@ def get(node: Any, *path: Any) -> Any:
 
 
 JOB_MODES = ("replicated-job", "global-job")
+GLOBAL_MODES = ("global", "global-job")
 
 
 def is_global(svc: Mapping[str, Any]) -> bool:
-    return get(svc, "deploy", "mode") in ("global", "global-job")
+    return get(svc, "deploy", "mode") in GLOBAL_MODES
 
 
 def rolls_out(svc: Mapping[str, Any]) -> bool:
@@ -73,12 +80,17 @@ def rolls_out(svc: Mapping[str, Any]) -> bool:
 
     Jobs run to completion (no rolling update), and `replicas: 0` runs nothing.
     """
-    return get(svc, "deploy", "mode") not in JOB_MODES and replicas(svc) != 0
+    mode = get(svc, "deploy", "mode")
+    return mode not in JOB_MODES and _replicas(svc, mode) != 0
 
 
 def replicas(svc: Mapping[str, Any]) -> int | None:
     """Replica count of a replicated service (default 1); None for global services."""
-    if is_global(svc):
+    return _replicas(svc, get(svc, "deploy", "mode"))
+
+
+def _replicas(svc: Mapping[str, Any], mode: Any) -> int | None:
+    if mode in GLOBAL_MODES:
         return None
     value = parse_number(get(svc, "deploy", "replicas"))
     return 1 if value is None else int(value)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stacklint.checks import UPDATE_BLOCKS, RuleContext, get, monitor, rolls_out
-from stacklint.durations import format_duration, parse_duration
+from stacklint.checks import UPDATE_BLOCKS, RuleContext, duration_text, get, monitor, rolls_out
+from stacklint.durations import parse_duration
 from stacklint.model import Hit
 
 
@@ -17,5 +17,5 @@ def check(ctx: RuleContext) -> Iterator[Hit]:
             continue
         window = monitor(ctx.node, block)
         if delay > window:
-            yield ctx.hit("deploy", block, "delay", block=block, delay=format_duration(delay),
-                          monitor=format_duration(window))
+            yield ctx.hit("deploy", block, "delay", block=block, delay=duration_text(delay),
+                          monitor=duration_text(window))
