@@ -242,6 +242,12 @@ def fix_document(doc: Document) -> FixResult:
 
 def fix_paths(paths: Sequence[str], chain: bool) -> list[FixResult]:
     """Read and fix files: one chain (`-f a -f b`) or each file on its own."""
+    from stacklint import split
+    if len(paths) == 1 and split.big(paths):        # on two cores, when that is exact
+        from stacklint import fixsplit
+        found = fixsplit.fix(paths[0])
+        if found is not None:
+            return [found]
     read = [read_for_fix(p) for p in paths]
     groups = [list(range(len(paths)))] if chain else [[i] for i in range(len(paths))]
     results: list[FixResult] = []

@@ -25,18 +25,19 @@ from __future__ import annotations
 
 import bisect
 import os
-import pickle
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
 from stacklint import document as _document
+from stacklint.document import Document
 from stacklint.errors import InputError
 from stacklint.model import Finding
 
 PARENT, CHILD = 0, 1
+SPLIT_FROM = 256 * 1024     # bytes of input below which a fork costs more than it saves
 
 _SERVICES = re.compile(r"^services[ \t]*:[ \t]*(?:#[^\r\n]*)?\r?$", re.M)
 _TOP_LEVEL_LINE = re.compile(r"^[^\s#]", re.M)       # ends the services block
@@ -49,11 +50,15 @@ _ENTRY = r" {%d}(?P<key>[^ \r\n#][^\r\n]*?)[ \t]*:[ \t]*(?:#[^\r\n]*)?\r?$"
 
 @dataclass
 class Entry:
-    """One service entry of one file: its name, its lines and its character span."""
+    """One service entry of one file: its name, its lines and its character span.
+
+    The span starts after the previous entry's last line of YAML, so comments just above
+    a service (a suppression, say) go with it; comments after the last entry stay outside."""
 
     name: str
     line: int            # the `name:` line
-    last: int            # the last line before the next entry (or the end of the block)
+    first: int           # the span's first line
+    last: int            # the span's last line
     start: int
     end: int
 
@@ -70,8 +75,8 @@ def entries(text: str) -> list[Entry] | None:
     if first is None or first.group(2) in _NOT_A_KEY or "\t" in text[start:end]:
         return None
     indent = len(first.group(1))
-    line = text.count("\n", 0, start) + 1
-    counted, out, names = start, [], set()
+    keys: list[tuple[str, int]] = []
+    names: set[str] = set()
     entry = re.compile(_ENTRY % indent)
     # each line starting left of or at the entries' indentation (a literal `\n` first: fast)
     for match in re.compile(r"\n( {0,%d})(?=[^ \r\n#])" % indent).finditer(text, start - 1, end):
@@ -84,15 +89,35 @@ def entries(text: str) -> list[Entry] | None:
                 or not isinstance(_document.resolve_plain(name), str):
             return None
         names.add(name)
-        line += text.count("\n", counted, at)
-        counted = at
-        if out:
-            out[-1].end, out[-1].last = at, line - 1
-        out.append(Entry(name, line, 0, at, end))
-    if not out:
+        keys.append((name, at))
+    if not keys:
         return None
-    out[-1].last = line + text.count("\n", counted, end) - (1 if text.endswith("\n", 0, end) else 0)
+    # span i: from after the last line of YAML before key i to that point before key i+1
+    bounds = [start] + [_after_content(text, at, floor) for (_, at), (_, floor)
+                        in zip(keys[1:], keys)] + [_after_content(text, end, keys[-1][1])]
+    out, line, counted = [], text.count("\n", 0, start) + 1, start
+    for (name, at), span_start, span_end in zip(keys, bounds, bounds[1:]):
+        first_line = line + text.count("\n", counted, span_start)
+        key_line = first_line + text.count("\n", span_start, at)
+        line, counted = first_line, span_start
+        out.append(Entry(name, key_line, first_line,
+                         first_line + text.count("\n", span_start, span_end - 1),
+                         span_start, span_end))
     return out
+
+
+def _after_content(text: str, pos: int, floor: int) -> int:
+    """Where the line after the last line of YAML before `pos` (a line start) begins:
+    blank and comment-only lines just before `pos` are skipped, not past `floor`."""
+    while pos > floor:
+        line_start = text.rfind("\n", 0, pos - 1) + 1
+        if line_start <= floor:
+            break
+        stripped = text[line_start:pos].strip()
+        if stripped and not stripped.startswith("#"):
+            break
+        pos = line_start
+    return pos
 
 
 def _eol(text: str, at: int, end: int) -> int:
@@ -120,7 +145,7 @@ class Plan:
     entries: list[list[Entry]]
 
     def __post_init__(self) -> None:
-        self.first_lines = [[e.line for e in items] for items in self.entries]
+        self.first_lines = [[e.first for e in items] for items in self.entries]
 
     def kept(self, index: int, side: int) -> list[Entry]:
         """The entries of file `index` that `side` reads.
@@ -134,13 +159,16 @@ class Plan:
         kept = {e.name for e in self.kept(index, side)}
         return blank(text, ((e.start, e.end) for e in self.entries[index] if e.name not in kept))
 
-    def owner_at(self, index: int, line: int) -> int:
-        """The side owning the entry of file `index` on `line` (the parent: the top level)."""
+    def entry_at(self, index: int, line: int) -> Entry | None:
+        """The entry of file `index` that holds `line`; None on the top level."""
         items = self.entries[index]
         at = bisect.bisect_right(self.first_lines[index], line) - 1
-        if at >= 0 and line <= items[at].last:
-            return self.owner[items[at].name]
-        return PARENT
+        return items[at] if at >= 0 and line <= items[at].last else None
+
+    def owner_at(self, index: int, line: int) -> int:
+        """The side owning the entry of file `index` on `line` (the parent: the top level)."""
+        entry = self.entry_at(index, line)
+        return PARENT if entry is None else self.owner[entry.name]
 
 
 def plan(texts: Sequence[str]) -> Plan | None:
@@ -184,38 +212,63 @@ def splittable(config: Any) -> bool:
 def check(files: Sequence[str], config: Any, env_files: Sequence[str]) -> list[Finding] | None:
     """The findings of one stack, checked in two processes; None when that is not safe
     (then the caller checks it in one)."""
-    if not hasattr(os, "fork") or _cores() < 2 or not splittable(config):
+    if not can_fork() or not splittable(config):
         return None
     try:
-        docs = [_decoded(path) for path in files]
+        docs = [decoded(path) for path in files]
     except (OSError, InputError):
         return None
     layout = plan([text for _, text, _ in docs])
     if layout is None:
         return None
+    halves = in_two(lambda side: _half(side, layout, docs, config, env_files))
+    if halves is None or halves[0].top != halves[1].top:
+        return None
+    return _combine(*halves, docs, config)
+
+
+def big(paths: Sequence[str]) -> bool:
+    """Whether the files together are worth a second process."""
+    try:
+        return sum(os.path.getsize(p) for p in paths) >= SPLIT_FROM
+    except OSError:                     # reading them says what is wrong
+        return False
+
+
+def can_fork() -> bool:
+    return hasattr(os, "fork") and _cores() >= 2
+
+
+def in_two(work: Callable[[int], Any]) -> tuple[Any, Any] | None:
+    """(work(PARENT), work(CHILD)), the second run in a forked process and pickled back;
+    None when either failed (the caller then does the whole job in one process)."""
+    import pickle
     read, write = os.pipe()
     pid = os.fork()
-    if pid == 0:                                          # the child: its half, pickled back
+    if pid == 0:
         os.close(read)
         try:
-            payload: Any = _half(CHILD, layout, docs, config, env_files)
-        except BaseException:                             # noqa: BLE001 - the parent falls back
-            payload = None
-        with os.fdopen(write, "wb") as out:
-            pickle.dump(payload, out, pickle.HIGHEST_PROTOCOL)
-        os._exit(0)
+            try:
+                payload: Any = work(CHILD)
+            except BaseException:                         # noqa: BLE001 - the parent falls back
+                payload = None
+            with os.fdopen(write, "wb") as out:
+                pickle.dump(payload, out, pickle.HIGHEST_PROTOCOL)
+        finally:
+            os._exit(0)                                   # no atexit, no flushing the parent's buffers
     os.close(write)
     try:
-        mine: Half | None = _half(PARENT, layout, docs, config, env_files)
-    except Exception:                                     # noqa: BLE001 - the one-process check says it
+        mine = work(PARENT)
+    except Exception:                                     # noqa: BLE001 - the one-process run says it
         mine = None
     with os.fdopen(read, "rb") as inp:
         data = inp.read()
     os.waitpid(pid, 0)
-    theirs = pickle.loads(data) if data else None
-    if mine is None or theirs is None or mine.top != theirs.top:
-        return None
-    return _combine(mine, theirs, docs, config)
+    try:
+        theirs = pickle.loads(data) if data else None
+    except Exception:                                     # noqa: BLE001 - a child that died half-way
+        theirs = None
+    return None if mine is None or theirs is None else (mine, theirs)
 
 
 def _cores() -> int:
@@ -225,37 +278,48 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _decoded(path: str) -> tuple[str, str, str]:
+def decoded(path: str) -> tuple[str, str, str]:
     with open(path, "rb") as handle:
         raw = handle.read()
     text, encoding = _document.decode(raw, path)
     return path, text, encoding
 
 
+def read_half(layout: Plan, index: int, side: int, path: str, text: str,
+              encoding: str) -> Document:
+    """File `index` as `side` reads it, parsed; it must hold just the entries it keeps,
+    each on its own line (else something ran across an entry boundary)."""
+    doc = _document.parse(layout.half(text, index, side), path, encoding)
+    services = doc.data.get("services") if isinstance(doc.data, dict) else None
+    kept = layout.kept(index, side)
+    if not isinstance(services, dict) or list(services) != [e.name for e in kept] \
+            or any(services.key_origins[e.name].line != e.line for e in kept):
+        raise _NotSplittable(path)
+    return doc
+
+
+def owner_of(finding: Finding, layout: Plan, paths: dict[str, int]) -> int:
+    """The side that reports `finding`: its service's owner, else the owner of its line."""
+    pointer = finding.location.pointer
+    if len(pointer) >= 2 and pointer[0] == "services" and pointer[1] in layout.owner:
+        return layout.owner[pointer[1]]
+    index = paths.get(finding.location.path)
+    return PARENT if index is None else layout.owner_at(index, finding.location.line)
+
+
 def _half(side: int, layout: Plan, docs: Sequence[tuple[str, str, str]], config: Any,
           env_files: Sequence[str]) -> Half:
     from stacklint.pipeline import raw_findings
     from stacklint.stack import load_stack
-    halves = []
-    for index, (path, text, encoding) in enumerate(docs):
-        doc = _document.parse(layout.half(text, index, side), path, encoding)
-        services = doc.data.get("services") if isinstance(doc.data, dict) else None
-        kept = layout.kept(index, side)
-        if not isinstance(services, dict) or list(services) != [e.name for e in kept] \
-                or any(services.key_origins[e.name].line != e.line for e in kept):
-            raise _NotSplittable(path)
-        halves.append(doc)
+    halves = [read_half(layout, index, side, path, text, encoding)
+              for index, (path, text, encoding) in enumerate(docs)]
     top = [[(key, tuple(doc.data.key_origins[key])) for key in doc.data] for doc in halves]
     stack = load_stack(halves, env_files=list(env_files))
     validation, policy = raw_findings(stack, config)
     paths = {path: index for index, (path, _, _) in enumerate(docs)}
 
     def owned(finding: Finding) -> bool:
-        pointer = finding.location.pointer
-        if len(pointer) >= 2 and pointer[0] == "services" and pointer[1] in layout.owner:
-            return layout.owner[pointer[1]] == side
-        index = paths.get(finding.location.path)
-        return (PARENT if index is None else layout.owner_at(index, finding.location.line)) == side
+        return owner_of(finding, layout, paths) == side
 
     services = stack.model.get("services")
     extensions = {name: node for name, node in (services or {}).items()

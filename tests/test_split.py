@@ -49,15 +49,33 @@ def test_entries_of_a_plain_block() -> None:
     text = ("version: '3.8'\nservices:\n  # web first\n  web:\n    image: nginx\n\n"
             "  api:  # the backend\n    image: api\nnetworks:\n  default: {}\n")
     found = split.entries(text)
-    assert [(e.name, e.line, e.last) for e in found] == [("web", 4, 6), ("api", 7, 8)]
-    assert text[found[0].start:].startswith("  web:")
+    # (name, first line, key line, last line): a comment above a service goes with it
+    assert [(e.name, e.first, e.line, e.last) for e in found] == [("web", 3, 4, 5),
+                                                                ("api", 6, 7, 8)]
+    assert text[found[0].start:].startswith("  # web first")
+    assert text[found[1].start:].startswith("\n  api:")
     assert text[found[1].end:].startswith("networks:")
+
+
+def test_comments_after_the_last_entry_stay_outside() -> None:
+    text = "services:\n  a:\n    image: x\n  b:\n    image: y\n# about networks\n\nnetworks: {}\n"
+    found = split.entries(text)
+    assert [(e.first, e.line, e.last) for e in found] == [(2, 2, 3), (4, 4, 5)]
+    assert text[found[1].end:].startswith("# about networks")
+
+
+def test_last_line_without_a_line_break() -> None:
+    text = "services:\n  a:\n    image: x\n  b:\n    image: y"
+    found = split.entries(text)
+    assert [(e.first, e.line, e.last) for e in found] == [(2, 2, 3), (4, 4, 5)]
+    assert found[1].end == len(text)
 
 
 def test_entries_keep_crlf_lines() -> None:
     text = "services:\r\n  a:\r\n    image: x\r\n  b:\r\n    image: y\r\n"
     found = split.entries(text)
     assert [(e.name, e.line, e.last) for e in found] == [("a", 2, 3), ("b", 4, 5)]
+    assert text[found[0].end:].startswith("  b:")
 
 
 @pytest.mark.parametrize("text", [
@@ -246,5 +264,124 @@ def test_oracle_merge_cases() -> None:
         if errors:
             continue
         assert got == findings, case.name
+        compared += 1
+    assert compared >= 20
+
+
+# -- `fix` on two cores ---------------------------------------------------------------------
+
+def fix_serial(path: Path) -> Any:
+    from stacklint import fixer
+    return fixer.fix_chain([fixer.read_for_fix(str(path))[0]])[0]
+
+
+def assert_same_fix(path: Path, must_split: bool = True) -> None:
+    from stacklint import fixsplit
+    got = fixsplit.fix(str(path))
+    if got is None:
+        assert not must_split, "the file was expected to split"
+        return
+    want = fix_serial(path)
+    assert got.text == want.text
+    assert got.applied == want.applied
+    assert got.left == want.left
+    assert got.original_text == want.original_text
+
+
+@needs_fork
+def test_fix_generated_compose_v2_file(tmp_path: Path) -> None:
+    path = generate.write_merged(tmp_path, 40)
+    assert_same_fix(path)
+
+
+@needs_fork
+@pytest.mark.parametrize("case", sorted(p.name for p in (FIXTURES / "fix").iterdir()
+                                        if (p / "1.yml").exists() and not (p / "2.yml").exists()))
+def test_fix_cases_with_a_twin_service(case: str, tmp_path: Path) -> None:
+    source = FIXTURES / "fix" / case / "1.yml"
+    raw = source.read_bytes()
+    from stacklint.document import decode
+    text, encoding = decode(raw, str(source))
+    path = tmp_path / "1.yml"
+    twinned = _twin(text)
+    from stacklint.document import Document
+    path.write_bytes(Document(str(path), twinned, encoding, "\n", None).encode(twinned))
+    assert_same_fix(path, must_split=False)
+
+
+SUPPRESSED_FIX = """\
+version: "3.8"
+name: demo
+services:
+  a:
+    image: nginx
+    ports:
+      - target: 80
+        published: "8080"
+  # stacklint: disable=SL702 -- the port is templated later
+  b:
+    image: redis
+    ports:
+      - target: 6379
+        published: "6379"
+  c:
+    image: busybox
+    deploy:
+      resources:
+        limits:
+          cpus: 0.5
+"""
+
+
+@needs_fork
+def test_fix_keeps_a_suppression_above_a_service(tmp_path: Path) -> None:
+    path = tmp_path / "stack.yml"
+    path.write_text(SUPPRESSED_FIX, encoding="utf-8")
+    layout = split.plan([SUPPRESSED_FIX])
+    assert layout.owner["b"] != layout.owner["a"] or layout.owner["b"] != layout.owner["c"]
+    want = fix_serial(path)
+    assert '"6379"' in want.text and '"8080"' not in want.text
+    assert_same_fix(path)
+
+
+@needs_fork
+def test_fix_with_anchors_stays_in_one_process(tmp_path: Path) -> None:
+    from stacklint import fixsplit
+    path = tmp_path / "stack.yml"
+    path.write_text("x-limits: &limits\n  cpus: 0.5\nservices:\n  a:\n    image: x\n"
+                    "    deploy: {resources: {limits: *limits}}\n  b:\n    image: y\n"
+                    "    deploy: {resources: {limits: *limits}}\n", encoding="utf-8")
+    assert fixsplit.fix(str(path)) is None
+
+
+@needs_fork
+def test_fix_seed_utf16_crlf_file(tmp_path: Path) -> None:
+    seed = shared_path("seed")
+    found = sorted(seed.rglob("prod-full.yml"))
+    if not found:
+        pytest.skip("no prod-full.yml in the seed")
+    path = tmp_path / "prod-full.yml"
+    path.write_bytes(found[0].read_bytes())
+    assert_same_fix(path, must_split=False)
+    from stacklint import fixsplit
+    got = fixsplit.fix(str(path))
+    if got is not None:
+        assert got.original.encode(got.text).startswith(b"\xff\xfe")
+
+
+@needs_fork
+def test_fix_corpus_files(tmp_path: Path) -> None:
+    corpus = shared_path("corpus")
+    compared = 0
+    for source in sorted(corpus.rglob("*.y*ml")):
+        if "stack-config" in source.name:
+            continue
+        path = tmp_path / source.name
+        path.write_bytes(source.read_bytes())
+        try:
+            fix_serial(path)
+        except Exception:        # noqa: BLE001 - files the fixer refuses are not this test's
+            continue
+        assert_same_fix(path, must_split=False)
         compared += 1
     assert compared >= 20

@@ -12,7 +12,6 @@ from stacklint.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
 from stacklint.model import Finding
 
 PARALLEL_FROM = 8          # below this many stacks a process pool costs more than it saves
-SPLIT_FROM = 256 * 1024    # bytes of one stack from which two processes share its services
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -78,8 +77,8 @@ def check_one(files: tuple[str, ...], config: Any, env_files: tuple[str, ...],
     from stacklint.errors import InputError
     from stacklint.model import Location
     from stacklint.pipeline import check_stack
-    if split and sum(os.path.getsize(f) for f in files) >= SPLIT_FROM:
-        from stacklint import split as _split
+    from stacklint import split as _split
+    if split and _split.big(files):
         found = _split.check(files, config, env_files)
         if found is not None:
             return found, []

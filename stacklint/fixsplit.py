@@ -1,0 +1,111 @@
+"""`stacklint fix` on one big file, on two cores: each process fixes half of the services.
+
+The halves are those of `split` (the other half's entries blanked, every offset kept),
+so the edits each process makes are offsets into the original text, and the fixed
+file is the original with both processes' edits applied.  Each process runs the
+whole guarded fixer on its half: its edits parse and say what its half said plus
+the fixes.  The result is used only when it is exactly what one process would give:
+- the file has no anchors (whether an anchored value may change depends on every alias);
+- each half settled in one pass (so every edit is an offset into the original text);
+- both halves made the same top-level edits and left the same top-level findings;
+- the fixed text still has the same service entries, in the same order.
+Otherwise the caller fixes the file in one process.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from stacklint import split
+from stacklint.document import Document
+from stacklint.errors import InputError
+from stacklint.model import Edit, Finding
+from stacklint.textedit import apply_edits
+
+if TYPE_CHECKING:
+    from stacklint.fixer import FixResult
+
+NOT_CONVERGED = "SL799"
+
+
+@dataclass
+class HalfFix:
+    """One side's fixes: for its services, and (compared, not merged) for the top level."""
+
+    applied: list[Finding]
+    left: list[Finding]
+    top_applied: list[Finding]
+    top_left: list[Finding]
+
+
+class _NotOnePass(Exception):
+    """A half needed edits on edited text, or did not settle."""
+
+
+def fix(path: str) -> FixResult | None:
+    """The fixed file, found in two processes; None when that would not be exact."""
+    from stacklint.fixer import FixResult
+    if not split.can_fork():
+        return None
+    try:
+        _, text, encoding = split.decoded(path)
+    except (OSError, InputError):
+        return None
+    if "&" in text:
+        return None
+    layout = split.plan([text])
+    if layout is None:
+        return None
+    halves = split.in_two(lambda side: _half(side, layout, path, text, encoding))
+    if halves is None:
+        return None
+    mine, theirs = halves
+    if mine.top_applied != theirs.top_applied or mine.top_left != theirs.top_left:
+        return None
+    applied = sorted(mine.applied + theirs.applied + mine.top_applied, key=_applied_order)
+    fixed = apply_edits(text, [e for f in applied for e in _edits(f)])
+    again = split.entries(fixed)
+    if again is None or [e.name for e in again] != [e.name for e in layout.entries[0]]:
+        return None
+    newline = "\r\n" if "\r\n" in text[: text.find("\n") + 1 or len(text)] else "\n"
+    left = sorted(mine.left + theirs.left + mine.top_left, key=Finding.sort_key)
+    return FixResult(path, Document(path, text, encoding, newline, None),
+                     Document(path, fixed, encoding, newline, None), applied, left,
+                     original_text=text)
+
+
+def _half(side: int, layout: split.Plan, path: str, text: str, encoding: str) -> HalfFix:
+    from stacklint.fixer import fix_chain
+    doc = split.read_half(layout, 0, side, path, text, encoding)
+    result = fix_chain([doc])[0]
+    if any(f.rule_id == NOT_CONVERGED for f in result.left):
+        raise _NotOnePass(path)
+    if apply_edits(doc.text, [e for f in result.applied for e in _edits(f)]) != result.text:
+        raise _NotOnePass(path)
+    paths = {path: 0}
+    out = HalfFix([], [], [], [])
+    for findings, own, top in ((result.applied, out.applied, out.top_applied),
+                               (result.left, out.left, out.top_left)):
+        for f in findings:
+            if _is_top_level(f, layout):
+                top.append(f)
+            elif split.owner_of(f, layout, paths) == side:
+                own.append(f)
+    return out
+
+
+def _is_top_level(finding: Finding, layout: split.Plan) -> bool:
+    pointer = finding.location.pointer
+    if len(pointer) >= 2 and pointer[0] == "services" and pointer[1] in layout.owner:
+        return False
+    return layout.entry_at(0, finding.location.line) is None
+
+
+def _edits(finding: Finding) -> tuple[Edit, ...]:
+    return finding.fix.edits if finding.fix is not None else ()
+
+
+def _applied_order(finding: Finding) -> tuple[Any, ...]:
+    """The fixer's own order of one pass: by the first edit, then the rule."""
+    edits = _edits(finding)
+    return (min(edits) if edits else (), finding.rule_id)
