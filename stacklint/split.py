@@ -40,9 +40,10 @@ PARENT, CHILD = 0, 1
 SPLIT_FROM = 256 * 1024     # bytes of input below which a fork costs more than it saves
 
 _SERVICES = re.compile(r"^services[ \t]*:[ \t]*(?:#[^\r\n]*)?\r?$", re.M)
-_TOP_LEVEL_LINE = re.compile(r"^[^\s#]", re.M)       # ends the services block
+_TOP_LEVEL_LINE = re.compile(r"\n[^\s#]")           # ends the services block
 _FIRST_CONTENT = re.compile(r"^( *)([^ \r\n#])", re.M)
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_MAYBE_NOT_A_STRING = re.compile(r"[0-9+.-]|(?i:true|false|null)$")   # numbers, booleans, null
 _NOT_A_KEY = "-[{?&*!|>'\"%@`"
 _NOT_A_BREAK = re.compile(r"[^\r\n]+")
 _ENTRY = r" {%d}(?P<key>[^ \r\n#][^\r\n]*?)[ \t]*:[ \t]*(?:#[^\r\n]*)?\r?$"
@@ -69,8 +70,8 @@ def entries(text: str) -> list[Entry] | None:
     if len(found) != 1:
         return None
     start = found[0].end() + 1
-    top = _TOP_LEVEL_LINE.search(text, start)
-    end = top.start() if top else len(text)
+    top = _TOP_LEVEL_LINE.search(text, start - 1)
+    end = top.start() + 1 if top else len(text)
     first = _FIRST_CONTENT.search(text, start, end)
     if first is None or first.group(2) in _NOT_A_KEY or "\t" in text[start:end]:
         return None
@@ -85,8 +86,9 @@ def entries(text: str) -> list[Entry] | None:
         at = match.start() + 1
         key = entry.match(text, at, _eol(text, at, end))
         name = key.group("key") if key else None
-        if name is None or not _NAME.fullmatch(name) or name in names \
-                or not isinstance(_document.resolve_plain(name), str):
+        if name is None or not _NAME.fullmatch(name) or name in names or (
+                _MAYBE_NOT_A_STRING.match(name)
+                and not isinstance(_document.resolve_plain(name), str)):
             return None
         names.add(name)
         keys.append((name, at))
