@@ -76,6 +76,21 @@ def first_value(node: Any, steps: tuple[Any, ...]) -> Any:
     return None if value is _MISSING else value
 
 
+def _getter(steps: tuple[Any, ...]) -> Callable[[Any], Any]:
+    """`_value_at` for one path; a path of keys only (nearly all) is looked up with a
+    plain `dict.get` per step."""
+    if not all(isinstance(step, str) for step in steps):
+        return lambda node: _value_at(node, steps)
+
+    def value_at(node: Any) -> Any:
+        for step in steps:
+            if not isinstance(node, dict):
+                return _MISSING
+            node = node.get(step, _MISSING)
+        return node
+    return value_at
+
+
 def _value_at(node: Any, steps: tuple[Any, ...]) -> Any:
     """The value a path without `*` (most rule paths) reaches, or _MISSING; no recursion."""
     for step in steps:
@@ -236,7 +251,7 @@ def _wildcard_match(steps: Pointer, name: str, arg: Any, as_: str | None,
     found = _fan_out(steps)
     if name == "exists":
         def exists(node: Any, options: Mapping[str, Any]) -> Result:
-            present = tuple(p for p, v in found(node) if v is not None)
+            present = tuple(found(node, _not_none))
             return Result(bool(present) == bool(arg), present)
         return exists
     apply = OPERATORS[name]
@@ -245,22 +260,28 @@ def _wildcard_match(steps: Pointer, name: str, arg: Any, as_: str | None,
     def match(node: Any, options: Mapping[str, Any]) -> Result:
         if fixed is None:
             value_arg = options.get(option)   # type: ignore[arg-type]
-            hits = tuple(p for p, v in found(node) if apply(v, value_arg, as_))
+            hits = tuple(found(node, lambda value: apply(value, value_arg, as_)))
         else:
-            hits = tuple(p for p, v in found(node) if fixed(v))
-        return Result(bool(hits), hits)
+            hits = tuple(found(node, fixed))
+        return Result(True, hits) if hits else FALSE
     return match
 
 
-def _fan_out(steps: Pointer) -> Callable[[Any], list[tuple[Pointer, Any]]]:
-    """`list(resolve(node, steps))` for one path with a `*`: the runs of steps between
-    the `*`s are looked up directly instead of one generator per step."""
+def _not_none(value: Any) -> bool:
+    return value is not None
+
+
+def _fan_out(steps: Pointer) -> Callable[[Any, Callable[[Any], bool]], list[Pointer]]:
+    """The pointers of the values `steps` (a path with `*`) reaches that `keep` accepts, in
+    `resolve`'s order; the runs of steps between the `*`s are looked up directly, and a
+    pointer is only built for a value that is kept."""
     star = steps.index("*")
     head, tail = steps[:star], steps[star + 1:]
     inner = _fan_out(tail) if "*" in tail else None
+    head_at, tail_at = _getter(head), _getter(tail)
 
-    def found(node: Any) -> list[tuple[Pointer, Any]]:
-        container = _value_at(node, head)
+    def found(node: Any, keep: Callable[[Any], bool]) -> list[Pointer]:
+        container = head_at(node)
         if isinstance(container, dict):
             items: Iterable[tuple[Any, Any]] = container.items()
         elif isinstance(container, list):
@@ -270,11 +291,11 @@ def _fan_out(steps: Pointer) -> Callable[[Any], list[tuple[Pointer, Any]]]:
         out = []
         for key, item in items:
             if inner is None:
-                value = _value_at(item, tail)
-                if value is not _MISSING:
-                    out.append(((*head, key, *tail), value))
+                value = tail_at(item)
+                if value is not _MISSING and keep(value):
+                    out.append((*head, key, *tail))
             else:
-                out.extend(((*head, key, *rest), value) for rest, value in inner(item))
+                out.extend((*head, key, *rest) for rest in inner(item, keep))
         return out
     return found
 
@@ -282,13 +303,14 @@ def _fan_out(steps: Pointer) -> Callable[[Any], list[tuple[Pointer, Any]]]:
 def _literal_match(steps: Pointer, name: str, arg: Any, as_: str | None,
                    option: str | None, negated: bool) -> Compiled:
     """A path without `*` reaches at most one value, so both answers are constants."""
+    value_at = _getter(steps)
     if name == "exists":
         there, absent = (Result(True, (steps,)), FALSE) if arg else (Result(False, (steps,)), TRUE)
         if negated:
             there, absent = _negation(there), _negation(absent)
 
         def exists(node: Any, options: Mapping[str, Any]) -> Result:
-            value = _value_at(node, steps)
+            value = value_at(node)
             return absent if value is _MISSING or value is None else there
         return exists
     hit, miss = Result(True, (steps,)), FALSE
@@ -298,7 +320,7 @@ def _literal_match(steps: Pointer, name: str, arg: Any, as_: str | None,
         apply = OPERATORS[name]
 
         def match_option(node: Any, options: Mapping[str, Any]) -> Result:
-            value = _value_at(node, steps)
+            value = value_at(node)
             if value is _MISSING:
                 return miss
             return hit if apply(value, options.get(option), as_) else miss
@@ -306,7 +328,7 @@ def _literal_match(steps: Pointer, name: str, arg: Any, as_: str | None,
     test = _predicate(name, arg, as_)
 
     def match(node: Any, options: Mapping[str, Any]) -> Result:
-        value = _value_at(node, steps)
+        value = value_at(node)
         return miss if value is _MISSING or not test(value) else hit
     return match
 

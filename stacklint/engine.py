@@ -28,7 +28,7 @@ def run_rules(stack: Any, config: Any = None) -> list[Finding]:
         from stacklint.config import default_config
         config = default_config()
     out: list[Finding] = []
-    items: dict[str, list[ScopeItem]] = {}        # per scope, shared by its rules
+    items: dict[str, list[RuleContext]] = {}        # per scope, shared by its rules
     where = Locator(stack)
     for rule in config.ruleset():
         if rule.kind == "policy" and config.is_enabled(rule):
@@ -39,67 +39,57 @@ def run_rules(stack: Any, config: Any = None) -> list[Finding]:
     return sorted(out, key=Finding.sort_key)
 
 
-ScopeItem = tuple["str | None", Any, tuple[Any, ...]]      # name, node, pointer
-
-
-def scope_items(stack: Any, scope: str) -> list[ScopeItem]:
-    """(name, node, pointer) of each scope item (each service, network …; the stack once)."""
+def scope_items(stack: Any, scope: str) -> list[RuleContext]:
+    """One context per scope item (each service, network …; the stack once)."""
     if scope == "stack":
-        return [(None, stack.model, ())]
+        return [RuleContext(stack, node=stack.model)]
     top = SCOPE_KEYS[scope]
     items = stack.model.get(top) if isinstance(stack.model, dict) else None
     if not isinstance(items, dict):
         return []
-    return [(str(name), node, (top, name)) for name, node in items.items()
-            if isinstance(node, dict)]
+    return [RuleContext(stack, name=str(name), node=node, pointer=(top, name))
+            for name, node in items.items() if isinstance(node, dict)]
 
 
-def run_rule(rule: Rule, stack: Any, config: Any, items: list[ScopeItem] | None = None,
+def run_rule(rule: Rule, stack: Any, config: Any, items: list[RuleContext] | None = None,
              where: Locator | None = None) -> list[Finding]:
     """The findings of one rule (a crash names the rule)."""
     options = config.options_for(rule)
     findings = []
     try:
-        hits_of = _hits_function(rule, stack)
+        hits_of = _hits_function(rule)
         stamp = _Stamp(rule, options, where or Locator(stack), config)
         gate = compile_condition(rule.when) if rule.when is not None else None
-        for name, node, pointer in scope_items(stack, rule.scope) if items is None else items:
+        for ctx in scope_items(stack, rule.scope) if items is None else items:
+            ctx.options = options
             if gate is not None:
-                result = gate(node, options)
+                result = gate(ctx.node, options)
                 if result is not None and not result.ok:
                     continue
-            for hit in hits_of(name, node, pointer, options):
-                findings.append(make_finding(stamp, hit, name))
+            for hit in hits_of(ctx):
+                findings.append(make_finding(stamp, hit, ctx.name))
     except Exception as exc:
         raise RuntimeError(f"rule {rule.id} {rule.name} failed: {type(exc).__name__}: {exc}") from exc
     return findings
 
 
-HitsOf = Callable[["str | None", Any, tuple[Any, ...], Mapping[str, Any]], Iterable[Hit]]
-
-
-def _hits_function(rule: Rule, stack: Any) -> HitsOf:
+def _hits_function(rule: Rule) -> Callable[[RuleContext], Iterable[Hit]]:
     """A Python rule's check (looked up once per rule, not once per service), or the
     declarative evaluation (compiled once per rule)."""
     if rule.python:
-        check = importlib.import_module(rule.python).check
-
-        def python_hits(name: str | None, node: Any, pointer: tuple[Any, ...],
-                        options: Mapping[str, Any]) -> Iterable[Hit]:
-            return check(RuleContext(stack, options, name, node, pointer))  # type: ignore[no-any-return]
-        return python_hits
+        return importlib.import_module(rule.python).check  # type: ignore[no-any-return]
     return _declarative_hits(rule)
 
 
-def _declarative_hits(rule: Rule) -> HitsOf:
+def _declarative_hits(rule: Rule) -> Callable[[RuleContext], Iterable[Hit]]:
     assert rule.condition is not None
     mode, tree = rule.condition
     test = compile_condition(tree)
     at = parse_path(rule.at) if rule.at else None
 
-    def hits(name: str | None, node: Any, pointer: tuple[Any, ...],
-             options: Mapping[str, Any]) -> Iterable[Hit]:
-        result = test(node, options)
+    def hits(ctx: RuleContext) -> Iterable[Hit]:
+        node = ctx.node
+        result = test(node, ctx.options)
         if result is None:
             return ()
         if mode == "forbid" and result.ok:
@@ -108,9 +98,9 @@ def _declarative_hits(rule: Rule) -> HitsOf:
             targets = [at or ()]
         else:
             return ()
-        return [Hit((*pointer, *rel), {"key": rel[-1] if rel else name,
-                                       "value": first_value(node, rel),
-                                       "path": ".".join(str(s) for s in rel)})
+        return [Hit((*ctx.pointer, *rel), {"key": rel[-1] if rel else ctx.name,
+                                           "value": first_value(node, rel),
+                                           "path": ".".join(str(s) for s in rel)})
                 for rel in targets]
     return hits
 

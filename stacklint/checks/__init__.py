@@ -6,10 +6,10 @@ long form with Docker's defaults, so every check agrees on them.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from stacklint.durations import format_duration, parse_duration, parse_number
 from stacklint.model import Hit
@@ -21,17 +21,33 @@ DEFAULT_RETRIES = 3
 DEFAULT_START_PERIOD = 0.0
 DEFAULT_PARALLELISM = 1
 UPDATE_BLOCKS = ("update_config", "rollback_config")
+T = TypeVar("T")
+_UNKNOWN = object()
 
 
 @dataclass
 class RuleContext:
-    """What a check sees: the stack, the scope item, the rule's options."""
+    """What a check sees: the stack, the scope item, the rule's options.
+
+    The engine makes one context per scope item and run, shared by the rules
+    (each sets its `options` before its check runs), so `fact` answers are
+    worked out once for all of them.
+    """
 
     stack: Any
     options: Mapping[str, Any] = field(default_factory=dict)
     name: str | None = None            # the scope item's name (service, network …)
     node: Any = None                   # the scope item's value
     pointer: tuple[Any, ...] = ()      # the scope item's pointer in the model
+    facts: dict[Any, Any] = field(default_factory=dict)     # derive -> derive(node)
+
+    def fact(self, derive: Callable[[Any], T]) -> T:
+        """`derive(self.node)`, computed once per scope item: several rules ask every
+        service whether it `rolls_out`, its `replicas` …"""
+        value = self.facts.get(derive, _UNKNOWN)
+        if value is _UNKNOWN:
+            value = self.facts[derive] = derive(self.node)
+        return value  # type: ignore[no-any-return]
 
     @property
     def model(self) -> Mapping[str, Any]:
@@ -137,3 +153,8 @@ def host_ports(svc: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, Any]]
         for i, port in enumerate(ports):
             if isinstance(port, dict) and port.get("mode") == "host" and port.get("published"):
                 yield i, port
+
+
+def host_port_list(svc: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
+    """`host_ports` as a list, to be kept as a `RuleContext.fact` (read, never changed)."""
+    return list(host_ports(svc))

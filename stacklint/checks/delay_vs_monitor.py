@@ -9,7 +9,7 @@ from stacklint.model import Hit
 
 
 def check(ctx: RuleContext) -> Iterator[Hit]:
-    if not rolls_out(ctx.node):
+    if not ctx.fact(rolls_out):
         return
     for block in UPDATE_BLOCKS:
         delay = parse_duration(get(ctx.node, "deploy", block, "delay"))

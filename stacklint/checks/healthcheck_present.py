@@ -8,7 +8,7 @@ from stacklint.model import Hit
 
 
 def check(ctx: RuleContext) -> Iterator[Hit]:
-    if not rolls_out(ctx.node):
+    if not ctx.fact(rolls_out):
         return
     hc = ctx.node.get("healthcheck")
     if not isinstance(hc, Mapping):

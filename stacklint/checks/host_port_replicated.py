@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stacklint.checks import RuleContext, host_ports, replicas
+from stacklint.checks import RuleContext, host_port_list, replicas
 from stacklint.model import Hit
 
 
 def check(ctx: RuleContext) -> Iterator[Hit]:
-    count = replicas(ctx.node)
+    count = ctx.fact(replicas)
     if count is None or count == 0:          # global services: SL403; 0 replicas run nothing
         return
-    for index, port in host_ports(ctx.node):
+    for index, port in ctx.fact(host_port_list):
         yield ctx.hit("ports", index, port=port["published"], replicas=count)

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stacklint.checks import RuleContext, host_ports, is_global
+from stacklint.checks import RuleContext, host_port_list, is_global
 from stacklint.model import Hit
 
 
 def check(ctx: RuleContext) -> Iterator[Hit]:
     if not is_global(ctx.node):
         return
-    for index, port in host_ports(ctx.node):
+    for index, port in ctx.fact(host_port_list):
         yield ctx.hit("ports", index, port=port["published"])

@@ -20,7 +20,7 @@ def _formula(ctx: RuleContext) -> str:
 
 def check(ctx: RuleContext) -> Iterator[Hit]:
     worst = healthcheck_worst_case(ctx.node)
-    if worst is None or not rolls_out(ctx.node):
+    if worst is None or not ctx.fact(rolls_out):
         return
     formula = None                       # the same for both blocks: written once
     for block in ("update_config", "rollback_config"):

@@ -9,9 +9,9 @@ from stacklint.model import Hit
 
 
 def check(ctx: RuleContext) -> Iterator[Hit]:
-    if not rolls_out(ctx.node):
+    if not ctx.fact(rolls_out):
         return
-    count = replicas(ctx.node)          # None: global, the task count is the node count
+    count = ctx.fact(replicas)          # None: global, the task count is the node count
     for block in UPDATE_BLOCKS:
         value = parse_number(get(ctx.node, "deploy", block, "parallelism"))
         if value is None:

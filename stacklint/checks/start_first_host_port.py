@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stacklint.checks import UPDATE_BLOCKS, RuleContext, host_ports, order
+from stacklint.checks import UPDATE_BLOCKS, RuleContext, host_port_list, order
 from stacklint.model import Hit
 
 
 def check(ctx: RuleContext) -> Iterator[Hit]:
-    ports = list(host_ports(ctx.node))
+    ports = ctx.fact(host_port_list)
     if not ports:
         return
     for block in UPDATE_BLOCKS:
