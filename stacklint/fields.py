@@ -6,9 +6,11 @@ from typing import Any
 
 from stacklint import gotypes
 from stacklint.model import Origin
-from stacklint.normalize import (Normalizer, _map, copy_tree, mapping, shell_command,
-                                 string_list)
-from stacklint.tree import SList, SMap
+from stacklint.normalize import Normalizer, _map, mapping, shell_command, string_list
+from stacklint.tree import SList, SMap, shallow_copy, writable
+
+# Every handler leaves its input alone: a value it does not rewrite is returned as it is
+# (shared with the layer), and a container is copied on its first edit (`writable`).
 
 
 def ports(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
@@ -34,11 +36,19 @@ def ports(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -
                 fields["protocol"] = entry.protocol
                 out.add(_map(item_origin, **fields), item_origin)
         else:
-            out.add(copy_tree(item), item_origin)
+            out.add(item, item_origin)
     return out
 
 
 def _bind_source(norm: Normalizer, source: str) -> str:
+    """The absolute path of a bind mount's source (the same few in many services)."""
+    known = norm.bind_sources.get(source)
+    if known is None:
+        known = norm.bind_sources[source] = _absolute_source(norm, source)
+    return known
+
+
+def _absolute_source(norm: Normalizer, source: str) -> str:
     if source.startswith("~"):
         home = norm.env.get("HOME")
         if home is not None:
@@ -53,15 +63,17 @@ def volumes(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple)
         return None
     out = SList(origin=value.origin)
     for item, item_origin in zip(value, value.item_origins):
+        source: SMap | None = None
         if isinstance(item, str):
             entry = _short_volume(norm, item, item_origin)
         elif isinstance(item, SMap):
+            source = item
             entry = _long_volume(item)
         else:
-            out.add(copy_tree(item), item_origin)
+            out.add(item, item_origin)
             continue
         if entry.get("type") == "bind":
-            _resolve_bind(norm, entry, item_origin)
+            entry = _resolve_bind(norm, source, entry, item_origin)
         out.add(entry, item_origin)
     return out
 
@@ -83,25 +95,37 @@ def _short_volume(norm: Normalizer, text: str, origin: Origin | None) -> SMap:
 
 
 def _long_volume(item: SMap) -> SMap:
-    entry = copy_tree(item)
-    if isinstance(entry.get("tmpfs"), SMap):
-        _bytes_at(entry["tmpfs"], "size", as_int=True)
-    if isinstance(entry.get("bind"), SMap) and "create_host_path" in entry["bind"]:
+    entry = item
+    tmpfs = entry.get("tmpfs")
+    if isinstance(tmpfs, SMap):
+        entry = _set(item, entry, "tmpfs", _bytes_at(tmpfs, tmpfs, "size", as_int=True))
+    bind = entry.get("bind")
+    if isinstance(bind, SMap) and "create_host_path" in bind:
         # not in Docker's struct: it deploys an empty BindOptions the daemon rejects
-        entry["bind"].pop_entry("create_host_path")
-        if not entry["bind"]:
+        bind = shallow_copy(bind)
+        bind.pop_entry("create_host_path")
+        entry = writable(item, entry)
+        if bind:
+            entry["bind"] = bind
+        else:
             entry.pop_entry("bind")
     return entry
 
 
-def _resolve_bind(norm: Normalizer, entry: SMap, origin: Origin | None) -> None:
+def _resolve_bind(norm: Normalizer, item: SMap | None, entry: SMap,
+                  origin: Origin | None) -> SMap:
+    """`entry` (copied if it is still `item`) with its source made absolute."""
     source = entry.get("source")
     if not source:
         raise norm.error('invalid mount config for type "bind": field Source must not be empty',
                          origin, "give the bind mount a `source`")
     if isinstance(source, str):
-        entry.put("source", _bind_source(norm, source), entry.key_origins.get("source"),
-                  entry.value_origins.get("source"))
+        resolved = _bind_source(norm, source)
+        if resolved != source:
+            entry = writable(item, entry) if item is not None else entry
+            entry.put("source", resolved, entry.key_origins.get("source"),
+                      entry.value_origins.get("source"))
+    return entry
 
 
 def file_objects(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
@@ -112,7 +136,7 @@ def file_objects(norm: Normalizer, value: Any, origin: Origin | None, pointer: t
         if isinstance(item, str):
             out.add(_map(item_origin, source=item), item_origin)
         else:
-            out.add(copy_tree(item), item_origin)
+            out.add(item, item_origin)
     return out
 
 
@@ -151,14 +175,15 @@ def extra_hosts(norm: Normalizer, value: Any, origin: Origin | None, pointer: tu
 def healthcheck(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
     if not isinstance(value, SMap):
         return None
-    out = copy_tree(value)
+    out = value
     test = out.get("test")
     if isinstance(test, str):
         test_origin = out.value_origins.get("test")
+        out = writable(value, out)
         out.put("test", SList(["CMD-SHELL", test], test_origin, [test_origin] * 2),
                 out.key_origins.get("test"), test_origin)
     for key in ("timeout", "interval", "start_period", "start_interval"):
-        _duration_at(out, key)
+        out = _duration_at(value, out, key)
     return out
 
 
@@ -175,12 +200,12 @@ def build(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -
     if isinstance(value, str):
         return _map(origin, context=value)
     if isinstance(value, SMap):
-        out = copy_tree(value)
+        out = value
         for key in ("args", "labels"):
             if key in out:
                 new = mapping(norm, out[key], out.value_origins.get(key), (), key == "args")
                 if new is not None:
-                    out.put(key, new, out.key_origins.get(key), out.value_origins.get(key))
+                    out = _put(value, out, key, new)
         return out
     return None
 
@@ -188,61 +213,88 @@ def build(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -
 def logging(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
     if not isinstance(value, SMap):
         return None
-    out = copy_tree(value)
+    out = value
     if "options" in out:
         new = mapping(norm, out["options"], out.value_origins.get("options"), (), False)
         if new is not None:
-            out.put("options", new, out.key_origins.get("options"), out.value_origins.get("options"))
+            out = _put(value, out, "options", new)
     return out
 
 
 def deploy(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
     if not isinstance(value, SMap):
         return None
-    out = copy_tree(value)
+    out = value
     if "labels" in out:
         new = labels(norm, out["labels"], out.value_origins.get("labels"), ())
         if new is not None:
-            out.put("labels", new, out.key_origins.get("labels"), out.value_origins.get("labels"))
-    for key in ("update_config", "rollback_config"):
-        if isinstance(out.get(key), SMap):
-            _duration_at(out[key], "delay")
-            _duration_at(out[key], "monitor")
-    if isinstance(out.get("restart_policy"), SMap):
-        _duration_at(out["restart_policy"], "delay")
-        _duration_at(out["restart_policy"], "window")
+            out = _put(value, out, "labels", new)
+    for key, durations in _DEPLOY_DURATIONS:
+        section = out.get(key)
+        if isinstance(section, SMap):
+            new = section
+            for name in durations:
+                new = _duration_at(section, new, name)
+            out = _set(value, out, key, new)
     resources = out.get("resources")
     if isinstance(resources, SMap):
+        new = resources
         for key in ("limits", "reservations"):
-            if isinstance(resources.get(key), SMap):
-                _bytes_at(resources[key], "memory")
+            part = new.get(key)
+            if isinstance(part, SMap):
+                new = _set(resources, new, key, _bytes_at(part, part, "memory"))
+        out = _set(value, out, "resources", new)
     return out
 
 
+_DEPLOY_DURATIONS = (("update_config", ("delay", "monitor")),
+                     ("rollback_config", ("delay", "monitor")),
+                     ("restart_policy", ("delay", "window")))
+
+
 def duration(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
+    return gotypes.normal_duration(value) if isinstance(value, str) else None
+
+
+def _set(source: SMap, out: SMap, key: Any, value: Any) -> SMap:
+    """`out` with `out[key] = value` (origins unchanged), copied first if it is still `source`."""
+    if value is out.get(key):
+        return out
+    out = writable(source, out)
+    out[key] = value
+    return out
+
+
+def _put(source: SMap, out: SMap, key: Any, value: Any) -> SMap:
+    """`out.put(key, value)` with the entry's own origins, copied first if it is still `source`."""
+    origin = out.value_origins.get(key)
+    if value is out.get(key) and origin is not None:
+        return out
+    out = writable(source, out)
+    out.put(key, value, out.key_origins.get(key), origin)
+    return out
+
+
+def _duration_at(source: SMap, out: SMap, key: str) -> SMap:
+    """`out` with a Go duration at `key` printed as Go prints it."""
+    value = out.get(key)
     if isinstance(value, str):
-        ns = gotypes.parse_duration(value)
-        if ns is not None:
-            return gotypes.format_duration(ns)
-    return None
+        printed = gotypes.normal_duration(value)
+        if printed is not None and printed != value:
+            return _set(source, out, key, printed)
+    return out
 
 
-def _duration_at(container: SMap, key: str) -> None:
-    value = container.get(key)
-    if isinstance(value, str):
-        ns = gotypes.parse_duration(value)
-        if ns is not None:
-            container[key] = gotypes.format_duration(ns)
-
-
-def _bytes_at(container: SMap, key: str, as_int: bool = False) -> None:
-    value = container.get(key)
+def _bytes_at(source: SMap, out: SMap, key: str, as_int: bool = False) -> SMap:
+    """`out` with a byte size at `key` as Docker's number (an int, or its string)."""
+    value = out.get(key)
     if isinstance(value, str):
         size = gotypes.parse_bytes(value)
         if size is not None:
-            container[key] = size if as_int else str(size)
+            return _set(source, out, key, size if as_int else str(size))
     elif isinstance(value, int) and not isinstance(value, bool) and not as_int:
-        container[key] = str(value)
+        return _set(source, out, key, str(value))
+    return out
 
 
 def expose(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:

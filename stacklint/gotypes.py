@@ -34,6 +34,13 @@ def parse_duration(text: str) -> int | None:
     return sign * int(total)
 
 
+@lru_cache(maxsize=4096)
+def normal_duration(text: str) -> str | None:
+    """`text` as Docker prints the Go duration it reads (None: not a duration)."""
+    ns = parse_duration(text)
+    return None if ns is None else format_duration(ns)
+
+
 def _frac(value: int, digits: int) -> str:
     """`value` divided by 10**digits, without trailing zeros (Go's fmtFrac)."""
     whole, part = divmod(value, 10**digits)
@@ -65,6 +72,7 @@ def format_duration(ns: int) -> str:
 _RAM = re.compile(r"^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$")
 
 
+@lru_cache(maxsize=4096)     # the same few sizes in every service
 def parse_bytes(text: str) -> int | None:
     """docker/go-units `RAMInBytes` (binary units), or None."""
     m = _RAM.match(text)
@@ -187,20 +195,41 @@ def parse_volume(spec: str) -> VolumeSpec:
         raise ValueError("invalid empty volume spec")
     if len(spec) <= 2:
         return VolumeSpec("volume", "", spec)
-    buffer = ""
-    for char in spec + "\0":
-        if _is_drive(buffer, char):
-            buffer += char
-        elif char in ":\0":
-            _field(char, buffer, vol, spec)
-            buffer = ""
-        else:
-            buffer += char
+    for char, section in _sections(spec):
+        _field(char, section, vol, spec)
     source = vol.source
     is_path = bool(source) and (source[0] in "./~" or source.startswith("\\\\")
                                 or (len(source) > 1 and _is_drive(source[0], source[1])))
     vol.type = "bind" if is_path else "volume"
     return vol
+
+
+def _sections(spec: str) -> list[tuple[str, str]]:
+    """(the character that ends it, text) of each section, as Docker's scanner cuts them:
+    at each colon and at the end ("\0"), except the colon after a one-letter section,
+    which is a Windows drive letter (`C:\\data:/data`)."""
+    if "\0" in spec:      # a NUL ends a section too: the scanner itself, character by character
+        out, buffer = [], ""
+        for char in spec + "\0":
+            if _is_drive(buffer, char):
+                buffer += char
+            elif char in ":\0":
+                out.append((char, buffer))
+                buffer = ""
+            else:
+                buffer += char
+        return out
+    parts = spec.split(":")
+    out = []
+    index, last = 0, len(parts) - 1
+    while index <= last:
+        part = parts[index]
+        if index < last and len(part) == 1 and part.isalpha():
+            index += 1
+            part = f"{part}:{parts[index]}"
+        out.append(("\0" if index == last else ":", part))
+        index += 1
+    return out
 
 
 def _field(char: str, buffer: str, vol: VolumeSpec, spec: str) -> None:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from stacklint import mergefields
 from stacklint.errors import InputError
 from stacklint.model import Origin
-from stacklint.tree import SList, SMap
+from stacklint.tree import SList, SMap, copy_entries
 
 Pointer = tuple[Any, ...]
 
@@ -24,6 +25,10 @@ _KEYED = {"ports": "published", "volumes": "target", "secrets": "source", "confi
 _DURATIONS = {"delay", "monitor", "window", "timeout", "interval", "start_period",
               "start_interval", "stop_grace_period"}
 _RESOURCES = ("networks", "volumes", "secrets", "configs")
+
+
+# the only strings `is_zero` is true for (for some keys)
+ZERO_TEXTS = frozenset(("", "0", "0s"))
 
 
 def is_zero(key: Any, value: Any) -> bool:
@@ -41,13 +46,16 @@ class Merger:
 
     def __init__(self, notes: list[Any]) -> None:
         self.notes = notes
+        # lists `keyed` made (by id, kept alive here): keying one again with nothing
+        # to add gives the same list, so a later file without the field reuses it
+        self.keyed_lists: dict[int, SList] = {}
 
     def note(self, kind: str, message: str, origin: Origin | None, pointer: Pointer) -> None:
         from stacklint.stack import Note
         self.notes.append(Note(kind, message, origin, pointer))
 
     def top(self, base: SMap, over: SMap) -> SMap:
-        out = _shallow(base)
+        out = copy_entries(base)
         for key in over:
             value = over[key]
             k_origin = over.key_origins.get(key)
@@ -69,7 +77,7 @@ class Merger:
         return out
 
     def resources(self, kind: str, base: SMap, over: SMap) -> SMap:
-        out = _shallow(base)
+        out = copy_entries(base)
         for name in over:
             before, after = out.get(name), over[name]
             lost = [k for k in before if not isinstance(after, dict) or k not in after] \
@@ -83,7 +91,7 @@ class Merger:
         return out
 
     def services(self, base: SMap, over: SMap) -> SMap:
-        out = _shallow(base)
+        out = copy_entries(base)
         for name in over:
             value = over[name]
             if name in out and isinstance(out[name], SMap) and isinstance(value, SMap):
@@ -98,26 +106,39 @@ class Merger:
         out = self.struct(base, over, pointer, ())
         for key, ident in _KEYED.items():   # mergo runs these even when `over` lacks the key
             if isinstance(out.get(key), SList) and isinstance(base.get(key), SList):
-                merged = self.keyed(key, ident, base[key], over.get(key), pointer + (key,))
+                added = over.get(key)
+                if id(base[key]) in self.keyed_lists and not isinstance(added, SList):
+                    if key == "secrets":
+                        self.secret_targets(base[key], pointer + (key,))
+                    continue
+                merged = self.keyed(key, ident, base[key], added, pointer + (key,))
                 out.put(key, merged, out.key_origins.get(key), out.value_origins.get(key))
         return out
 
     def struct(self, base: SMap, over: SMap, pointer: Pointer, field: Pointer) -> SMap:
         """Field by field: scalars override when non-zero, lists append, maps recurse."""
-        out = _shallow(base)
-        for key in over:
-            value = over[key]
-            k_origin, v_origin = over.key_origins.get(key), over.value_origins.get(key)
-            if field == () and key in _KEYED:
+        out = copy_entries(base)
+        key_origins, value_origins, top = over.key_origins, over.value_origins, not field
+        for key, value in over.items():
+            k_origin, v_origin = key_origins.get(key), value_origins.get(key)
+            current = out.get(key, _MISSING)
+            if top and key in _KEYED:
                 # appending [] to a missing (nil) slice leaves it nil in Go, so a later
                 # override is appended as is rather than keyed and sorted
-                nil_base = out.get(key) is None
-                if not isinstance(out.get(key), SList) and not (nil_base and value == []):
+                nil_base = current is None or current is _MISSING
+                if not isinstance(current, SList) and not (nil_base and value == []):
                     out.put(key, value, k_origin, v_origin)
                 continue
-            if key not in out or out[key] is None:
-                if value is not None or key not in out:
+            if current is None or current is _MISSING:
+                if value is not None or current is _MISSING:
                     out.put(key, value, k_origin, v_origin)
+                continue
+            kind = value.__class__
+            if kind is str and value not in ZERO_TEXTS or value and (
+                    kind is int or kind is float or kind is bool):
+                # a set scalar replaces the base's value at every path, special or not
+                # (`field` would say so, the slow way): most of an override
+                out.put(key, value, k_origin, v_origin)
                 continue
             here = field + (key,)
             merged, replaced = self.field(out, key, value, pointer + (key,), here, k_origin)
@@ -132,15 +153,15 @@ class Merger:
     def field(self, out: SMap, key: Any, value: Any, pointer: Pointer, here: Pointer,
               k_origin: Origin | None) -> tuple[Any, bool]:
         """The merged value and whether it is the override's own value."""
-        from stacklint import mergefields
         base = out[key]
-        special = mergefields.SPECIAL.get(here)
-        if special is not None:
-            return special(self, base, value, pointer, k_origin)
-        if here in _UINT64:
-            return (_KEEP, False) if value is None else (value, True)
-        if here in _STRING_MAPS and isinstance(base, SMap) and isinstance(value, SMap):
-            return _union(base, value), False
+        kind = _FIELD_KINDS.get(here)
+        if kind is not None:
+            if kind is _UINT64_FIELD:
+                return (_KEEP, False) if value is None else (value, True)
+            if kind is not _STRING_MAP_FIELD:
+                return kind(self, base, value, pointer, k_origin)
+            if isinstance(base, SMap) and isinstance(value, SMap):
+                return _union(base, value), False
         if isinstance(key, str) and key.startswith("x-") and len(here) == 1:
             try:
                 return mergefields.extras(base, value)
@@ -164,20 +185,21 @@ class Merger:
     def keyed(self, key: str, ident: str, base: SList, over: Any, pointer: Pointer) -> SList:
         """Ports, volumes, secrets, configs: map by key, override wins, sorted by key."""
         entries: dict[Any, tuple[Any, Origin | None]] = {}
-        for source in (base, over if isinstance(over, SList) else SList()):
+        missing = 0 if key == "ports" else ""
+        for source in (base, over) if isinstance(over, SList) else (base,):
             for item, origin in zip(source, source.item_origins):
-                ident_value = item.get(ident, 0 if key == "ports" else "") \
-                    if isinstance(item, SMap) else item
-                ident_value = _hashable(ident_value)
+                ident_value = _hashable(item.get(ident, missing) if isinstance(item, SMap)
+                                        else item)
                 if ident_value in entries and _surprising(key, entries[ident_value], item, origin):
                     self.collapsed(key, ident, ident_value, origin, pointer)
                 entries[ident_value] = (item, origin)
         out = SList(origin=base.origin)
-        for ident_value in sorted(entries, key=_sort_key):
+        for ident_value in sorted(entries, key=_sort_key) if len(entries) > 1 else entries:
             item, origin = entries[ident_value]
             out.add(item, origin)
         if key == "secrets":
             self.secret_targets(out, pointer)
+        self.keyed_lists[id(out)] = out
         return out
 
     def collapsed(self, key: str, ident: str, value: Any, origin: Origin | None,
@@ -198,6 +220,14 @@ class Merger:
                           f"secrets {seen[target]!r} and {item.get('source')!r} are both mounted "
                           f"at {target!r}: docker stack deploy fails", origin, pointer + (index,))
             seen.setdefault(target, item.get("source"))
+
+
+# what merging does at a field path: one lookup instead of a chain of set tests
+_UINT64_FIELD: Any = object()
+_STRING_MAP_FIELD: Any = object()
+_FIELD_KINDS: dict[Pointer, Any] = {**dict.fromkeys(_UINT64, _UINT64_FIELD),
+                                    **dict.fromkeys(_STRING_MAPS, _STRING_MAP_FIELD),
+                                    **mergefields.SPECIAL}
 
 
 def _where(origin: Origin | None) -> tuple[Any, ...]:
@@ -227,6 +257,9 @@ class _Keep:
     """Marker: leave the base value."""
 
 
+_MISSING: Any = object()
+
+
 _KEEP: Any = _Keep()
 
 
@@ -240,23 +273,13 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     return (1, str(value))
 
 
-def _shallow(base: SMap) -> SMap:
-    out = SMap(origin=base.origin)
-    for key in base:
-        out.copy_entry(base, key)
-    return out
-
-
 def SMap_sorted(services: SMap) -> SMap:  # noqa: N802 - reads as a constructor
     """Services printed sorted by name, as Docker does."""
-    out = SMap(origin=services.origin)
-    for key in sorted(services, key=str):
-        out.copy_entry(services, key)
-    return out
+    return copy_entries(services, sorted(services, key=str))
 
 
 def _union(base: SMap, over: SMap) -> SMap:
-    out = _shallow(base)
+    out = copy_entries(base)
     for key in over:
         out.put(key, over[key], over.key_origins.get(key), over.value_origins.get(key))
     return out
@@ -270,10 +293,11 @@ def _append(base: SList, over: SList) -> SList:
 def merge(layers: list[SMap], notes: list[Any]) -> SMap:
     """The merged model of already normalised files."""
     model = layers[0]
+    merger = Merger(notes)
     for layer in layers[1:]:
-        model = Merger(notes).top(model, layer)
+        model = merger.top(model, layer)
     if len(layers) == 1:
-        model = _shallow(model)
+        model = copy_entries(model)
     from stacklint.omit import omit_empty
     omit_empty(model)
     if isinstance(model.get("services"), SMap):

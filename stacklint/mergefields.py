@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from stacklint.model import Origin
-from stacklint.tree import SList, SMap
+from stacklint.tree import SList, SMap, copy_entries
 
 Result = tuple[Any, bool]     # (merged value or _KEEP, is it the override's own value)
 
@@ -41,7 +41,7 @@ def environment(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origi
     """map[string]*string: a null or empty override value does not replace."""
     if not (isinstance(base, SMap) and isinstance(over, SMap)):
         return (over, True) if over else (_keep(), False)
-    out = _copy_map(base)
+    out = copy_entries(base)
     for key in over:
         value = over[key]
         # mergo: an empty base value takes anything (even null); a set one only a non-empty
@@ -62,14 +62,14 @@ def logging(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin | 
     b_driver, o_driver = base.get("driver") or "", over.get("driver") or ""
     if b_driver != o_driver and b_driver and o_driver:
         return over, True
-    out = _copy_map(base)
+    out = copy_entries(base)
     if not b_driver and o_driver:
         out.copy_entry(over, "driver")
     options = out.get("options")
     new = over.get("options")
     # Docker merges into a copy of a nil map that it then drops: no base options, none kept
     if isinstance(options, SMap) and options and isinstance(new, SMap):
-        merged = _copy_map(options)
+        merged = copy_entries(options)
         for key in new:
             merged.copy_entry(new, key)
         out["options"] = merged
@@ -79,7 +79,7 @@ def logging(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin | 
 def ulimits(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin | None) -> Result:
     if not (isinstance(base, SMap) and isinstance(over, SMap)):
         return (over, True) if over else (_keep(), False)
-    out = _copy_map(base)
+    out = copy_entries(base)
     for key in over:
         if over[key] is not None:
             out.put(key, over[key], over.key_origins.get(key),
@@ -91,7 +91,7 @@ def networks(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin |
     """Per network: aliases replaced (cleared when absent), addresses replaced when set."""
     if not (isinstance(base, SMap) and isinstance(over, SMap)):
         return (over, True) if over else (_keep(), False)
-    out = _copy_map(base)
+    out = copy_entries(base)
     for name in over:
         entry, current = over[name], out.get(name)
         if name not in out or (current is None and entry is not None):
@@ -105,7 +105,7 @@ def networks(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin |
 
 def _network_entry(merger: Any, base: SMap, over: SMap, pointer: tuple,
                    origin: Origin | None) -> SMap:
-    out = _copy_map(base)
+    out = copy_entries(base)
     if "aliases" in out and "aliases" not in over:
         merger.note("aliases-cleared", "this entry has no `aliases`, so docker stack drops the "
                     "aliases set by an earlier file", origin, pointer)
@@ -123,7 +123,7 @@ def extras(base: Any, over: Any) -> Result:
     """Service-level x-* values: maps united key by key, lists appended, anything else
     (even null, "" or 0) replaced: mergo on map[string]any."""
     if isinstance(base, SMap) and isinstance(over, SMap):
-        out = _copy_map(base)
+        out = copy_entries(base)
         for key in over:
             if key in out:
                 merged, replaced = extras(out[key], over[key])
@@ -154,13 +154,6 @@ def _go_type(value: Any) -> str:
     if isinstance(value, float):
         return "float64"
     return "map[string]interface {}" if isinstance(value, dict) else "string"
-
-
-def _copy_map(base: SMap) -> SMap:
-    out = SMap(origin=base.origin)
-    for key in base:
-        out.copy_entry(base, key)
-    return out
 
 
 SPECIAL = {

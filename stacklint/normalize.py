@@ -9,7 +9,7 @@ from typing import Any
 from stacklint import envfile, gotypes
 from stacklint.errors import InputError
 from stacklint.model import Origin
-from stacklint.tree import SList, SMap
+from stacklint.tree import SList, SMap, copy_entries, make_map, writable
 
 
 def copy_tree(value: Any) -> Any:
@@ -29,9 +29,12 @@ def copy_tree(value: Any) -> Any:
 
 def _map(origin: Origin | None, **items: Any) -> SMap:
     """A new mapping whose every key and value points at `origin`."""
-    out = SMap(origin=origin)
-    for key, value in items.items():
-        out.put(key, value, origin, origin)
+    if origin is not None:
+        return make_map(items, origin, dict.fromkeys(items, origin), dict.fromkeys(items, origin))
+    out = make_map(items, None, {}, {})
+    for key, value in items.items():     # as `put` records it: a container at its own node
+        if isinstance(value, (SMap, SList)) and value.origin is not None:
+            out.value_origins[key] = value.origin
     return out
 
 
@@ -44,6 +47,9 @@ class Normalizer:
         self.env = env
         self.notes = notes
         self.version = version
+        from stacklint.fields import SERVICE_FIELDS     # fields builds on this module
+        self.fields = SERVICE_FIELDS
+        self.bind_sources: dict[str, str] = {}
 
     def note(self, kind: str, message: str, origin: Origin | None, pointer: tuple[Any, ...]) -> None:
         from stacklint.stack import Note
@@ -69,33 +75,54 @@ class Normalizer:
 
     # ---- services -------------------------------------------------------------------
     def services(self, services: SMap) -> SMap:
-        out = SMap(origin=services.origin)
-        for name in services:
-            body = services[name]
-            body = self.service(name, body) if isinstance(body, SMap) else copy_tree(body)
-            out.put(name, body, services.key_origins.get(name), services.value_origins.get(name))
+        out = copy_entries(services)
+        for name, body in services.items():
+            if isinstance(body, SMap):
+                new = self.service(name, body)
+                if new is not body:
+                    out[name] = new         # a copy: the same node, so the same origins
         return out
 
     def service(self, name: str, body: SMap) -> SMap:
-        from stacklint.fields import SERVICE_FIELDS
-        out = SMap(origin=body.origin)
-        for key in body:
-            if key == "oom_score_adj":      # no mapstructure tag: Docker drops it silently
+        """`body` in the long form: `body` itself when that is what it already is (the usual
+        case for an override file); values no handler rewrites are shared with the layer."""
+        fields = self.fields
+        origins = body.value_origins
+        out = body if origins.keys() >= body.keys() else copy_entries(body)
+        for key, value in body.items():
+            handler = fields.get(key)
+            if handler is None:
                 continue
-            origin = body.value_origins.get(key)
-            value = body[key]
-            handler = SERVICE_FIELDS.get(key)
-            new = handler(self, value, origin, ("services", name, key)) if handler else None
-            out.put(key, copy_tree(value) if new is None else new,
-                    body.key_origins.get(key), origin)
-        self.resolve_environment(out, ("services", name))
+            origin = origins.get(key)
+            new = handler(self, value, origin, ("services", name, key))
+            if new is not None and new is not value:
+                out = writable(body, out)
+                if origin is None:      # not the old value's node: `put` records the new one
+                    out.value_origins.pop(key, None)
+                out.put(key, new, body.key_origins.get(key), origin)
+        if "oom_score_adj" in out:      # no mapstructure tag: Docker drops it silently
+            out = writable(body, out)
+            out.pop_entry("oom_score_adj")
+        environment = self.resolve_environment(out)
+        if environment is not None:
+            key_origin = out.key_origins.get("environment") or out.key_origins.get("env_file")
+            value_origin = out.value_origins.get("environment") or environment.origin
+            out = writable(body, out)
+            out.put("environment", environment, key_origin, value_origin)
         return out
 
-    def resolve_environment(self, service: SMap, pointer: tuple[Any, ...]) -> None:
-        """env_file entries, then this file's environment over them (Docker, per file)."""
+    def resolve_environment(self, service: SMap) -> SMap | None:
+        """env_file entries, then this file's environment over them (Docker, per file):
+        the service's new `environment`, or None when it stays as it is."""
         files = service.get("env_file")
-        if "env_file" not in service and "environment" not in service:
-            return
+        if "env_file" not in service:
+            if "environment" not in service:
+                return None
+            env = service.get("environment")
+            if isinstance(env, SMap) and not any(
+                    (value is None or value == "") and key in self.env
+                    for key, value in env.items()):
+                return None     # nothing to read or fill in: the mapping stands as it is
         result = SMap(origin=getattr(service.get("environment"), "origin", None)
                       or service.value_origins.get("env_file"))
         if isinstance(files, SList):
@@ -118,11 +145,8 @@ class Normalizer:
             self._update_env(result, [(k, env[k], env.key_origins.get(k),
                                        env.value_origins.get(k)) for k in env])
         elif env is not None:
-            return
-        if result or "environment" in service:
-            service.put("environment", result, service.key_origins.get("environment")
-                        or service.key_origins.get("env_file"),
-                        service.value_origins.get("environment") or result.origin)
+            return None
+        return result if result or "environment" in service else None
 
     def _update_env(self, result: SMap, pairs: list[tuple[str, Any, Any, Any]]) -> None:
         for key, value, key_origin, value_origin in pairs:
@@ -222,6 +246,8 @@ def mapping(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple[
             out.put(key, val if has else (None if allow_nil else ""), item_origin, item_origin)
         return out
     if isinstance(value, SMap):
+        if _strings(value, allow_nil):
+            return value        # already what Docker decodes: shared, not rebuilt
         out = SMap(origin=value.origin)
         for key in value:
             item = value[key]
@@ -233,12 +259,22 @@ def mapping(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple[
     return None
 
 
+def _strings(value: SMap, allow_nil: bool) -> bool:
+    """Whether every value is a string (or a kept null)."""
+    for item in value.values():
+        if not isinstance(item, str) and (item is not None or not allow_nil):
+            return False
+    return True
+
+
 def string_list(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
     if isinstance(value, str):
         return SList([value], origin, [origin])
     if isinstance(value, SList):
-        return SList([v if isinstance(v, str) or isinstance(v, (SMap, SList))
-                      else gotypes.go_string(v) for v in value], value.origin, value.item_origins)
+        if all(isinstance(v, (str, SMap, SList)) for v in value):
+            return value
+        return SList([v if isinstance(v, (str, SMap, SList)) else gotypes.go_string(v)
+                      for v in value], value.origin, value.item_origins)
     return None
 
 

@@ -68,6 +68,49 @@ class SList(list):  # type: ignore[type-arg]
         self.item_origins.append(origin)
 
 
+_new_map, _update = SMap.__new__, dict.update
+
+
+def make_map(entries: dict[Any, Any], origin: Origin | None, key_origins: dict[Any, Origin],
+             value_origins: dict[Any, Origin]) -> SMap:
+    """An SMap of `entries` that takes the two origin dicts as they are (not copied).
+
+    Faster than `SMap()` + `put` per entry, for the many mappings a load builds."""
+    out = _new_map(SMap)        # not __init__: its empty origin dicts would be replaced
+    _update(out, entries)
+    out.origin = origin
+    out.key_origins = key_origins
+    out.value_origins = value_origins
+    return out
+
+
+def shallow_copy(source: SMap) -> SMap:
+    """A new mapping with the same entries and origins; the values are shared, not copied."""
+    return make_map(source, source.origin, source.key_origins.copy(),
+                    source.value_origins.copy())
+
+
+def copy_entries(source: SMap, order: Iterable[Any] | None = None) -> SMap:
+    """`shallow_copy` (its keys in `order` if given), with origins as `copy_entry` of every
+    key records them: a container value without a recorded origin is recorded at its own
+    node's origin."""
+    out = make_map(source if order is None else {key: source[key] for key in order},
+                   source.origin, source.key_origins.copy(), source.value_origins.copy())
+    values = out.value_origins
+    if not values.keys() >= out.keys():        # every parsed entry has one: nearly never
+        for key, value in out.items():
+            if values.get(key) is None and isinstance(value, (SMap, SList)) \
+                    and value.origin is not None:
+                values[key] = value.origin
+    return out
+
+
+def writable(source: SMap, out: SMap) -> SMap:
+    """`out`, first copied if it is still `source`: a layer's tree is shared with the file's
+    data and the merged model, so it is copied on its first edit, never edited in place."""
+    return shallow_copy(source) if out is source else out
+
+
 def value_origin(container: Any, key: Any) -> Origin | None:
     """Where `container[key]` was written (the value, or its node)."""
     if isinstance(container, SMap):

@@ -86,6 +86,33 @@ def test_input_layers_are_not_mutated() -> None:
     assert a is not b and "cpus" not in b      # aliases do not share merged objects
 
 
+def _with_origins(value: object) -> object:
+    """A comparable copy that keeps every origin (nodes, keys, values, list items)."""
+    if isinstance(value, dict):
+        return ("map", getattr(value, "origin", None),
+                [(k, getattr(value, "key_origins", {}).get(k),
+                  getattr(value, "value_origins", {}).get(k), _with_origins(v))
+                 for k, v in value.items()])
+    if isinstance(value, list):
+        return ("list", getattr(value, "origin", None), list(getattr(value, "item_origins", [])),
+                [_with_origins(v) for v in value])
+    return value
+
+
+@pytest.mark.parametrize("case", _cases(dd.FIXTURES, "expected.yml") + _cases(ORACLE, "expected.yml"),
+                         ids=lambda c: c.name)
+def test_loading_leaves_the_files_alone(case: dd.Case) -> None:
+    """The model shares unchanged subtrees with the files' trees: nothing may edit them."""
+    docs = [read(case.folder / f) for f in case.files]
+    before = [_with_origins(d.data) for d in docs]
+    first = load_stack(docs, env=case.env)
+    assert [_with_origins(d.data) for d in docs] == before
+    second = load_stack(docs, env=case.env)
+    assert _with_origins(first.model) == _with_origins(second.model)
+    assert [_with_origins(layer.data) for layer in first.layers] == \
+        [_with_origins(layer.data) for layer in second.layers]
+
+
 def test_version_mismatch_names_both_files() -> None:
     folder = dd.FIXTURES / "23-version-mismatch-error"
     with pytest.raises(InputError) as info:
