@@ -140,8 +140,16 @@ _CASTS: list[tuple[tuple[str, ...], Callable[[str], Any]]] = [
 ]
 
 
-@lru_cache(maxsize=1024)    # the same few paths in every service
 def _caster(path: tuple[str, ...]) -> Callable[[str], Any] | None:
+    # every pattern's second step is `*` (a service or resource name): asked without the
+    # name, the same few paths repeat in every service and are looked up once
+    if len(path) > 1 and path[1] != "[]":
+        path = (path[0], "*", *path[2:])
+    return _named_caster(path)
+
+
+@lru_cache(maxsize=1024)
+def _named_caster(path: tuple[str, ...]) -> Callable[[str], Any] | None:
     for pattern, cast in _CASTS:
         if len(pattern) == len(path) and all(
                 p == "*" and s != "[]" or p == s for p, s in zip(pattern, path)):
