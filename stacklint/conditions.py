@@ -303,21 +303,17 @@ def _fan_out(steps: Pointer) -> Callable[[Any, Callable[[Any], bool]], list[Poin
 def _literal_match(steps: Pointer, name: str, arg: Any, as_: str | None,
                    option: str | None, negated: bool) -> Compiled:
     """A path without `*` reaches at most one value, so both answers are constants."""
-    value_at = _getter(steps)
     if name == "exists":
         there, absent = (Result(True, (steps,)), FALSE) if arg else (Result(False, (steps,)), TRUE)
         if negated:
             there, absent = _negation(there), _negation(absent)
-
-        def exists(node: Any, options: Mapping[str, Any]) -> Result:
-            value = value_at(node)
-            return absent if value is _MISSING or value is None else there
-        return exists
+        return _one_lookup(steps, "value is not None", there, absent)
     hit, miss = Result(True, (steps,)), FALSE
     if negated:
         hit, miss = _negation(hit), _negation(miss)
     if option is not None:
         apply = OPERATORS[name]
+        value_at = _getter(steps)
 
         def match_option(node: Any, options: Mapping[str, Any]) -> Result:
             value = value_at(node)
@@ -325,12 +321,34 @@ def _literal_match(steps: Pointer, name: str, arg: Any, as_: str | None,
                 return miss
             return hit if apply(value, options.get(option), as_) else miss
         return match_option
-    test = _predicate(name, arg, as_)
+    if as_ is None and name == "equals" and isinstance(arg, str):
+        return _one_lookup(steps, "value == arg", hit, miss, arg=arg)   # no bool equals a string
+    return _one_lookup(steps, "holds(value)", hit, miss, holds=_predicate(name, arg, as_))
 
-    def match(node: Any, options: Mapping[str, Any]) -> Result:
-        value = value_at(node)
-        return miss if value is _MISSING or not test(value) else hit
-    return match
+
+def _one_lookup(steps: Pointer, expression: str, hit: Result, miss: Result,
+                **names: Any) -> Compiled:
+    """`hit` when `steps` reach a value for which `expression` (of `value`) holds, else `miss`.
+
+    The commonest code of a run (every literal match, for every service): the path
+    becomes one generated function, a `dict.get` or an index per step and the test
+    inline, instead of a call per step and per test.  Same rules as `_value_at`.
+    """
+    lines, pad = ["def match(node, options):"], "    "
+    for i, step in enumerate(steps):
+        target = "value" if i == len(steps) - 1 else "node"
+        if isinstance(step, int):
+            lines += [f"{pad}if isinstance(node, list) and -len(node) <= {step} < len(node):",
+                      f"{pad}    {target} = node[{step}]"]
+        else:
+            lines += [f"{pad}if isinstance(node, dict):",
+                      f"{pad}    {target} = node.get({step!r}, _MISSING)"]
+        pad += "    "
+    lines += [f"{pad}if value is not _MISSING and ({expression}):", f"{pad}    return hit",
+              "    return miss"]
+    scope = {"_MISSING": _MISSING, "hit": hit, "miss": miss, **names}
+    exec("\n".join(lines), scope)          # noqa: S102 (keys written with repr, ints as ints)
+    return scope["match"]  # type: ignore[no-any-return]
 
 
 def _predicate(name: str, arg: Any, as_: str | None) -> Callable[[Any], bool]:

@@ -21,6 +21,9 @@ def check(ctx: RuleContext) -> Iterator[Hit]:
     if limit is None:
         yield ctx.hit(*where)
         return
-    maximum, size = parse_bytes(ctx.options.get("max")), parse_bytes(limit)
-    if maximum is not None and size is not None and size > maximum:
+    maximum = parse_bytes(ctx.options.get("max"))
+    if maximum is None:                  # no `max` (the default): any limit will do
+        return
+    size = parse_bytes(limit)
+    if size is not None and size > maximum:
         yield ctx.hit(*where, variant="above-max", limit=_human(size), max=_human(maximum))
