@@ -163,13 +163,9 @@ _COMPILED: dict[int, tuple[Any, Compiled]] = {}
 
 
 def compile_condition(cond: Mapping[str, Any]) -> Compiled:
-    """The condition as a function of (node, options), built once per condition.
-
-    A rule's condition runs once per service: walking its tree and reading its
-    specs each time cost more than the tests themselves.  Every part is still
-    evaluated (no short cut), as the tree walk did, so a part that raises still
-    raises.
-    """
+    """The condition as a function of (node, options), built once per condition: a rule's
+    condition runs once per service, and walking its tree and reading its specs each
+    time cost more than the tests themselves."""
     entry = _COMPILED.get(id(cond))
     if entry is None or entry[0] is not cond:
         entry = (cond, _build(cond))
@@ -178,71 +174,139 @@ def compile_condition(cond: Mapping[str, Any]) -> Compiled:
 
 
 def _build(cond: Mapping[str, Any]) -> Compiled:
-    if "all" in cond:
-        test = _combined([_build(c) for c in cond["all"]], every=True)
-    elif "any" in cond:
-        test = _combined([_build(c) for c in cond["any"]], every=False)
-    elif "not" in cond:
-        inner = cond["not"]
-        # `not: {match: …}` is the most common negation: negated while it is built
-        test = (_build_match(inner["match"], negated=True) if set(inner) == {"match"}
-                else _none_of(_build(inner)))
-    else:
-        test = _build_match(cond["match"])
-    option = cond.get("when_option")
-    if option is None:
-        return test
-
-    def switched(node: Any, options: Mapping[str, Any]) -> Result | None:
-        if options.get(option) in (None, False):
-            return None
-        return test(node, options)
-    return switched
+    """One generated function for the whole condition (see `_Source`)."""
+    source = _Source()
+    ok, witnesses, off = source.condition(cond, 1)
+    result = f"Result({ok}, {witnesses}) if {witnesses} else (TRUE if {ok} else FALSE)"
+    source.line(1, f"return None if {off} else {result}" if off else f"return {result}")
+    return source.function()
 
 
-def _combined(parts: list[Compiled], every: bool) -> Compiled:
-    """`all` (every part holds) or `any` of `parts`; a part switched off does not count."""
-    def combined(node: Any, options: Mapping[str, Any]) -> Result | None:
-        seen = failed = held = False
-        witnesses: tuple[Pointer, ...] = ()
-        for part in parts:
-            result = part(node, options)
-            if result is not None:
-                seen = True
-                if result.ok:
-                    held = True
-                    witnesses += result.witnesses
-                else:
-                    failed = True
-        if not seen:
-            return None
-        if not failed if every else held:
-            return Result(True, witnesses) if witnesses else TRUE
-        return FALSE
-    return combined
+class _Source:
+    """Python source for one condition: the commonest code of a run (every rule's
+    condition, for every service), so written as one function instead of a call
+    per part, per path step and per test.
 
+    Each part `k` leaves locals `ok{k}` (it holds) and `w{k}` (its witnesses), and,
+    when `when_option` can switch it off, `off{k}`.  Every part is evaluated, in
+    order (no short cut), as the tree walk did, so a part that raises still raises.
+    Paths with `*` and arguments read from options call the closures below.
+    """
 
-def _none_of(inner: Compiled) -> Compiled:
-    def none_of(node: Any, options: Mapping[str, Any]) -> Result | None:
-        result = inner(node, options)
-        return None if result is None else _negation(result)
-    return none_of
+    def __init__(self) -> None:
+        self.lines = ["def condition(node, options):"]
+        self.scope: dict[str, Any] = {"_MISSING": _MISSING, "Result": Result, "TRUE": TRUE,
+                                      "FALSE": FALSE}
+        self.count = 0
 
+    def line(self, depth: int, text: str) -> None:
+        self.lines.append("    " * depth + text)
 
-def _negation(result: Result) -> Result:
-    return FALSE if result.ok else TRUE
+    def constant(self, value: Any) -> str:
+        name = f"c{len(self.scope)}"
+        self.scope[name] = value
+        return name
 
+    def function(self) -> Compiled:
+        exec("\n".join(self.lines), self.scope)       # noqa: S102 (keys written with repr)
+        return self.scope["condition"]  # type: ignore[no-any-return]
 
-def _build_match(spec: Mapping[str, Any], negated: bool = False) -> Compiled:
-    """A match (or `not` of it): where its path leads, and what the value there must satisfy."""
-    steps = parse_path(spec["path"])
-    name = "exists" if "exists" in spec else next(k for k in spec if k in OPERATORS)
-    arg, as_ = spec[name], spec.get("as")
-    option = arg["option"] if isinstance(arg, dict) and set(arg) == {"option"} else None
-    if "*" not in steps:
-        return _literal_match(steps, name, arg, as_, option, negated)
-    return _none_of(_wildcard_match(steps, name, arg, as_, option)) if negated \
-        else _wildcard_match(steps, name, arg, as_, option)
+    def condition(self, cond: Mapping[str, Any], depth: int) -> tuple[str, str, str | None]:
+        """Write part `cond`; the names of its ok, witnesses and off (None: never off)."""
+        self.count += 1
+        k = self.count
+        option = cond.get("when_option")
+        if option is not None:
+            self.line(depth, f"off{k} = options.get({option!r}) in (None, False)")
+            self.line(depth, f"if not off{k}:")
+            depth += 1
+        if "all" in cond or "any" in cond:
+            every = "all" in cond
+            ok, witnesses, off = self.combined(k, cond["all" if every else "any"], every, depth)
+        elif "not" in cond:
+            ok, witnesses, off = self.negation(k, cond["not"], depth)
+        else:
+            ok, witnesses, off = self.match(k, cond["match"], depth)
+        if option is None:
+            return ok, witnesses, off
+        if off:
+            self.line(depth, f"off{k} = {off}")
+        return ok, witnesses, f"off{k}"
+
+    def combined(self, k: int, conds: list[Any], every: bool,
+                 depth: int) -> tuple[str, str, str | None]:
+        parts = [self.condition(c, depth) for c in conds]
+        oks = [ok for ok, _, _ in parts]
+        if parts and not any(off for _, _, off in parts):
+            if every:
+                self.line(depth, f"ok{k} = {' and '.join(oks)}")
+                self.line(depth, f"w{k} = {' + '.join(w for _, w, _ in parts)} if ok{k} else ()")
+            else:
+                self.line(depth, f"ok{k} = {' or '.join(oks)}")
+                self.line(depth, f"w{k} = " + " + ".join(f"({w} if {ok} else ())"
+                                                          for ok, w, _ in parts))
+            return f"ok{k}", f"w{k}", None
+        # a part switched off does not count; with every part off, the whole is off
+        self.line(depth, f"seen{k} = held{k} = failed{k} = False")
+        self.line(depth, f"w{k} = ()")
+        for ok, witnesses, off in parts:
+            inner = depth
+            if off:
+                self.line(depth, f"if not {off}:")
+                inner += 1
+            self.line(inner, f"seen{k} = True")
+            self.line(inner, f"if {ok}:")
+            self.line(inner + 1, f"held{k} = True")
+            self.line(inner + 1, f"w{k} += {witnesses}")
+            self.line(inner, "else:")
+            self.line(inner + 1, f"failed{k} = True")
+        self.line(depth, f"ok{k} = {f'not failed{k}' if every else f'held{k}'}")
+        self.line(depth, f"if not ok{k}:")
+        self.line(depth + 1, f"w{k} = ()")
+        return f"ok{k}", f"w{k}", f"not seen{k}"
+
+    def negation(self, k: int, cond: Mapping[str, Any], depth: int) -> tuple[str, str, str | None]:
+        ok, _, off = self.condition(cond, depth)
+        if off:
+            self.line(depth, f"if not {off}:")
+            depth += 1
+        self.line(depth, f"ok{k} = not {ok}")
+        return f"ok{k}", "()", off
+
+    def match(self, k: int, spec: Mapping[str, Any], depth: int) -> tuple[str, str, str | None]:
+        steps = parse_path(spec["path"])
+        name = "exists" if "exists" in spec else next(key for key in spec if key in OPERATORS)
+        arg, as_ = spec[name], spec.get("as")
+        option = arg["option"] if isinstance(arg, dict) and set(arg) == {"option"} else None
+        if "*" in steps:
+            match = self.constant(_wildcard_match(steps, name, arg, as_, option))
+            self.line(depth, f"r = {match}(node, options)")
+            self.line(depth, f"ok{k}, w{k} = r")
+            return f"ok{k}", f"w{k}", None
+        self.line(depth, "v = node")
+        for step in steps:            # `_value_at`, one step at a time
+            if isinstance(step, int):
+                self.line(depth, f"v = v[{step}] if isinstance(v, list) and "
+                                 f"-len(v) <= {step} < len(v) else _MISSING")
+            else:
+                self.line(depth, f"v = v.get({step!r}, _MISSING) if isinstance(v, dict) "
+                                 "else _MISSING")
+        at = self.constant((steps,))
+        if name == "exists":          # present or not; the witness is the value if present
+            self.line(depth, f"p{k} = v is not _MISSING and v is not None")
+            self.line(depth, f"ok{k} = {'' if arg else 'not '}p{k}")
+            self.line(depth, f"w{k} = {at} if p{k} else ()")
+            return f"ok{k}", f"w{k}", None
+        if option is not None:
+            test = (f"{self.constant(OPERATORS[name])}(v, options.get({option!r}), "
+                    f"{self.constant(as_)})")
+        elif as_ is None and name == "equals" and isinstance(arg, str):
+            test = f"v == {self.constant(arg)}"          # no bool equals a string
+        else:
+            test = f"{self.constant(_predicate(name, arg, as_))}(v)"
+        self.line(depth, f"ok{k} = v is not _MISSING and {test}")
+        self.line(depth, f"w{k} = {at} if ok{k} else ()")
+        return f"ok{k}", f"w{k}", None
 
 
 def _wildcard_match(steps: Pointer, name: str, arg: Any, as_: str | None,
@@ -298,57 +362,6 @@ def _fan_out(steps: Pointer) -> Callable[[Any, Callable[[Any], bool]], list[Poin
                 out.extend((*head, key, *rest) for rest in inner(item, keep))
         return out
     return found
-
-
-def _literal_match(steps: Pointer, name: str, arg: Any, as_: str | None,
-                   option: str | None, negated: bool) -> Compiled:
-    """A path without `*` reaches at most one value, so both answers are constants."""
-    if name == "exists":
-        there, absent = (Result(True, (steps,)), FALSE) if arg else (Result(False, (steps,)), TRUE)
-        if negated:
-            there, absent = _negation(there), _negation(absent)
-        return _one_lookup(steps, "value is not None", there, absent)
-    hit, miss = Result(True, (steps,)), FALSE
-    if negated:
-        hit, miss = _negation(hit), _negation(miss)
-    if option is not None:
-        apply = OPERATORS[name]
-        value_at = _getter(steps)
-
-        def match_option(node: Any, options: Mapping[str, Any]) -> Result:
-            value = value_at(node)
-            if value is _MISSING:
-                return miss
-            return hit if apply(value, options.get(option), as_) else miss
-        return match_option
-    if as_ is None and name == "equals" and isinstance(arg, str):
-        return _one_lookup(steps, "value == arg", hit, miss, arg=arg)   # no bool equals a string
-    return _one_lookup(steps, "holds(value)", hit, miss, holds=_predicate(name, arg, as_))
-
-
-def _one_lookup(steps: Pointer, expression: str, hit: Result, miss: Result,
-                **names: Any) -> Compiled:
-    """`hit` when `steps` reach a value for which `expression` (of `value`) holds, else `miss`.
-
-    The commonest code of a run (every literal match, for every service): the path
-    becomes one generated function, a `dict.get` or an index per step and the test
-    inline, instead of a call per step and per test.  Same rules as `_value_at`.
-    """
-    lines, pad = ["def match(node, options):"], "    "
-    for i, step in enumerate(steps):
-        target = "value" if i == len(steps) - 1 else "node"
-        if isinstance(step, int):
-            lines += [f"{pad}if isinstance(node, list) and -len(node) <= {step} < len(node):",
-                      f"{pad}    {target} = node[{step}]"]
-        else:
-            lines += [f"{pad}if isinstance(node, dict):",
-                      f"{pad}    {target} = node.get({step!r}, _MISSING)"]
-        pad += "    "
-    lines += [f"{pad}if value is not _MISSING and ({expression}):", f"{pad}    return hit",
-              "    return miss"]
-    scope = {"_MISSING": _MISSING, "hit": hit, "miss": miss, **names}
-    exec("\n".join(lines), scope)          # noqa: S102 (keys written with repr, ints as ints)
-    return scope["match"]  # type: ignore[no-any-return]
 
 
 def _predicate(name: str, arg: Any, as_: str | None) -> Callable[[Any], bool]:
