@@ -61,7 +61,7 @@ def run_rule(rule: Rule, stack: Any, config: Any, items: list[RuleContext] | Non
         stamp = _Stamp(rule, options, where or Locator(stack), config)
         gate = compile_condition(rule.when) if rule.when is not None else None
         for ctx in scope_items(stack, rule.scope) if items is None else items:
-            ctx.options = options
+            ctx.options = options            # the contexts are shared by the rules of a run
             if gate is not None:
                 result = gate(ctx.node, options)
                 if result is not None and not result.ok:
@@ -82,6 +82,8 @@ def _hits_function(rule: Rule) -> Callable[[RuleContext], Iterable[Hit]]:
 
 
 def _declarative_hits(rule: Rule) -> Callable[[RuleContext], Iterable[Hit]]:
+    """`forbid`: a hit per witness (or at `at`) when the condition holds; `require`: one at
+    `at` when it does not."""
     assert rule.condition is not None
     mode, tree = rule.condition
     test = compile_condition(tree)
