@@ -2,7 +2,9 @@
 
     python bench/stages.py [N] [--whatif validator] [--cprofile] [--top 30]
 
-The real command runs in-process (`cli.main(['check', '-f', ...])` on the N-service chain).
+The real command runs in-process (`cli.main(['check', '-f', ...])` on the N-service chain),
+in one process: the two-process split of big stacks (`stacklint/split.py`) is turned off,
+since a profile of the parent would show only its half.
 The functions listed in STAGES are wrapped first, and each wrapper adds up the CPU time of
 its outermost calls. Nested stages are listed under their parent, so the shares do not add
 up to 100 %. CPU time (`time.process_time`) is used because wall time moves with the load of
@@ -44,9 +46,8 @@ STAGES = [
     (0, "stacklint.validate", "validate_stack"),
     (1, "stacklint.validate", "validate_layer"),
     (0, "stacklint.engine", "run_rules"),
-    (1, "stacklint.conditions", "evaluate"),
     (1, "stacklint.engine", "make_finding"),
-    (2, "stacklint.engine", "_end_position"),
+    (2, "stacklint.engine", "Locator.__call__"),
     (0, "stacklint.suppress", "suppress"),
 ]
 FIX_STAGES = [
@@ -160,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fix", action="store_true",
                         help="profile `stacklint fix` on a copy of the merged N-service file")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--two-cores", action="store_true",
+                        help="keep the two-process split of big stacks (then only the "
+                             "parent's half is timed)")
     args = parser.parse_args(argv)
     if args.fix:
         merged = generate.write_merged(generate.DEFAULT_OUT, args.n)
@@ -173,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
         stages, what = STAGES, f"check N={args.n}, 3 files"
     for name in filter(None, args.whatif.split(",")):
         whatif.PATCHES[name]()
+    if not args.two_cores:      # stages of the one-process run (run.py times the real one)
+        from stacklint import split
+        split.check = split.in_two = lambda *a, **k: None
     for module in ("stacklint.pipeline", "stacklint.commands.check", "stacklint.fixer"):
         try:
             importlib.import_module(module)   # so that their imported names get rebound
