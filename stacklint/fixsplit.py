@@ -7,7 +7,8 @@ whole guarded fixer on its half: its edits parse and say what its half said plus
 the fixes.  The result is used only when it is exactly what one process would give:
 - the file has no anchors (whether an anchored value may change depends on every alias);
 - each half settled in one pass (so every edit is an offset into the original text);
-- both halves made the same top-level edits and left the same top-level findings;
+- both halves made the same top-level edits and left the same top-level findings, but
+  for `version`: there the half needing the higher version is right;
 - the fixed text still has the same service entries, in the same order.
 Otherwise the caller fixes the file in one process.
 """
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from stacklint import split
 from stacklint.document import Document
 from stacklint.errors import InputError
+from stacklint.fixes.versions import as_tuple
 from stacklint.model import Edit, Finding
 from stacklint.textedit import apply_edits
 
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from stacklint.fixer import FixResult
 
 NOT_CONVERGED = "SL799"
+VERSION_RULES = {"SL705", "SL706"}     # version-unaligned, version-too-low
 
 
 @dataclass
@@ -36,6 +39,7 @@ class HalfFix:
     left: list[Finding]
     top_applied: list[Finding]
     top_left: list[Finding]
+    version: str          # the half's `version` after its fixes ("" when it has none)
 
 
 class _NotOnePass(Exception):
@@ -60,15 +64,16 @@ def fix(path: str) -> FixResult | None:
     if halves is None:
         return None
     mine, theirs = halves
-    if mine.top_applied != theirs.top_applied or mine.top_left != theirs.top_left:
+    top = _top_level(mine, theirs)
+    if top is None:
         return None
-    applied = sorted(mine.applied + theirs.applied + mine.top_applied, key=_applied_order)
+    applied = sorted(mine.applied + theirs.applied + top[0], key=_applied_order)
     fixed = apply_edits(text, [e for f in applied for e in _edits(f)])
     again = split.entries(fixed)
     if again is None or [e.name for e in again] != [e.name for e in layout.entries[0]]:
         return None
     newline = "\r\n" if "\r\n" in text[: text.find("\n") + 1 or len(text)] else "\n"
-    left = sorted(mine.left + theirs.left + mine.top_left, key=Finding.sort_key)
+    left = sorted(mine.left + theirs.left + top[1], key=Finding.sort_key)
     return FixResult(path, Document(path, text, encoding, newline, None),
                      Document(path, fixed, encoding, newline, None), applied, left,
                      original_text=text)
@@ -83,7 +88,9 @@ def _half(side: int, layout: split.Plan, path: str, text: str, encoding: str) ->
     if apply_edits(doc.text, [e for f in result.applied for e in _edits(f)]) != result.text:
         raise _NotOnePass(path)
     paths = {path: 0}
-    out = HalfFix([], [], [], [])
+    data = result.document.data if result.document is not None else None
+    version = data.get("version") if isinstance(data, dict) else None
+    out = HalfFix([], [], [], [], version if isinstance(version, str) else "")
     for findings, own, top in ((result.applied, out.applied, out.top_applied),
                                (result.left, out.left, out.top_left)):
         for f in findings:
@@ -92,6 +99,25 @@ def _half(side: int, layout: split.Plan, path: str, text: str, encoding: str) ->
             elif split.owner_of(f, layout, paths) == side:
                 own.append(f)
     return out
+
+
+def _top_level(mine: HalfFix, theirs: HalfFix) -> tuple[list[Finding], list[Finding]] | None:
+    """The top-level fixes one process would make: the halves' own when they agree.
+
+    A half chooses `version` from the keys it sees; one process takes the highest version
+    any key needs.  So when the halves differ only there, the half needing the higher
+    version has the right version fixes (its keys are the ones that need it)."""
+    if mine.top_applied == theirs.top_applied and mine.top_left == theirs.top_left:
+        return mine.top_applied, mine.top_left
+
+    def rest(findings: list[Finding]) -> list[Finding]:
+        return [f for f in findings if f.rule_id not in VERSION_RULES]
+    if rest(mine.top_applied) != rest(theirs.top_applied) \
+            or rest(mine.top_left) != rest(theirs.top_left) \
+            or as_tuple(mine.version) == as_tuple(theirs.version):
+        return None
+    higher = max(mine, theirs, key=lambda half: as_tuple(half.version))
+    return higher.top_applied, higher.top_left
 
 
 def _is_top_level(finding: Finding, layout: split.Plan) -> bool:

@@ -385,3 +385,50 @@ def test_fix_corpus_files(tmp_path: Path) -> None:
         assert_same_fix(path, must_split=False)
         compared += 1
     assert compared >= 20
+
+
+MIXED_VERSIONS = """\
+name: demo
+services:
+  a:
+    image: nginx
+    deploy:
+      rollback_config:
+        parallelism: 1
+    ports:
+      - target: 80
+        published: "8080"
+  b:
+    image: nginx
+    deploy:
+      rollback_config:
+        parallelism: 1
+  c:
+    image: redis
+    healthcheck:
+      test: ["CMD", "true"]
+      start_period: 5s
+    ports:
+      - target: 6379
+        published: "6379"
+  d:
+    image: redis
+    healthcheck:
+      test: ["CMD", "true"]
+      start_period: 5s
+"""
+
+
+@needs_fork
+@pytest.mark.parametrize("text", [MIXED_VERSIONS,
+                                  MIXED_VERSIONS.replace("rollback_config", "update_config")])
+def test_fix_halves_needing_different_versions(text: str, tmp_path: Path) -> None:
+    # one process adds the highest version any key needs; so does the split
+    path = tmp_path / "stack.yml"
+    path.write_text(text, encoding="utf-8")
+    from stacklint import fixsplit
+    layout = split.plan([text])
+    halves = [fixsplit._half(side, layout, str(path), text, "utf-8")
+              for side in (split.PARENT, split.CHILD)]
+    assert halves[0].version != halves[1].version
+    assert_same_fix(path)
