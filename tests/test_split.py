@@ -238,15 +238,32 @@ def test_a_half_that_reads_differently_falls_back(tmp_path: Path) -> None:
     assert split_or_none([str(path)]) is None
 
 
+STACK_RULE = """\
+id: ACME900
+name: too-many-services
+summary: A stack-wide rule
+severity: warning
+scope: stack
+forbid:
+  match: {path: services.svc-00003, exists: true}
+message: "svc-00003 is one service too many"
+docs: {what: a rule over the whole stack, why: it reads every service}
+"""
+
+
 @needs_fork
 def test_user_rule_of_stack_scope_is_not_split(tmp_path: Path) -> None:
     folder = FIXTURES / "stacks" / "user-rules"
-    config = build_config({"rules-dir": str(folder / "rules")}, str(folder / ".stacklint.yml")) \
-        if (folder / "rules").is_dir() else default_config()
-    assert split.splittable(default_config())
-    files = [str(p) for p in generate.write_chain(tmp_path, 4)]
-    if not split.splittable(config):
-        assert split_or_none(files, config) is None
+    service_rules = build_config({"rule-paths": ["policies"]}, str(folder / ".stacklint.yml"))
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "ACME900-too-many-services.yaml").write_text(STACK_RULE)
+    stack_rules = build_config({"rule-paths": ["policies"]}, str(tmp_path / ".stacklint.yml"))
+    files = [str(p) for p in generate.write_chain(tmp_path / "chain", 6)]
+    assert split.splittable(service_rules)
+    assert not split.splittable(stack_rules)
+    assert split_or_none(files, stack_rules) is None
+    assert any(f.rule_id == "ACME900" for f in serial(files, stack_rules))
+    assert_same(files, service_rules)
 
 
 @needs_fork
