@@ -449,3 +449,23 @@ def test_fix_halves_needing_different_versions(text: str, tmp_path: Path) -> Non
               for side in (split.PARENT, split.CHILD)]
     assert halves[0].version != halves[1].version
     assert_same_fix(path)
+
+
+@needs_fork
+def test_corpus_chains(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dockerdiff import corpus_cases
+    compared = 0
+    for case in corpus_cases(shared_path("corpus")):
+        monkeypatch.chdir(case.folder)
+        for key in [k for k in os.environ if k not in ("PATH",)]:
+            monkeypatch.delenv(key, raising=False)
+        for key, value in case.env.items():
+            monkeypatch.setenv(key, value)
+        files = [str(case.folder / f) for f in case.files]
+        got = split_or_none(files)
+        if got is None:
+            continue
+        findings, errors = check_one(tuple(files), default_config(), ())
+        assert not errors and got == findings, case.name
+        compared += 1
+    assert compared >= 15
