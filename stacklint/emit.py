@@ -1,6 +1,8 @@
 """Write a merged model as a stack file that `docker stack deploy -c` accepts."""
 from __future__ import annotations
 
+import functools
+
 import json
 import re
 from typing import Any
@@ -123,9 +125,13 @@ def scalar(value: Any) -> str:
         if value in (float("inf"), float("-inf")):
             return ".inf" if value > 0 else "-.inf"
         return repr(value)
-    text = str(value)
-    looks_typed = text.lower() in _YAML11 or resolve_plain(text) != text \
-        or not isinstance(resolve_plain(text), str)
+    return _string(str(value))
+
+
+@functools.lru_cache(maxsize=1 << 16)      # keys and many values repeat in every service
+def _string(text: str) -> str:
+    resolved = resolve_plain(text)
+    looks_typed = text.lower() in _YAML11 or resolved != text or not isinstance(resolved, str)
     if (not looks_typed and _PLAIN.fullmatch(text) and not _PLAIN_BREAKS.search(text)
             and not _UNSAFE.search(text)):
         return text

@@ -60,10 +60,8 @@ def ordered(value: Any, kind: str = "top") -> Any:
     """`value` (a struct of `kind`) with keys in Docker's print order; maps sorted."""
     if not isinstance(value, SMap):
         return value
-    fields = _STRUCTS.get(kind, [])
-    rank = {name: i for i, name in enumerate(fields)}
-    keys = sorted(value, key=lambda k: (0, rank[k], "") if k in rank else
-                  (2 if str(k).startswith("x-") else 1, 0, str(k)))
+    rank = _RANKS.get(kind) or {}
+    keys = _struct_keys(kind, tuple(value))
     out = SMap(origin=value.origin)
     for key in keys:
         out.copy_entry(value, key)
@@ -82,10 +80,44 @@ def ordered(value: Any, kind: str = "top") -> Any:
     return out
 
 
+_RANKS = {kind: {name: i for i, name in enumerate(fields)} for kind, fields in _STRUCTS.items()}
+
+
+def _struct_keys(kind: str, keys: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Struct fields in Go's order, then other keys by name, `x-` keys last."""
+    if all(type(k) is str for k in keys):      # the usual case: the same key sets repeat
+        return _cached_struct_keys(kind, keys)
+    return _struct_order(kind, keys)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _cached_struct_keys(kind: str, keys: tuple[str, ...]) -> tuple[str, ...]:
+    return _struct_order(kind, keys)
+
+
+def _struct_order(kind: str, keys: tuple[Any, ...]) -> tuple[Any, ...]:
+    rank = _RANKS.get(kind) or {}
+    return tuple(sorted(keys, key=lambda k: (0, rank[k], "") if k in rank else
+                        (2 if str(k).startswith("x-") else 1, 0, str(k))))
+
+
+def _map_keys(value: SMap) -> tuple[Any, ...]:
+    """A map's keys in yaml.v3's order."""
+    keys = tuple(value)
+    if all(type(k) is str for k in keys):      # (1 and True are equal keys of a cache)
+        return _cached_map_keys(keys)
+    return tuple(sorted(keys, key=_YAML_KEY))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _cached_map_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(keys, key=_YAML_KEY))
+
+
 def _sorted_deep(value: Any) -> Any:
     if isinstance(value, SMap):
         out = SMap(origin=value.origin)
-        for key in sorted(value, key=_YAML_KEY):
+        for key in _map_keys(value):
             out.copy_entry(value, key)
             out[key] = _sorted_deep(value[key])
         return out
@@ -140,7 +172,7 @@ _YAML_KEY = functools.cmp_to_key(
 
 def _sorted_map(value: SMap, child: str) -> SMap:
     out = SMap(origin=value.origin)
-    for key in sorted(value, key=_YAML_KEY):
+    for key in _map_keys(value):
         out.copy_entry(value, key)
         if child:
             out[key] = ordered(value[key], child)
