@@ -3,8 +3,8 @@
 Nearly all of the work (reading, interpolation, normalisation, merge, validation,
 rules) is per service, and a parsed tree cannot be handed to another process for
 less than it costs to parse.  So both processes read every file, each with the
-other half's service entries blanked out: every character but the line breaks
-becomes a space, so every offset, line and column of what is left stays as it
+other half's service entries blanked out: an entry becomes spaces and as many line
+breaks as it had, so every offset, line and column of what is left stays as it
 was.  Each process keeps the findings it owns (its services; the parent also
 the top level) and the parent applies the suppressions over all of them, on
 the original text.
@@ -45,7 +45,6 @@ _FIRST_CONTENT = re.compile(r"^( *)([^ \r\n#])", re.M)
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _MAYBE_NOT_A_STRING = re.compile(r"[0-9+.-]|(?i:true|false|null)$")   # numbers, booleans, null
 _NOT_A_KEY = "-[{?&*!|>'\"%@`"
-_NOT_A_BREAK = re.compile(r"[^\r\n]+")
 _ENTRY = r" {%d}(?P<key>[^ \r\n#][^\r\n]*?)[ \t]*:[ \t]*(?:#[^\r\n]*)?\r?$"
 
 
