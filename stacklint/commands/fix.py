@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import sys
 from typing import TYPE_CHECKING, Any
@@ -109,6 +108,7 @@ def _report(result: FixResult, args: Any, dry: bool) -> None:
     for f in result.left:
         out.write(f"{f.location}: {f.severity} [{f.rule_id} {f.rule_name}] {f.message}\n")
     if args.diff and result.changed:
+        import difflib          # only for --diff: every run of the CLI imports this module
         out.writelines(difflib.unified_diff(
             result.original_text.splitlines(keepends=True),
             result.text.splitlines(keepends=True), result.path, result.path))
