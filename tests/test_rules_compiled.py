@@ -12,7 +12,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stacklint.conditions import OPERATORS, Result, evaluate, first_value, parse_path, resolve
+from stacklint.conditions import (OPERATORS, Result, _compiles, evaluate, first_value,
+                                  parse_path, resolve)
 
 
 def reference(cond: Mapping[str, Any], node: Any, options: Mapping[str, Any]) -> Result | None:
@@ -84,14 +85,6 @@ def _valid(cond: Any) -> bool:
         return not isinstance(arg, list)
     parts = cond.get("all") or cond.get("any") or [cond.get("not")]
     return all(_valid(p) for p in parts)
-
-
-def _compiles(pattern: str) -> bool:
-    try:
-        re.compile(pattern)
-    except re.error:
-        return False
-    return True
 
 
 def _switch(cond: dict[str, Any], on: bool) -> dict[str, Any]:
