@@ -379,11 +379,10 @@ def test_fix_seed_utf16_crlf_file(tmp_path: Path) -> None:
         pytest.skip("no prod-full.yml in the seed")
     path = tmp_path / "prod-full.yml"
     path.write_bytes(found[0].read_bytes())
-    assert_same_fix(path, must_split=False)
+    assert_same_fix(path)
     from stacklint import fixsplit
     got = fixsplit.fix(str(path))
-    if got is not None:
-        assert got.original.encode(got.text).startswith(b"\xff\xfe")
+    assert got.original.encode(got.text).startswith(b"\xff\xfe")
 
 
 @needs_fork
