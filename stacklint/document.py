@@ -105,6 +105,20 @@ def parse(text: str, path: str = "<string>", encoding: str = "utf-8") -> Documen
     return Document(path, text, encoding, newline, data, converter.tags)
 
 
+def _bad_character(text: str, exc: Any, path: str) -> InputError:
+    """PyYAML's reader names only an offset (`position 27`): the line and column of it."""
+    offset = min(max(int(getattr(exc, "position", 0) or 0), 0), len(text))
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    char = getattr(exc, "character", "")
+    point = ord(char) if isinstance(char, str) and len(char) == 1 else char
+    code = f"#x{point:04x}" if isinstance(point, int) else repr(point)
+    return InputError(f"YAML error: unacceptable character {code}: control characters are "
+                      "not allowed", path, line, column,
+                      hint="delete the character (a NUL or other control byte, often from a "
+                           "bad copy or a binary file), or quote it as an escape (\"\\x00\")")
+
+
 def too_deep(path: str) -> InputError:
     """Python's recursion limit, hit by absurdly nested YAML, as a clear input error."""
     return InputError("the file nests mappings and lists too deeply to be read", path, 1, 1,
@@ -135,6 +149,8 @@ def compose(text: str, path: str) -> Node | None:
         raise InputError(f"YAML syntax error: {problem}", path,
                          mark.line + 1 if mark else None, mark.column + 1 if mark else None,
                          hint="check the indentation and quoting around this line") from None
+    except yaml.reader.ReaderError as exc:     # a character YAML forbids: say where it is
+        raise _bad_character(text, exc, path) from None
     except yaml.YAMLError as exc:
         raise InputError(f"YAML error: {exc}", path) from None
     finally:

@@ -25,6 +25,9 @@ def entries(path: str | Path, lookup: Callable[[str], str | None] | None = None,
     also accepts `export KEY=...` and strips one pair of surrounding quotes.
     """
     name = str(path)
+    if "\0" in name:         # open() would raise ValueError: a finding, not a crash
+        raise InputError("env file path contains a NUL byte", name.replace("\0", "\\0"),
+                         hint="write the env_file path without control characters")
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
@@ -57,11 +60,12 @@ def _line(line: str, path: str, number: int, lookup: Callable[[str], str | None]
     variable, has_value, value = line.partition("=")
     variable = variable.lstrip(_SPACE)
     if any(c in _SPACE for c in variable):
-        raise InputError(f"invalid env file ({path}): variable '{variable}' contains whitespaces",
+        # the line is not quoted (Docker quotes it): an env file holds secrets
+        raise InputError("invalid env file: the variable name on this line contains whitespace",
                          path, number, 1, hint="write KEY=VALUE, without `export` or spaces")
     if not variable:
-        raise InputError(f"invalid env file ({path}): no variable name on line '{line}'",
-                         path, number, 1)
+        raise InputError("invalid env file: no variable name on this line", path, number, 1,
+                         hint="write KEY=VALUE; a line starting with # is a comment")
     if has_value:
         if lenient and len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
             value = value[1:-1]

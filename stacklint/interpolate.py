@@ -35,6 +35,8 @@ class Result:
     interpolated: set[Origin] = field(default_factory=set)
     # (variable, origin, Docker's dotted path, pointer with real keys and list indexes)
     unset: list[tuple[str, Origin | None, str, tuple[Any, ...]]] = field(default_factory=list)
+    # value -> name of each secret-named variable substituted (never printed: redact.py)
+    secrets: dict[str, str] = field(default_factory=dict)
 
 
 def substitute(template: str, lookup: Callable[[str], str | None],
@@ -230,7 +232,7 @@ class Interpolator:
         dotted = ".".join(path)
         unset: list[str] = []
         try:
-            new = substitute(value, self.env.get, unset)
+            new = substitute(value, self._lookup, unset)
         except TemplateError as exc:
             raise self._error(f"invalid interpolation format for {dotted}: "
                               f'"{exc}"; you may need to escape any $ with another $', origin)
@@ -246,8 +248,18 @@ class Interpolator:
         try:
             return cast(new)
         except CastError as exc:
-            raise self._error(f"error while interpolating {dotted}: "
-                              f"failed to cast to expected type: {exc}", origin) from None
+            from stacklint.redact import mask
+            raise self._error(f"error while interpolating {dotted}: failed to cast to "
+                              f"expected type: {mask(str(exc), self.result.secrets)}",
+                              origin) from None
+
+    def _lookup(self, name: str) -> str | None:
+        """The variable's value; a secret-named one is remembered, to be masked in output."""
+        from stacklint.redact import secret_value
+        value = self.env.get(name)
+        if value and secret_value(name, value):
+            self.result.secrets.setdefault(value, name)
+        return value
 
     def _error(self, message: str, origin: Origin | None) -> InputError:
         if origin is None:

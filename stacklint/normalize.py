@@ -42,8 +42,13 @@ class Normalizer:
     """Rewrites one interpolated file into Docker's typed (long) form."""
 
     def __init__(self, workdir: Path, env: Mapping[str, str], notes: list[Any],
-                 version: str) -> None:
+                 version: str, secrets: dict[str, str] | None = None,
+                 from_env: set[Any] | None = None) -> None:
         self.workdir = workdir
+        # origins of values the environment filled in (a bare `- PASSWORD`): like ${VAR}
+        self.from_env = set() if from_env is None else from_env
+        # secret value -> its name, for values read from env files or the environment
+        self.secrets = {} if secrets is None else secrets
         self.env = env
         self.notes = notes
         self.version = version
@@ -139,7 +144,7 @@ class Normalizer:
                                      "env_file paths are relative to the first file's folder"
                                      ) from None
                 # each value points at its line in the env file, where a person changes it
-                self._update_env(result, [(k, v, o, o) for k, v, o in pairs])
+                self._update_env(result, [(k, v, o, o) for k, v, o in pairs], from_file=True)
         env = service.get("environment")
         if isinstance(env, SMap):
             self._update_env(result, [(k, env[k], env.key_origins.get(k),
@@ -148,10 +153,17 @@ class Normalizer:
             return None
         return result if result or "environment" in service else None
 
-    def _update_env(self, result: SMap, pairs: list[tuple[str, Any, Any, Any]]) -> None:
+    def _update_env(self, result: SMap, pairs: list[tuple[str, Any, Any, Any]],
+                    from_file: bool = False) -> None:
+        from stacklint.redact import secret_value
         for key, value, key_origin, value_origin in pairs:
+            secret = from_file
             if (value is None or value == "") and key in self.env:
-                value = self.env[key]
+                value, secret = self.env[key], True     # a bare `- PASSWORD`: the shell's
+                if value_origin is not None:
+                    self.from_env.add(value_origin)
+            if secret and secret_value(key, value):
+                self.secrets.setdefault(value, str(key))
             result.put(key, value, key_origin, value_origin)
 
     # ---- top level ----------------------------------------------------------------------
@@ -290,6 +302,8 @@ def shell_command(norm: Normalizer, value: Any, origin: Origin | None, pointer: 
 
 
 def normalize(data: SMap, workdir: Path, env: Mapping[str, str], notes: list[Any],
-              version: str) -> SMap:
-    """One interpolated file in Docker's long form (a new tree; `data` is left alone)."""
-    return Normalizer(workdir, env, notes, version).run(data)
+              version: str, secrets: dict[str, str] | None = None,
+              from_env: set[Any] | None = None) -> SMap:
+    """One interpolated file in Docker's long form (a new tree; `data` is left alone);
+    `secrets` collects the secret-named values env files and the environment filled in."""
+    return Normalizer(workdir, env, notes, version, secrets, from_env).run(data)

@@ -59,6 +59,10 @@ def finish(stack: Any, findings: list[Finding], config: Config) -> list[Finding]
         return rule is not None and config.is_enabled(rule)
 
     findings = suppress(stack, findings, rules.get, enabled)
+    secrets = getattr(stack, "secrets", None)
+    if secrets:         # values from ${VAR} and env files named like secrets: never shown
+        from stacklint.redact import mask_findings
+        findings = mask_findings(findings, secrets)
     return sorted(apply_config(findings, config), key=Finding.sort_key)
 
 

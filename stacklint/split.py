@@ -328,8 +328,9 @@ def _half(side: int, layout: Plan, docs: Sequence[tuple[str, str, str]], config:
                   and "x-stacklint" in node}
     if side == PARENT and "x-stacklint" in stack.model:
         extensions[None] = stack.model
-    return Half(top, [f for f in validation if owned(f)], [f for f in policy if owned(f)],
-                extensions)
+    from stacklint.redact import mask_findings   # the parent has no secrets to mask with
+    return Half(top, mask_findings([f for f in validation if owned(f)], stack.secrets),
+                mask_findings([f for f in policy if owned(f)], stack.secrets), extensions)
 
 
 def _combine(mine: Half, theirs: Half, docs: Sequence[tuple[str, str, str]],

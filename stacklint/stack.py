@@ -42,6 +42,8 @@ class Stack:
     version: str
     notes: list[Note] = field(default_factory=list)
     interpolated: set[Origin] = field(default_factory=set)
+    # secret value -> the variable or env-file entry it came from; never printed (redact.py)
+    secrets: dict[str, str] = field(default_factory=dict)
 
     @property
     def paths(self) -> list[str]:
@@ -113,6 +115,7 @@ def _load(sources: Sequence[str | Document | os.PathLike[str]], env: Mapping[str
     workdir = Path(os.path.abspath(documents[0].path)).parent   # Go: filepath.Abs, no symlinks
     notes: list[Note] = []
     interpolated: set[Origin] = set()
+    secrets: dict[str, str] = {}
     layers: list[Layer] = []
     first: tuple[str, SMap, Document] | None = None
     for doc in documents:
@@ -126,19 +129,23 @@ def _load(sources: Sequence[str | Document | os.PathLike[str]], env: Mapping[str
                                   f"`{tag}`: this value is merged by the usual rules", origin))
         data, result = interpolate.interpolate(raw, values, doc.path, doc.text)
         interpolated |= result.interpolated
+        for value, name in result.secrets.items():
+            secrets.setdefault(value, name)
         for name, origin, path, pointer in result.unset:
             notes.append(Note("unset-variable",
                               f'variable "{name}" is not set: {path} gets an empty string',
                               origin, pointer))
         layers.append(Layer(doc, data, version))
-    normalised = [normalize.normalize(layer.data, Path(workdir), values, notes, layer.version)
-                  for layer in layers]
+    normalised = [normalize.normalize(layer.data, Path(workdir), values, notes, layer.version,
+                                      secrets, interpolated) for layer in layers]
+    # a value the user's own file spells out is theirs to see
+    secrets = {v: n for v, n in secrets.items() if not any(v in d.text for d in documents)}
     model = merge.merge(normalised, notes)
     assert first is not None
     model_version = first[0]
     model.put("version", model_version, first[1].key_origins.get("version"),
               first[1].value_origins.get("version"))
-    return Stack(layers, _ordered(model), model_version, notes, interpolated)
+    return Stack(layers, _ordered(model), model_version, notes, interpolated, secrets)
 
 
 def _ordered(model: SMap) -> SMap:

@@ -39,6 +39,8 @@ def test_hook_definitions() -> None:
     assert set(hooks) == set(HOOKS)
     assert hooks["stacklint"]["entry"] == "stacklint check"
     assert hooks["stacklint-fix"]["entry"] == "stacklint fix"
+    # `--` before the file names pre-commit appends: a file named like an option stays a file
+    assert hooks["stacklint"]["args"] == hooks["stacklint-fix"]["args"] == ["--"]
     for hook in hooks.values():
         assert hook["language"] == "python" and hook["require_serial"] is True
     # the fix hook edits files, so it takes exactly the names discovery calls stack files
@@ -130,6 +132,18 @@ def test_override_alone_breaks_the_merged_chain(project: Project) -> None:
     # the finding points at the override that set the value, not at the merged output
     assert re.search(rf"(^|\s)compose\.override\.yaml:{line}:\d+:", out, re.M), out
     assert "stop-first" in out or "order" in out, out
+
+
+@needs_tools
+def test_a_staged_file_named_like_an_option_is_not_an_option(project: Project) -> None:
+    names = project.copy(FIXTURES / "rollout")
+    assert_committed(project, project.commit(*names), "")
+    before = project.head()
+    base = project.root / "compose.yaml"
+    base.write_text(base.read_text().replace("order: start-first", "order: stop-first"))
+    project.write("--config=relaxed.yml", 'ignore: ["*"]\n')   # would turn every rule off
+    out = assert_blocked(project, project.commit("compose.yaml", "--config=relaxed.yml"), before)
+    assert "stop-first" in out or "SL5" in out, out
 
 
 @needs_tools

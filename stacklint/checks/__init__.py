@@ -7,6 +7,7 @@ long form with Docker's defaults, so every check agrees on them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar
@@ -65,6 +66,19 @@ class RuleContext:
         return Hit((*self.pointer, *rel), args)
 
 
+def number(value: Any) -> float | None:
+    """`parse_number`, but None for NaN and ±Inf: Docker rejects them (the schema reports
+    them), and a check must not compute with them (`int(inf)` raises)."""
+    found = parse_number(value)
+    return found if found is None or math.isfinite(found) else None
+
+
+def duration(value: Any) -> float | None:
+    """`parse_duration`, but None for NaN and ±Inf (`delay: .inf` is nanoseconds to YAML)."""
+    found = parse_duration(value)
+    return found if found is None or math.isfinite(found) else None
+
+
 # a stack repeats a few durations (`30s`) in every service's messages; typed: an int
 # is never answered with the text cached for an equal float
 duration_text = lru_cache(maxsize=1024, typed=True)(format_duration)
@@ -108,7 +122,7 @@ def replicas(svc: Mapping[str, Any]) -> int | None:
 def _replicas(svc: Mapping[str, Any], mode: Any) -> int | None:
     if mode in GLOBAL_MODES:
         return None
-    value = parse_number(get(svc, "deploy", "replicas"))
+    value = number(get(svc, "deploy", "replicas"))
     return 1 if value is None else int(value)
 
 
@@ -121,13 +135,13 @@ def order(svc: Mapping[str, Any], block: str = "update_config") -> str:
 
 
 def parallelism(svc: Mapping[str, Any], block: str) -> int:
-    value = parse_number(update_setting(svc, block, "parallelism"))
+    value = number(update_setting(svc, block, "parallelism"))
     return DEFAULT_PARALLELISM if value is None else int(value)
 
 
 def monitor(svc: Mapping[str, Any], block: str) -> float:
     """The monitor window in seconds; absent or `0s` is Docker's 5s default."""
-    value = parse_duration(update_setting(svc, block, "monitor"))
+    value = duration(update_setting(svc, block, "monitor"))
     return DEFAULT_MONITOR if not value else value
 
 
@@ -139,9 +153,9 @@ def healthcheck_worst_case(svc: Mapping[str, Any]) -> float | None:
     test = hc.get("test")
     if isinstance(test, list) and test[:1] == ["NONE"]:
         return None
-    interval = parse_duration(hc.get("interval")) or DEFAULT_INTERVAL
-    start = parse_duration(hc.get("start_period")) or DEFAULT_START_PERIOD
-    retries = parse_number(hc.get("retries"))
+    interval = duration(hc.get("interval")) or DEFAULT_INTERVAL
+    start = duration(hc.get("start_period")) or DEFAULT_START_PERIOD
+    retries = number(hc.get("retries"))
     retries = DEFAULT_RETRIES if retries is None or retries == 0 else retries
     return start + interval * retries
 

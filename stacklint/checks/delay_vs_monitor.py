@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stacklint.checks import UPDATE_BLOCKS, RuleContext, duration_text, get, monitor, rolls_out
-from stacklint.durations import parse_duration
+from stacklint.checks import UPDATE_BLOCKS, RuleContext, duration, duration_text, get, monitor, rolls_out
 from stacklint.model import Hit
 
 
@@ -12,7 +11,7 @@ def check(ctx: RuleContext) -> Iterator[Hit]:
     if not ctx.fact(rolls_out):
         return
     for block in UPDATE_BLOCKS:
-        delay = parse_duration(get(ctx.node, "deploy", block, "delay"))
+        delay = duration(get(ctx.node, "deploy", block, "delay"))
         if not delay:
             continue
         window = monitor(ctx.node, block)

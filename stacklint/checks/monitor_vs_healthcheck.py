@@ -3,16 +3,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stacklint.checks import (RuleContext, duration_text, get, healthcheck_worst_case, monitor,
+from stacklint.checks import (RuleContext, duration, duration_text, get, healthcheck_worst_case, monitor,
                               rolls_out)
-from stacklint.durations import parse_duration
 from stacklint.model import Hit
 
 
 def _formula(ctx: RuleContext) -> str:
     hc = ctx.node.get("healthcheck") or {}
     def shown(key: str, default: str) -> str:
-        seconds = parse_duration(hc.get(key))
+        seconds = duration(hc.get(key))
         return duration_text(seconds) if seconds else default
     retries = hc.get("retries") or 3
     return f"start_period {shown('start_period', '0s')} + interval {shown('interval', '30s')} × retries {retries}"

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stacklint.checks import UPDATE_BLOCKS, RuleContext, get, replicas, rolls_out
-from stacklint.durations import parse_number
+from stacklint.checks import UPDATE_BLOCKS, RuleContext, get, number, replicas, rolls_out
 from stacklint.model import Hit
 
 
@@ -13,7 +12,7 @@ def check(ctx: RuleContext) -> Iterator[Hit]:
         return
     count = ctx.fact(replicas)          # None: global, the task count is the node count
     for block in UPDATE_BLOCKS:
-        value = parse_number(get(ctx.node, "deploy", block, "parallelism"))
+        value = number(get(ctx.node, "deploy", block, "parallelism"))
         if value is None:
             continue                     # default 1
         if value == 0:

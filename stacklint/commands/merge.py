@@ -25,6 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                         help="end every line with `# file:line` of where the value came from")
     parser.add_argument("--no-validate", action="store_true",
                         help="print even when the merged stack has schema errors")
+    parser.add_argument("--show-secrets", action="store_true",
+                        help="print the values of secret-named variables and env-file entries "
+                        "(default: a ${NAME} reference, filled in again at deploy)")
     parser.add_argument("--fix", action="store_true",
                         help="apply the safe compose-to-stack fixes in memory before merging")
     parser.set_defaults(run=run)
@@ -60,8 +63,9 @@ def _validate(stack: Any) -> int:
     if validate is None:
         return EXIT_OK
     from stacklint.model import Severity
-    errors = [f for f in validate.validate_stack(stack) if f.severity >= Severity.ERROR
-              and not getattr(f, "suppressed", None)]
+    from stacklint.redact import mask_findings
+    errors = [f for f in mask_findings(validate.validate_stack(stack), stack.secrets)
+              if f.severity >= Severity.ERROR and not getattr(f, "suppressed", None)]
     for finding in sorted(errors, key=lambda f: f.sort_key()):
         print(f"{finding.location}: error: {finding.message} [{finding.rule_id}]",
               file=sys.stderr)
@@ -70,6 +74,21 @@ def _validate(stack: Any) -> int:
               "fix the errors above or pass --no-validate", file=sys.stderr)
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _masked(stack: Any) -> tuple[Any, dict[str, str]]:
+    """The model with each secret value as a token that becomes `${NAME}` once rendered:
+    `docker stack deploy` substitutes it again, so the output deploys the same stack from
+    the same environment without showing the value (an env-file entry's name must then be
+    set when deploying: said on stderr)."""
+    from stacklint.redact import mask_model, placeholders
+    tokens = placeholders(stack.secrets)
+    model = mask_model(stack.model, tokens)
+    if model is not stack.model:
+        names = ", ".join(sorted({stack.secrets[v] for v in tokens}))
+        print(f"stacklint: secret values written as ${{NAME}} references ({names}); set them "
+              "when deploying, or pass --show-secrets", file=sys.stderr)
+    return model, tokens
 
 
 def run(args: argparse.Namespace) -> int:
@@ -89,11 +108,17 @@ def run(args: argparse.Namespace) -> int:
         status = _validate(stack)
         if status != EXIT_OK:
             return status
+    model, tokens = stack.model, {}
+    if stack.secrets and not args.show_secrets:
+        model, tokens = _masked(stack)
     try:
         if args.format == "json":
-            text = emit.render_json(stack.model)
+            text = emit.render_json(model)
         else:
-            text = emit.render(stack.model, annotate=args.annotate)
+            text = emit.render(model, annotate=args.annotate)
+        if tokens:
+            from stacklint.redact import references
+            text = references(text, tokens, stack.secrets)
     except RecursionError:
         raise InputError("the merged stack nests too deeply to be written",
                          stack.layers[0].document.path) from None

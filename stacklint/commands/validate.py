@@ -33,8 +33,9 @@ def validate_files(files: Sequence[str], target: str = "stack",
     from stacklint.stack import load_stack
     from stacklint.validate import validate_stack
 
+    from stacklint.redact import mask_findings
     stack = load_stack(list(files), env_files=list(env_files), target=target)
-    return validate_stack(stack, target)
+    return mask_findings(validate_stack(stack, target), stack.secrets)
 
 
 def run(args: argparse.Namespace) -> int:
