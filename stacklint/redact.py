@@ -3,7 +3,7 @@
 A variable or env-file entry named like a secret (`*PASSWORD*`, `*PASSWD*`, `*TOKEN*`,
 `*SECRET*`, `*KEY*`, any case) has a value the user's files do not show; stacklint never
 prints it: findings, notes, errors, SARIF and JSON reports show `***` in its place, and
-`merge` writes a `${NAME}` reference (see docs/validate.md "Secrets in output").
+`merge` writes a `${NAME}` reference (see docs/merge.md "Secrets in output").
 A value the user's own file spells literally is theirs to see, and is left alone.
 """
 from __future__ import annotations
