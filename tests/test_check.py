@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -145,8 +146,22 @@ def test_unloadable_stack_is_a_finding_and_the_others_are_still_checked(run_cli,
     assert len(bad) == 1 and bad[0]["path"].endswith("bad.yml") and bad[0]["line"] >= 3
     assert any(f["path"].endswith("good.yml") for f in found)
     code, out, err = run_cli("check", *files)
-    assert code == 1 and "SL003" not in out and "image-unpinned" in out
-    assert "\n  hint: " in err
+    assert code == 1 and "image-unpinned" in out
+    assert re.search(r"bad\.yml:\d+:\d+: error \[SL003 invalid-input\] YAML syntax error", out), out
+    assert "stacklint fix" not in out                   # fix cannot repair an unclosed quote
+    assert re.search(r" 1 error, \d+ warnings?", err), err   # the summary counts the SL003
+
+
+def test_unparsable_file_fix_can_repair_points_to_fix(run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    slip = tmp_path / "slip.yml"          # `published` lost its indentation: SL711 repairs it
+    slip.write_text("services:\n  web:\n    image: nginx:1.27\n    ports:\n      - target: 80\n"
+                    "      published: 8080\n")
+    for fmt in ("text", "json"):
+        code, out, err = run_cli("check", "--format", fmt, str(slip))
+        assert code == 1 and f"run `stacklint fix {slip}` to indent the item's keys" in out, out
+    assert json.loads(out)["counts"]["error"] == 1
+    code, _, _ = run_cli("fix", str(slip))
+    assert code == 0 and "        published: 8080" in slip.read_text()
 
 
 def test_rules_lists_every_rule_and_explain_renders(run_cli) -> None:  # type: ignore[no-untyped-def]

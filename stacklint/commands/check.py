@@ -6,6 +6,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from stacklint.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
@@ -85,9 +86,31 @@ def check_one(files: tuple[str, ...], config: Any, env_files: tuple[str, ...],
     try:
         return check_stack(files, config, env_files=env_files).findings, []
     except InputError as exc:
-        where = Location(exc.path or files[0], exc.line or 1, exc.column or 1)
-        message = exc.message + (f" ({exc.hint})" if exc.hint else "")
+        path = exc.path or files[0]
+        where = Location(path, exc.line or 1, exc.column or 1)
+        hint = _fix_repairs(path) or exc.hint
+        message = exc.message + (f" ({hint})" if hint else "")
         return [config.ruleset().finding("invalid-input", message, where)], [str(exc)]
+
+
+def _fix_repairs(path: str) -> str | None:
+    """How `stacklint fix` repairs a file that does not parse, when it can (else None).
+
+    Only a list item's keys that lost their indentation are repaired in a file
+    that does not parse (SL711); the repair is tried here, in memory, so the
+    hint is given only where `fix` would really succeed.
+    """
+    from stacklint.document import decode
+    from stacklint.errors import InputError
+    from stacklint.fixes import sequence_indent
+    try:
+        text, _ = decode(Path(path).read_bytes(), path)
+    except (OSError, InputError):
+        return None
+    if sequence_indent.repair(text, path) is None:
+        return None
+    title = sequence_indent.RULE.title
+    return f"run `stacklint fix {path}` to {title[0].lower()}{title[1:]}"
 
 
 def _check_all(specs: list[tuple[str, tuple[str, ...]]], config: Any,
@@ -129,13 +152,13 @@ def run(args: argparse.Namespace) -> int:
     findings, errors = _check_all(specs, config, tuple(args.env_file))
     summary = RunSummary(tuple(specs), time.perf_counter() - started, config.ruleset(),
                          config.fail_on)
-    shown = [f for f in findings if f.rule_id != "SL003"] if args.format == "text" else findings
-    get_reporter(args.format).report(shown, summary, sys.stdout)
+    get_reporter(args.format).report(findings, summary, sys.stdout)
     sys.stdout.flush()
-    for error in errors:                   # `file:line:col: error: …` + hint, as for any bad input
-        print(error, file=sys.stderr)
-    if args.format == "text":
-        print(summary_line(shown, summary), file=sys.stderr)
+    if args.format == "text":             # the SL003 findings above say what `errors` says
+        print(summary_line(findings, summary), file=sys.stderr)
+    else:                                  # `file:line:col: error: …` + hint for the person reading the log
+        for error in errors:
+            print(error, file=sys.stderr)
     if errors:
         return EXIT_FINDINGS
     failing = [f for f in findings if f.suppressed is None and f.severity >= config.fail_on]
