@@ -12,7 +12,7 @@ from stacklint import __version__
 from stacklint.errors import EXIT_INPUT, EXIT_INTERNAL, StacklintError
 
 # subcommand name -> module in stacklint.commands (each has register() and run())
-COMMANDS = ("merge", "validate", "check", "fix", "rules", "explain", "deploy")
+COMMANDS = ("merge", "validate", "check", "fix", "rules", "explain", "deploy", "plan")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,73 @@
+"""`stacklint plan`: what `stacklint deploy` would change in the running stack, and why."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from stacklint.errors import EXIT_FINDINGS
+
+EXIT_HELP = """\
+exit codes:
+  0  the plan was made (whatever it changes)
+  1  the deploy would be refused: by stacklint's gate (findings at or above --fail-on),
+     or by Docker (a change of mode, a changed config or secret, a missing external object)
+  2  bad input, or Docker trouble: no docker CLI, engine unreachable, not a swarm manager
+  3  internal error in stacklint
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser(
+        "plan", help="show what deploying the files would change in a running stack",
+        description="Merge and gate the files as `stacklint deploy` does, convert them to the\n"
+                    "service specs `docker stack deploy` would send, and compare them with\n"
+                    "the stack's running services (read-only).  Per service: create, rolling\n"
+                    "update, scale only, metadata only, no change, job re-run, refused; and\n"
+                    "the networks, volumes, configs and secrets.",
+        epilog=EXIT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(parser)
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.set_defaults(run=run)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-f", "--file", dest="files", action="append", required=True,
+                        metavar="FILE", help="a compose file; repeat for overrides, base first")
+    parser.add_argument("stack", metavar="STACK", help="the stack name")
+    parser.add_argument("--fail-on", choices=("error", "warning", "info"),
+                        help="the gate's level, as for deploy")
+    parser.add_argument("--config", metavar="PATH", help="config file (default: the nearest one)")
+    parser.add_argument("--env-file", action="append", default=[], metavar="FILE",
+                        help="variables for ${VAR} interpolation (the environment wins)")
+    parser.add_argument("--prune", action="store_true",
+                        help="plan the removal of services the files no longer name")
+    parser.add_argument("--resolve-image", choices=("always", "changed", "never"),
+                        default="always", help="as for docker stack deploy (default always)")
+
+
+def run(args: argparse.Namespace) -> int:
+    import yaml
+
+    from stacklint import deploy, gate, plan
+
+    deploy.check_stack_name(args.stack, ())
+    outcome = gate.run_gate(args.files, args.config, args.fail_on, args.env_file)
+    if outcome.blocking:
+        gate.print_report(outcome, sys.stderr)
+        print(f"stacklint: deploy would be refused: {len(outcome.blocking)} finding(s) at or "
+              f"above {outcome.fail_on}", file=sys.stderr)
+        return EXIT_FINDINGS
+    if outcome.findings:
+        print(f"stacklint: {len(outcome.findings)} finding(s) below {outcome.fail_on} "
+              f"(`stacklint check` lists them)", file=sys.stderr)
+    deploy.check_stack_name(args.stack, outcome.services)
+    docker = deploy.docker_cli()
+    deploy.preflight(docker)
+    result = plan.make_plan(docker, args.stack, yaml.safe_load(outcome.text),
+                            args.resolve_image, args.prune)
+    if args.format == "json":
+        print(json.dumps(result.as_json(), indent=2))
+    else:
+        print(plan.render_text(result))
+    return EXIT_FINDINGS if result.refused else 0

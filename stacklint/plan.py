@@ -1,0 +1,513 @@
+"""What a `docker stack deploy` would change, per service and per object, and why.
+
+The wanted specs come from `specconvert` (what the CLI sends); the running ones from
+`docker service inspect`. Both go through the same normalisation (the defaults the engine
+fills in, network IDs back to names, order-free lists sorted, empty values dropped), so
+what is left is what the engine will see change. The decision follows swarmkit:
+- a task is replaced when its task spec or endpoint spec changes (`orchestrator.IsTaskDirty`);
+- a change of placement constraints alone replaces only tasks on nodes that no longer match;
+- service labels, `update_config`, `rollback_config` are stored without touching a task;
+- the number of replicas is a scale; a change of mode kind is refused by the engine;
+- a job's tasks run again on every update, changed or not (`JobIteration` goes up).
+Read-only: only `docker … ls` and `inspect` are called.
+"""
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stacklint import deploy, specconvert
+from stacklint.specconvert import NAMESPACE_LABEL
+
+CREATE, ROLL, SCALE, META, NONE, JOB, REFUSED, REMOVE, KEEP = (
+    "create", "rolling update", "scale only", "metadata only", "no change", "job re-run",
+    "refused", "remove", "kept (not in the files)")
+# swarmkit's defaults (api/defaults): what an omitted update_config means
+_UPDATE_DEFAULTS = {"Parallelism": 1, "Delay": 0, "FailureAction": "pause",
+                    "Monitor": 5_000_000_000, "MaxFailureRatio": 0, "Order": "stop-first"}
+_HEALTH_DEFAULTS = {"Interval": 30_000_000_000, "Timeout": 30_000_000_000, "Retries": 3,
+                    "StartPeriod": 0}
+_NS = 1_000_000_000
+# the compose key a spec path comes from, for the reasons a line gives
+_COMPOSE = {
+    "TaskTemplate.ContainerSpec.Image": "image", "TaskTemplate.ContainerSpec.Env": "environment",
+    "TaskTemplate.ContainerSpec.Command": "entrypoint",
+    "TaskTemplate.ContainerSpec.Args": "command",
+    "TaskTemplate.ContainerSpec.Labels": "labels",
+    "TaskTemplate.ContainerSpec.Mounts": "volumes",
+    "TaskTemplate.ContainerSpec.Healthcheck": "healthcheck",
+    "TaskTemplate.ContainerSpec.Secrets": "secrets",
+    "TaskTemplate.ContainerSpec.Configs": "configs",
+    "TaskTemplate.ContainerSpec.Hosts": "extra_hosts",
+    "TaskTemplate.ContainerSpec.StopGracePeriod": "stop_grace_period",
+    "TaskTemplate.Resources": "deploy.resources",
+    "TaskTemplate.RestartPolicy": "deploy.restart_policy",
+    "TaskTemplate.Placement.Constraints": "deploy.placement.constraints",
+    "TaskTemplate.Placement": "deploy.placement",
+    "TaskTemplate.Networks": "networks", "TaskTemplate.LogDriver": "logging",
+    "EndpointSpec.Ports": "ports", "EndpointSpec.Mode": "deploy.endpoint_mode",
+    "Labels": "deploy.labels", "UpdateConfig": "deploy.update_config",
+    "RollbackConfig": "deploy.rollback_config", "Mode": "deploy.mode",
+    "Mode.Replicated.Replicas": "deploy.replicas",
+}
+
+
+@dataclass
+class Change:
+    field: str          # the compose key (or spec path when there is none)
+    old: Any
+    new: Any
+
+    def text(self) -> str:
+        return f"{self.field}: {_short(self.old)} -> {_short(self.new)}"
+
+
+@dataclass
+class ServicePlan:
+    name: str                     # the full service name (STACK_svc)
+    action: str
+    why: str = ""
+    changes: list[Change] = field(default_factory=list)
+    rollout: dict[str, Any] | None = None   # how a rolling update will go
+
+
+@dataclass
+class ObjectPlan:
+    kind: str                     # network, volume, config, secret
+    name: str
+    action: str                   # create, unchanged, labels only, refused, exists (external), ...
+    why: str = ""
+
+
+@dataclass
+class Plan:
+    stack: str
+    resolve_image: str
+    services: list[ServicePlan]
+    objects: list[ObjectPlan]
+
+    @property
+    def refused(self) -> list[str]:
+        return ([s.name for s in self.services if s.action == REFUSED]
+                + [o.name for o in self.objects if o.action == "refused"])
+
+    def as_json(self) -> dict[str, Any]:
+        return {"stack": self.stack, "resolve_image": self.resolve_image,
+                "services": [asdict(s) for s in self.services],
+                "objects": [asdict(o) for o in self.objects], "refused": self.refused}
+
+
+# --- reading the swarm -------------------------------------------------------------------
+
+@dataclass
+class Running:
+    services: dict[str, dict[str, Any]]
+    network_names: dict[str, str]       # network ID -> name
+    networks: dict[str, dict[str, Any]]  # name -> inspect
+    secrets: dict[str, dict[str, Any]]  # name -> inspect
+    configs: dict[str, dict[str, Any]]
+    volumes: set[str]                   # names of volumes on this node
+
+
+def _inspect_all(docker: str, kind: str, ids: list[str]) -> list[dict[str, Any]]:
+    return (deploy.query_json(docker, [kind, "inspect", *ids]) or []) if ids else []
+
+
+def read_running(docker: str, stack: str) -> Running:
+    """The stack's services and every object a plan may refer to (read-only)."""
+    label = f"label={NAMESPACE_LABEL}={stack}"
+    rows = deploy.query_lines(docker, ["service", "ls", "--format", "{{json .}}", "--filter", label])
+    services = {s["Spec"]["Name"]: s for s in _inspect_all(docker, "service",
+                                                            [r["ID"] for r in rows])}
+    nets = deploy.query_lines(docker, ["network", "ls", "--no-trunc", "--format", "{{json .}}"])
+    wanted = [n["ID"] for n in nets if n.get("Scope") == "swarm"]
+    networks = {n["Name"]: n for n in _inspect_all(docker, "network", wanted)}
+    secrets = {s["Spec"]["Name"]: s for s in _inspect_all(
+        docker, "secret", [r["ID"] for r in deploy.query_lines(
+            docker, ["secret", "ls", "--format", "{{json .}}"])])}
+    configs = {c["Spec"]["Name"]: c for c in _inspect_all(
+        docker, "config", [r["ID"] for r in deploy.query_lines(
+            docker, ["config", "ls", "--format", "{{json .}}"])])}
+    volumes = {v["Name"] for v in deploy.query_lines(
+        docker, ["volume", "ls", "--format", "{{json .}}"])}
+    return Running(services, {n["ID"]: n["Name"] for n in nets}, networks, secrets, configs,
+                   volumes)
+
+
+def task_nodes(docker: str, service: str) -> list[dict[str, Any]]:
+    """The nodes (inspect data) that run a task of `service` now, one entry per task."""
+    rows = deploy.query_lines(docker, ["service", "ps", "--no-trunc", "--filter",
+                                       "desired-state=running", "--format", "{{json .}}", service])
+    names = sorted({r.get("Node", "") for r in rows if r.get("Node")})
+    nodes = {n["Description"]["Hostname"]: n for n in _inspect_all(docker, "node", names)}
+    return [nodes[r["Node"]] for r in rows if r.get("Node") in nodes]
+
+
+# --- normalisation -------------------------------------------------------------------------
+
+def _prune(value: Any) -> Any:
+    """Drop what the API treats as unset: None, '', 0, False, empty maps and lists."""
+    if isinstance(value, dict):
+        out = {k: _prune(v) for k, v in value.items()}
+        return {k: v for k, v in out.items() if v not in (None, "", 0, False, {}, [])}
+    if isinstance(value, list):
+        return [_prune(v) for v in value]
+    return value
+
+
+def normal(spec: dict[str, Any], running: Running, resolve_image: str) -> dict[str, Any]:
+    """A service spec with the engine's defaults filled in and order-free parts sorted."""
+    spec = copy.deepcopy(spec)
+    task = spec.setdefault("TaskTemplate", {})
+    task.pop("ForceUpdate", None)          # the CLI carries the running value over
+    if task.get("Runtime") == "container":
+        task.pop("Runtime")
+    container = task.setdefault("ContainerSpec", {})
+    if container.get("Isolation") == "default":
+        container.pop("Isolation")
+    if container.get("StopGracePeriod") is None:
+        container["StopGracePeriod"] = 10 * _NS
+    policy = task.get("RestartPolicy") or {}
+    policy.setdefault("Condition", None)
+    policy["Condition"] = policy["Condition"] or "any"
+    if policy.get("Delay") is None:
+        policy["Delay"] = 5 * _NS
+    task["RestartPolicy"] = policy
+    if resolve_image != "never":          # the daemon records the image's platforms again
+        (task.get("Placement") or {}).pop("Platforms", None)
+    for net in task.get("Networks") or []:
+        net["Target"] = running.network_names.get(net["Target"], net["Target"])
+        net["Aliases"] = sorted(net.get("Aliases") or [])
+    task["Networks"] = sorted(task.get("Networks") or [], key=lambda n: n["Target"])
+    for kind, objects in (("Secret", running.secrets), ("Config", running.configs)):
+        refs = container.get(kind + "s") or []
+        for ref in refs:
+            found = objects.get(ref.get(kind + "Name", ""))
+            ref[kind + "ID"] = found["ID"] if found else "(new)"
+        container[kind + "s"] = sorted(refs, key=lambda r: (r[kind + "Name"], r["File"]["Name"]))
+    endpoint = spec.get("EndpointSpec") or {}
+    endpoint["Mode"] = endpoint.get("Mode") or "vip"
+    endpoint["Ports"] = sorted(endpoint.get("Ports") or [], key=lambda p: (
+        p.get("PublishedPort") or 0, p.get("TargetPort") or 0, p.get("Protocol") or ""))
+    for port in endpoint["Ports"]:
+        port.setdefault("Protocol", "tcp")
+        port["PublishMode"] = port.get("PublishMode") or "ingress"
+    spec["EndpointSpec"] = endpoint
+    for key in ("UpdateConfig", "RollbackConfig"):
+        spec[key] = {**_UPDATE_DEFAULTS, **{k: v for k, v in (spec.get(key) or {}).items()
+                                             if v is not None}}
+    return _prune(spec)
+
+
+# --- comparing -----------------------------------------------------------------------------
+
+def diff(old: Any, new: Any, path: str = "") -> list[tuple[str, Any, Any]]:
+    """Changed leaves (maps recursed, lists whole): (dotted path, old, new)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for key in sorted(set(old) | set(new), key=str):
+            out += diff(old.get(key), new.get(key), f"{path}.{key}" if path else str(key))
+        return out
+    return [] if old == new else [(path, old, new)]
+
+
+def _compose_field(path: str) -> str:
+    best = max((p for p in _COMPOSE if path == p or path.startswith(p + ".")),
+               key=len, default=None)
+    if best is None:
+        return path
+    rest = path[len(best) + 1:]
+    return f"{_COMPOSE[best]} ({rest})" if rest else _COMPOSE[best]
+
+
+def _short(value: Any) -> str:
+    if value is None:
+        return "(unset)"
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _mode_kind(spec: dict[str, Any]) -> str:
+    return next(iter(spec.get("Mode") or {"Replicated": {}}))
+
+
+def _wanted_image(spec: dict[str, Any], current: dict[str, Any], resolve_image: str) -> str | None:
+    """Put the running image into `spec` where the CLI/daemon would keep it; a note or None."""
+    wanted = spec["TaskTemplate"]["ContainerSpec"].get("Image", "")
+    running = current["Spec"]["TaskTemplate"]["ContainerSpec"].get("Image", "")
+    written = (current["Spec"].get("Labels") or {}).get(specconvert.IMAGE_LABEL)
+    if resolve_image == "changed" and wanted == written:
+        spec["TaskTemplate"]["ContainerSpec"]["Image"] = running
+        return None
+    if resolve_image == "always" and "@" not in wanted and running.split("@", 1)[0] == wanted:
+        spec["TaskTemplate"]["ContainerSpec"]["Image"] = running
+        return (f"{wanted} is resolved again at deploy (--resolve-image always): if the "
+                f"registry moved the tag, the service rolls")
+    return None
+
+
+def plan_service(stack: str, name: str, wanted: dict[str, Any], current: dict[str, Any] | None,
+                 running: Running, resolve_image: str, docker: str | None = None) -> ServicePlan:
+    """The decision for one service."""
+    full = wanted["Name"]
+    if current is None:
+        return ServicePlan(full, CREATE, "not running yet")
+    old_kind, new_kind = _mode_kind(current["Spec"]), _mode_kind(wanted)
+    if old_kind != new_kind:
+        return ServicePlan(full, REFUSED, f"Docker refuses a change of mode "
+                           f"({_mode_name(old_kind)} -> {_mode_name(new_kind)}): remove the "
+                           f"service first (docker service rm {full})",
+                           [Change("deploy.mode", _mode_name(old_kind), _mode_name(new_kind))])
+    wanted = copy.deepcopy(wanted)
+    note = _wanted_image(wanted, current, resolve_image)
+    old, new = normal(current["Spec"], running, resolve_image), normal(wanted, running,
+                                                                       resolve_image)
+    changes = [(p, a, b) for p, a, b in diff(old, new) if p != "Name"]
+    if any(p == "TaskTemplate.ContainerSpec.Image" for p, _, _ in changes):
+        # the CLI's label of the image as written follows the image: one change, not two
+        changes = [c for c in changes if c[0] != f"Labels.{specconvert.IMAGE_LABEL}"]
+    as_changes = [Change(_compose_field(p), a, b) for p, a, b in changes]
+    tasks = [c for c in changes if c[0].startswith(("TaskTemplate", "EndpointSpec"))]
+    scale = [c for c in changes if c[0].startswith("Mode")]
+    plan = ServicePlan(full, NONE, "", as_changes)
+    if "Job" in new_kind:
+        plan.action = JOB
+        plan.why = ("a job's tasks run again on every update, changed or not"
+                    + ("" if changes else " (nothing changed)"))
+    elif tasks:
+        only_constraints = all(p.startswith("TaskTemplate.Placement.Constraints")
+                               for p, _, _ in tasks)
+        replaced = None
+        if only_constraints and docker:
+            nodes = task_nodes(docker, full)
+            constraints = new["TaskTemplate"].get("Placement", {}).get("Constraints") or []
+            replaced = sum(1 for n in nodes if not node_matches(constraints, n))
+            if replaced == 0:
+                plan.action = META
+                plan.why = (f"only placement constraints changed and the node of every task "
+                            f"({len(nodes)}) still matches: no task is replaced")
+                return plan
+        plan.action = ROLL
+        plan.why = ("task spec changed" if not only_constraints else
+                    f"placement constraints changed: {replaced} task(s) on nodes that no "
+                    f"longer match are replaced")
+        plan.rollout = rollout_of(new, _desired(current), replaced)
+    elif scale:
+        plan.action, plan.why = SCALE, "only the number of replicas changes"
+    elif changes:
+        plan.action, plan.why = META, "service settings only: no task is replaced"
+    else:
+        plan.why = "the running spec is what the files say"
+    if note:
+        plan.why += f"; {note}"
+    return plan
+
+
+def _mode_name(kind: str) -> str:
+    return {"Replicated": "replicated", "Global": "global", "ReplicatedJob": "replicated-job",
+            "GlobalJob": "global-job"}.get(kind, kind)
+
+
+def _desired(current: dict[str, Any]) -> int:
+    mode = current["Spec"].get("Mode") or {}
+    if "Replicated" in mode:
+        return int(mode["Replicated"].get("Replicas") or 0)
+    return int(current.get("_tasks", 1))
+
+
+def rollout_of(spec: dict[str, Any], tasks: int, replaced: int | None = None) -> dict[str, Any]:
+    """How a rolling update will go, and its worst case without a failure.
+
+    One batch: stop the old tasks (stop-first: up to stop_grace_period), start the new ones
+    and wait until they are healthy (start_period + retries x (interval + timeout)), then
+    watch them for `monitor`; `delay` between batches.
+    """
+    conf = spec.get("UpdateConfig") or {}
+    mode = spec.get("Mode") or {}
+    if "Replicated" in mode:
+        tasks = int(mode["Replicated"].get("Replicas") or 0)
+    count = tasks if replaced is None else replaced
+    parallelism = int(conf.get("Parallelism", 1))
+    batches = 1 if parallelism == 0 else max(1, math.ceil(count / parallelism))
+    container = spec["TaskTemplate"]["ContainerSpec"]
+    health = container.get("Healthcheck")
+    healthy = 0
+    if health and health.get("Test") != ["NONE"]:
+        h = {**_HEALTH_DEFAULTS, **health}
+        healthy = h["StartPeriod"] + h["Retries"] * (h["Interval"] + h["Timeout"])
+    order = conf.get("Order", "stop-first")
+    stop = container.get("StopGracePeriod", 10 * _NS) if order == "stop-first" else 0
+    monitor, delay = conf.get("Monitor", 0), conf.get("Delay", 0)
+    worst = batches * (stop + healthy + monitor) + (batches - 1) * delay
+    return {"tasks": count, "parallelism": parallelism, "batches": batches, "order": order,
+            "monitor_s": monitor / _NS, "delay_s": delay / _NS,
+            "failure_action": conf.get("FailureAction", "pause"),
+            "worst_case_s": round(worst / _NS, 1)}
+
+
+def node_matches(constraints: Iterable[str], node: dict[str, Any]) -> bool:
+    """swarmkit's constraint filter for the keys it knows (`==` and `!=`)."""
+    desc, spec = node.get("Description") or {}, node.get("Spec") or {}
+    facts = {"node.id": node.get("ID", ""), "node.hostname": desc.get("Hostname", ""),
+             "node.role": spec.get("Role", ""),
+             "node.platform.os": (desc.get("Platform") or {}).get("OS", ""),
+             "node.platform.arch": (desc.get("Platform") or {}).get("Architecture", "")}
+    for key, value in (spec.get("Labels") or {}).items():
+        facts[f"node.labels.{key}"] = value
+    for key, value in ((desc.get("Engine") or {}).get("Labels") or {}).items():
+        facts[f"engine.labels.{key}"] = value
+    for text in constraints:
+        op = "!=" if "!=" in text else "=="
+        key, _, expected = (part.strip() for part in text.partition(op))
+        known = key.lower() if not key.startswith(("node.labels.", "engine.labels.")) else key
+        actual = facts.get(known)
+        equal = actual is not None and str(actual).lower() == expected.lower()
+        if (op == "==") != equal:
+            return False
+    return True
+
+
+# --- networks, volumes, configs, secrets ----------------------------------------------------
+
+def plan_objects(stack: str, model: dict[str, Any], running: Running) -> list[ObjectPlan]:
+    out = []
+    used_nets = {n for svc in (model.get("services") or {}).values()
+                 for n in (svc.get("networks") or ["default"])}
+    nets = dict(model.get("networks") or {})
+    if "default" in used_nets:
+        nets.setdefault("default", {})
+    for name, entry in sorted(nets.items()):
+        out.append(_network(stack, name, entry or {}, running))
+    for name, entry in sorted((model.get("volumes") or {}).items()):
+        entry = entry or {}
+        full = specconvert.scoped(stack, name, entry)
+        if entry.get("external"):
+            out.append(ObjectPlan("volume", full, "external", "must exist on every node that "
+                                  "runs a task using it"))
+        elif full in running.volumes:
+            out.append(ObjectPlan("volume", full, "unchanged", "exists on this node; Docker "
+                                  "never changes an existing volume's driver or options"))
+        else:
+            out.append(ObjectPlan("volume", full, "create", "created by the first task that "
+                                  "mounts it, on each node"))
+    for kind, objects in (("config", running.configs), ("secret", running.secrets)):
+        for name, entry in sorted((model.get(kind + "s") or {}).items()):
+            out.append(_file_object(stack, kind, name, entry or {}, objects))
+    return out
+
+
+def _network(stack: str, name: str, entry: dict[str, Any], running: Running) -> ObjectPlan:
+    full = specconvert.scoped(stack, name, entry)
+    found = running.networks.get(full)
+    if entry.get("external"):
+        return (ObjectPlan("network", full, "external", "exists") if found else
+                ObjectPlan("network", full, "refused", "external network not found: "
+                           "Docker refuses the deploy; create it first"))
+    if not found:
+        return ObjectPlan("network", full, "create", f"driver {entry.get('driver') or 'overlay'}")
+    wanted = {"Driver": entry.get("driver") or "overlay",
+              "Attachable": bool(entry.get("attachable")),
+              "Internal": bool(entry.get("internal")),
+              "Labels": specconvert._labels(stack, entry.get("labels"))}
+    have = {k: found.get(k) for k in wanted}
+    opts = entry.get("driver_opts") or {}
+    have_opts = found.get("Options") or {}
+    changed = [p for p, _, _ in diff(_prune(have), _prune(wanted))]
+    changed += [f"driver_opts.{k}" for k, v in opts.items() if have_opts.get(k) != str(v)]
+    if changed:
+        return ObjectPlan("network", full, "unchanged", "differs from the files in "
+                          f"{', '.join(changed)}, but Docker keeps an existing network as it is; "
+                          "to apply it, remove the stack's network (the services using it first)")
+    return ObjectPlan("network", full, "unchanged", "exists")
+
+
+def _file_object(stack: str, kind: str, name: str, entry: dict[str, Any],
+                 objects: dict[str, dict[str, Any]]) -> ObjectPlan:
+    full = specconvert.scoped(stack, name, entry)
+    found = objects.get(full)
+    if entry.get("external"):
+        return (ObjectPlan(kind, full, "external", "exists") if found else
+                ObjectPlan(kind, full, "refused", f"external {kind} not found: Docker refuses the "
+                           f"deploy; create it first (docker {kind} create)"))
+    if not found:
+        return ObjectPlan(kind, full, "create", f"from {entry.get('file') or 'environment'}")
+    labels = specconvert._labels(stack, entry.get("labels"))
+    label_change = labels != (found["Spec"].get("Labels") or {})
+    data = _read_data(entry)
+    stored = found["Spec"].get("Data")
+    if data is not None and stored is not None and base64.b64decode(stored) != data:
+        return ObjectPlan(kind, full, "refused", f"{entry.get('file')} differs from the {kind} "
+                          f"of that name: Docker refuses the deploy (only updates to Labels are "
+                          f"allowed); give the {kind} a new name (e.g. {name}_v2)")
+    if data is not None and stored is None:
+        why = (f"content cannot be read back from the swarm: if {entry.get('file')} changed, "
+               f"Docker refuses the deploy")
+        return ObjectPlan(kind, full, "labels only" if label_change else "unchanged", why)
+    return ObjectPlan(kind, full, "labels only" if label_change else "unchanged",
+                      "labels change" if label_change else "same content")
+
+
+def _read_data(entry: dict[str, Any]) -> bytes | None:
+    if entry.get("file"):
+        try:
+            return Path(str(entry["file"])).read_bytes()
+        except OSError:
+            return None
+    if entry.get("content") is not None:
+        return str(entry["content"]).encode()
+    return None
+
+
+# --- the whole plan --------------------------------------------------------------------------
+
+def make_plan(docker: str, stack: str, model: dict[str, Any], resolve_image: str = "always",
+              prune: bool = False) -> Plan:
+    """Compare the merged stack (plain data) with what runs under `stack`."""
+    running = read_running(docker, stack)
+    services = []
+    wanted_names = set()
+    for name, svc in sorted((model.get("services") or {}).items()):
+        wanted = specconvert.service_spec(stack, name, svc or {}, model)
+        wanted_names.add(wanted["Name"])
+        current = running.services.get(wanted["Name"])
+        if current is not None and "Global" in (current["Spec"].get("Mode") or {}):
+            current["_tasks"] = len(task_nodes(docker, wanted["Name"]))
+        services.append(plan_service(stack, name, wanted, current, running, resolve_image,
+                                     docker))
+    for full in sorted(set(running.services) - wanted_names):
+        services.append(ServicePlan(full, REMOVE if prune else KEEP,
+                                    "--prune removes it" if prune else
+                                    "no longer in the files; --prune would remove it"))
+    return Plan(stack, resolve_image, services, plan_objects(stack, model, running))
+
+
+def render_text(plan: Plan) -> str:
+    lines = [f"plan for stack {plan.stack} (--resolve-image {plan.resolve_image}):"]
+    width = max((len(s.name) for s in plan.services), default=0)
+    for s in plan.services:
+        lines.append(f"  {s.name:<{width}}  {s.action}: {s.why}" if s.why else
+                     f"  {s.name:<{width}}  {s.action}")
+        for change in s.changes:
+            lines.append(f"  {'':<{width}}    {change.text()}")
+        if s.rollout:
+            r = s.rollout
+            lines.append(f"  {'':<{width}}    rolls {r['tasks']} task(s) in {r['batches']} "
+                         f"batch(es) of {r['parallelism'] or 'all'}, {r['order']}, monitor "
+                         f"{r['monitor_s']:g}s, delay {r['delay_s']:g}s, on failure "
+                         f"{r['failure_action']}; worst case {r['worst_case_s']:g}s")
+    for o in plan.objects:
+        lines.append(f"  {o.kind} {o.name}: {o.action}" + (f" ({o.why})" if o.why else ""))
+    counts: dict[str, int] = {}
+    for s in plan.services:
+        counts[s.action] = counts.get(s.action, 0) + 1
+    lines.append("summary: " + (", ".join(f"{n} {a}" for a, n in counts.items()) or
+                                "no services"))
+    if plan.refused:
+        lines.append(f"Docker will refuse this deploy: {', '.join(plan.refused)}")
+    return "\n".join(lines)

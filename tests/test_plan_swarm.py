@@ -1,0 +1,208 @@
+"""`stacklint plan` against the real swarm: each decision rule is checked by applying the
+change with `docker stack deploy` and watching whether the service's tasks were replaced."""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from swarmhelp import IMAGE, docker, new_stack_name, remove_stack, require_swarm
+
+pytestmark = pytest.mark.swarm
+
+RICH = Path(__file__).parent / "fixtures" / "plan" / "rich.yml"
+BASE = f"""\
+version: "3.8"
+services:
+  app:
+    image: {IMAGE}:v1
+    stop_grace_period: 1s
+    environment: {{COLOUR: blue}}
+    deploy:
+      replicas: 2
+      labels: {{owner: a}}
+      update_config: {{parallelism: 1, order: start-first, monitor: 1s}}
+      placement:
+        constraints: [node.role == manager]
+  side:
+    image: {IMAGE}:v1
+    stop_grace_period: 1s
+configs:
+  conf:
+    file: ./conf.txt
+"""
+
+
+@pytest.fixture(scope="module")
+def swarm_host() -> str:
+    return require_swarm()
+
+
+@pytest.fixture
+def stack(swarm_host: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("DOCKER_HOST", swarm_host)
+    name = new_stack_name()
+    yield name
+    remove_stack(name, swarm_host)
+
+
+def _deploy(path: Path, stack: str, ok: bool = True) -> str:
+    """`docker stack deploy` itself (what the plan predicts), then wait until it settled."""
+    proc = docker("stack", "deploy", "--resolve-image", "never", "-c", str(path), stack)
+    assert (proc.returncode == 0) == ok, proc.stdout + proc.stderr
+    if ok:
+        _settle(stack)
+    return proc.stderr
+
+
+def _settle(stack: str, timeout: float = 60) -> None:
+    """Until no service is updating and every replicated service runs its replicas."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = docker("service", "ls", "--format", "{{.Name}} {{.Replicas}}", "--filter",
+                      f"label=com.docker.stack.namespace={stack}").stdout.split("\n")
+        # a job's row reads "0/1 (1/1 completed)": its tasks end, they are not counted
+        counts = [r.split()[1].split("/") for r in rows if r.strip() and "(" not in r]
+        states = [docker("service", "inspect", "--format", "{{if .UpdateStatus}}"
+                         "{{.UpdateStatus.State}}{{end}}", r.split()[0]).stdout.strip()
+                  for r in rows if r.strip()]
+        if (all(a == b for a, b in counts)
+                and not any(s in ("updating", "rollback_started") for s in states)):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"stack {stack} did not settle in {timeout} s")
+
+
+def _tasks(service: str) -> set[str]:
+    proc = docker("service", "ps", "-q", "--no-trunc", "--filter", "desired-state=running",
+                  service)
+    return set(proc.stdout.split())
+
+
+def _plan(run_cli, path: Path, stack: str) -> dict[str, dict]:
+    code, out, err = run_cli("plan", "-f", str(path), stack, "--resolve-image", "never",
+                             "--fail-on", "error", "--format", "json")
+    assert code in (0, 1), out + err
+    data = json.loads(out)
+    return {s["name"].split("_", 1)[1]: s for s in data["services"]} | {
+        f"{o['kind']}:{o['name'].split('_', 1)[1]}": o for o in data["objects"]}
+
+
+def _write(tmp_path: Path, text: str, conf: str = "one\n") -> Path:
+    (tmp_path / "conf.txt").write_text(conf)
+    path = tmp_path / "stack.yml"
+    path.write_text(text)
+    return path
+
+
+def test_rich_stack_plans_no_change_right_after_its_deploy(run_cli, stack: str) -> None:
+    plan = _plan(run_cli, RICH, stack)
+    assert {plan[s]["action"] for s in ("web", "worker", "once")} == {"create"}
+    assert plan["network:front"]["action"] == "create"
+    _deploy(RICH, stack)
+    plan = _plan(run_cli, RICH, stack)
+    assert plan["web"]["action"] == "no change", plan["web"]
+    assert plan["worker"]["action"] == "no change", plan["worker"]
+    assert plan["once"]["action"] == "job re-run"
+    assert [plan[k] for k in plan if ":" in k and plan[k]["action"] != "unchanged"] == []
+    before = {s: _tasks(f"{stack}_{s}") for s in ("web", "worker")}
+    jobs = set(docker("service", "ps", "-q", f"{stack}_once").stdout.split())
+    _deploy(RICH, stack)
+    assert {s: _tasks(f"{stack}_{s}") for s in ("web", "worker")} == before
+    # the job ran again although nothing changed
+    assert set(docker("service", "ps", "-q", f"{stack}_once").stdout.split()) > jobs
+
+
+@pytest.mark.parametrize("edit, action, field", [
+    (("image: stacklint-test/web:v1\n    stop", "image: stacklint-test/web:v2\n    stop"),
+     "rolling update", "image"),
+    (("COLOUR: blue", "COLOUR: green"), "rolling update", "environment"),
+    (("replicas: 2", "replicas: 3"), "scale only", "deploy.replicas"),
+    (("owner: a", "owner: b"), "metadata only", "deploy.labels"),
+    (("monitor: 1s", "monitor: 2s"), "metadata only", "deploy.update_config"),
+    (("node.role == manager", "node.role != worker"), "metadata only",
+     "deploy.placement.constraints"),
+])
+def test_each_rule_matches_what_the_swarm_does(run_cli, stack: str, tmp_path: Path,
+                                               edit: tuple[str, str], action: str,
+                                               field: str) -> None:
+    path = _write(tmp_path, BASE)
+    _deploy(path, stack)
+    before = _tasks(f"{stack}_app")
+    assert len(before) == 2
+    path.write_text(BASE.replace(*edit, 1))
+    plan = _plan(run_cli, path, stack)
+    assert plan["app"]["action"] == action, plan["app"]
+    assert [c["field"].split(" (")[0] for c in plan["app"]["changes"]] == [field], plan["app"]
+    assert plan["side"]["action"] == "no change"
+    side = _tasks(f"{stack}_side")
+    _deploy(path, stack)
+    after = _tasks(f"{stack}_app")
+    if action == "rolling update":
+        assert not before & after, "every task was replaced"
+        assert plan["app"]["rollout"]["batches"] == 2
+    elif action == "scale only":
+        assert before < after and len(after) == 3
+    else:
+        assert after == before
+    assert _tasks(f"{stack}_side") == side
+
+
+def test_constraint_no_node_matches_replaces_the_tasks(run_cli, stack: str,
+                                                       tmp_path: Path) -> None:
+    path = _write(tmp_path, BASE)
+    _deploy(path, stack)
+    before = _tasks(f"{stack}_app")
+    path.write_text(BASE.replace("node.role == manager", "node.labels.sl-nowhere == yes"))
+    plan = _plan(run_cli, path, stack)
+    assert plan["app"]["action"] == "rolling update"
+    assert "2 task(s) on nodes that no longer match" in plan["app"]["why"]
+    docker("stack", "deploy", "--resolve-image", "never", "-c", str(path), stack)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _tasks(f"{stack}_app") & before:
+        time.sleep(0.5)
+    assert not _tasks(f"{stack}_app") & before      # replaced (the new ones stay pending)
+
+
+def test_mode_change_and_changed_config_are_refused_as_docker_refuses(
+        run_cli, stack: str, tmp_path: Path) -> None:
+    path = _write(tmp_path, BASE)
+    _deploy(path, stack)
+    glob = BASE.replace("    stop_grace_period: 1s\nconfigs:",
+                        "    stop_grace_period: 1s\n    deploy: {mode: global}\nconfigs:")
+    path.write_text(glob)
+    code, out, _ = run_cli("plan", "-f", str(path), stack, "--resolve-image", "never",
+                           "--fail-on", "error")
+    assert code == 1 and "refused" in out and "replicated -> global" in out, out
+    err = _deploy(path, stack, ok=False)
+    assert "mode change" in err.lower() or "not allowed" in err.lower(), err
+
+    path = _write(tmp_path, BASE, conf="two\n")
+    plan = _plan(run_cli, path, stack)
+    assert plan["config:conf"]["action"] == "refused"
+    err = _deploy(path, stack, ok=False)
+    assert "only updates to labels are allowed" in err.lower(), err
+
+
+def test_service_left_out_of_the_files_is_kept_unless_prune(run_cli, stack: str,
+                                                            tmp_path: Path) -> None:
+    path = _write(tmp_path, BASE)
+    _deploy(path, stack)
+    path.write_text(BASE.replace("  side:\n    image: stacklint-test/web:v1\n"
+                                 "    stop_grace_period: 1s\n", ""))
+    assert _plan(run_cli, path, stack)["side"]["action"] == "kept (not in the files)"
+    code, out, _ = run_cli("plan", "-f", str(path), stack, "--resolve-image", "never",
+                           "--fail-on", "error", "--prune", "--format", "json")
+    assert [s["action"] for s in json.loads(out)["services"]
+            if s["name"].endswith("_side")] == ["remove"]
+
+
+def test_plan_of_an_unknown_stack_creates_everything(run_cli, stack: str,
+                                                     tmp_path: Path) -> None:
+    path = _write(tmp_path, BASE)
+    plan = _plan(run_cli, path, stack)
+    assert plan["app"]["action"] == plan["side"]["action"] == "create"
+    assert plan["config:conf"]["action"] == "create"
+    assert plan["network:default"]["action"] == "create"
