@@ -1,11 +1,13 @@
 """Helpers for tests that need the real local swarm (`scripts/swarm start`)."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -89,3 +91,19 @@ def running_images(service: str, host: str) -> list[str]:
                   "{{.Image}}|{{.CurrentState}}", service, host=host)
     return sorted(line.split("|")[0] for line in proc.stdout.splitlines()
                   if line.split("|")[1].startswith("Running"))
+
+
+@pytest.fixture
+def swarm_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh stack name on the swarm (DOCKER_HOST set for the test), removed afterwards."""
+    host = require_swarm()
+    monkeypatch.setenv("DOCKER_HOST", host)
+    name = new_stack_name()
+    yield name
+    remove_stack(name, host)
+
+
+def update_status(service: str, host: str) -> dict:  # type: ignore[type-arg]
+    """The service's UpdateStatus ({} when it has none)."""
+    proc = docker("service", "inspect", service, "--format", "{{json .UpdateStatus}}", host=host)
+    return json.loads(proc.stdout or "null") or {}

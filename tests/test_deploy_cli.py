@@ -158,3 +158,54 @@ def test_line_map_follows_edits() -> None:
     assert line_map(old, "a\nd\ne\n") == [0, 1, 4, 5]              # b, c deleted
     assert line_map(old, "a\nB\nc\nd\ne\n") == [0, 1, 2, 3, 4, 5]  # b edited
     assert line_map(old, "x\na\nb\nc\nd\ne\n") == [0, 1, 1, 2, 3, 4, 5]  # inserted on top
+
+
+def test_a_narrow_terminal_shortens_name_and_message_never_the_image(monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    monkeypatch.setenv("LINES", "20")
+    tty = _Terminal()
+    long = Progress("a_stack_with_a_long_name_api", "updating", 2, 3, "registry.example/api:v2",
+                    "update in progress and a long message that does not fit", None, current=1)
+    rollout_view.view_for(tty).update([long], 0.0)
+    row = tty.getvalue().splitlines()[1].replace("\x1b[2K", "")
+    assert len(row) <= 59 and "2/3 running, 1 on registry.example/api:v2" in row, row
+    assert "..." in row
+
+
+def test_the_row_names_the_image_the_tasks_run_not_only_the_spec() -> None:
+    p = Progress("s_web", "converging", 3, 3, "web:bad", "", "timed out", current=0,
+                 images=(("web:v1", 3),))
+    text = rollout_view.summary("s", [p])
+    assert "3/3 running  3 on web:v1 (spec: web:bad)" in text
+
+
+def test_a_global_service_without_tasks_is_never_shown_as_0_of_0() -> None:
+    p = Progress("s_agent", "creating", 0, 0, "agent:v1", mode="global")
+    plain = io.StringIO()
+    rollout_view.view_for(plain).update([p], 0.0)
+    assert "0/0" not in plain.getvalue() and "0 running" in plain.getvalue()
+
+
+@pytest.mark.parametrize(("outcome", "says"), [
+    ("paused", "`docker service update --rollback s_api`"),
+    ("rollback paused", "`docker service ps --no-trunc s_api`"),
+    ("stuck", "deploy a release that works"),
+])
+def test_exit_5_says_what_to_do_next(outcome: str, says: str) -> None:
+    text = rollout_view.summary("s", [_p("s_api", outcome)])
+    assert "(exit 5)" in text and f"next for s_api: " in text and says in text
+
+
+def test_unsettled_names_updates_and_tasks_of_another_image() -> None:
+    before = {
+        "s_web": rollout.Before("t1", "{}", "updating", "update in progress", "web:bad",
+                                ("web:v1", "web:v1", "web:v1"), 3),
+        "s_api": rollout.Before("t2", "{}", "completed", "", "api:v2", ("api:v2",), 1),
+        "s_db": rollout.Before("t3", "{}", "paused", "update paused due to failure", "db:2",
+                               ("db:2",), 1),
+    }
+    assert rollout.unsettled(before) == [
+        "s_db: its last update is paused half-way (paused: update paused due to failure)",
+        "s_web: an update is under way (updating: update in progress); 3 of its 3 running "
+        "tasks do not run the spec's web:bad (3 run web:v1)",
+    ]

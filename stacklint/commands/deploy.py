@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import signal
 import sys
 
 from stacklint.errors import EXIT_FINDINGS
@@ -13,13 +14,16 @@ DEFAULT_TIMEOUT = 300.0
 EXIT_HELP = """\
 exit codes:
   0  deployed; every service's update completed (or the service was created and is running)
-  1  refused by the gate: errors, or findings at or above --fail-on; nothing was deployed
+  1  refused by the gate: errors, or findings at or above --fail-on; or, without --force,
+     a service of the stack is mid-update, paused, rolled back, or runs tasks of another
+     image than its spec; nothing was deployed
   2  bad input, or Docker trouble: no docker CLI, engine unreachable, not a swarm manager,
      invalid stack name, `docker stack deploy` failed
   3  internal error in stacklint
   4  Swarm rolled back the update of at least one service
   5  the update (or its rollback) of at least one service is paused
   6  --timeout passed before every service's update ended
+  130, 143  interrupted (SIGINT, SIGTERM): stacklint stopped following; the rollout goes on
   When services end differently, the highest code wins.
 """
 
@@ -48,6 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                         help="remove services of the stack that the files no longer name")
     parser.add_argument("--resolve-image", choices=("always", "changed", "never"),
                         help="passed to `docker stack deploy` (use never without a registry)")
+    parser.add_argument("--force", action="store_true",
+                        help="deploy even when a service of the stack is mid-update, paused, "
+                             "rolled back, or runs tasks of another image than its spec")
     parser.add_argument("--dry-run", action="store_true",
                         help="print the stack and the docker command; deploy nothing")
     parser.add_argument("--no-watch", action="store_true",
@@ -96,6 +103,8 @@ def _deploy(args: argparse.Namespace, command: list[str], text: str, services: l
     docker = deploy.docker_cli()
     deploy.preflight(docker)
     before = rollout.snapshot(docker, args.stack)
+    if not _swarm_settled(args, before):
+        return EXIT_REFUSED
     output, warnings = deploy.stack_deploy(docker, command, text)
     sys.stdout.write(output)
     if warnings:
@@ -104,12 +113,43 @@ def _deploy(args: argparse.Namespace, command: list[str], text: str, services: l
         print(f"stack {args.stack} deployed; not following the rollout (--no-watch)")
         return 0
     expected = [f"{args.stack}_{name}" for name in services]
+    view = rollout_view.view_for(sys.stdout)
+    previous = signal.signal(signal.SIGTERM, _stop_following)   # a cancelled CI job
     try:
-        progress = rollout.watch(docker, args.stack, expected, before, args.timeout,
-                                 rollout_view.view_for(sys.stdout))
-    except KeyboardInterrupt:
-        print(f"\nstopped following; the rollout goes on in the swarm "
-              f"(`docker stack ps {args.stack}` shows it)", file=sys.stderr)
-        return 130
+        progress = rollout.watch(docker, args.stack, expected, before, args.timeout, view)
+    except (KeyboardInterrupt, _Stopped) as stop:
+        name, code = ("SIGTERM", 143) if isinstance(stop, _Stopped) else ("SIGINT", 130)
+        print("\n" + rollout_view.interrupted(args.stack, view.last, name), file=sys.stderr)
+        return code
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     print(rollout_view.summary(args.stack, progress))
     return rollout.exit_code(progress)
+
+
+def _swarm_settled(args: argparse.Namespace, before: dict) -> bool:  # type: ignore[type-arg]
+    """Refuse (unless --force) to deploy over services whose tasks are not what their specs
+    say: the deploy would hide it, and its outcome would say nothing about the release."""
+    from stacklint import rollout
+
+    trouble = rollout.unsettled(before)
+    if not trouble:
+        return True
+    word = "deploying anyway (--force)" if args.force else "deploy refused"
+    print(f"stacklint: {word}: the swarm does not run what the specs of stack {args.stack} "
+          "say:", file=sys.stderr)
+    for line in trouble:
+        print(f"  {line}", file=sys.stderr)
+    if not args.force:
+        print("  hint: `docker service ps --no-trunc SERVICE` shows the tasks; let a running "
+              "update end, `docker service update --rollback SERVICE` a paused one, or pass "
+              "--force to deploy anyway; nothing was deployed", file=sys.stderr)
+    return args.force
+
+
+class _Stopped(Exception):
+    """SIGTERM while following: handled as Ctrl-C is."""
+
+
+def _stop_following(signum: int, frame: object) -> None:
+    raise _Stopped()
