@@ -52,7 +52,9 @@ def test_gitlab_job_gates_and_keeps_sarif() -> None:
 
 def test_pre_commit_example_names_both_hooks() -> None:
     config = next(b for b in yaml_blocks() if isinstance(b, dict) and "repos" in b)
-    assert [h["id"] for h in config["repos"][0]["hooks"]] == ["stacklint", "stacklint-fix"]
+    # the fix hook first, so the gate checks what the fixes left; no tag exists to pin yet
+    assert [h["id"] for h in config["repos"][0]["hooks"]] == ["stacklint-fix", "stacklint"]
+    assert re.fullmatch(r"[0-9a-f]{40}", config["repos"][0]["rev"])
 
 
 # -- the documented commands, run as the CI shell runs them ----------------------------------

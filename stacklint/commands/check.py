@@ -141,6 +141,17 @@ def _missing(specs: list[tuple[str, tuple[str, ...]]]) -> None:
                 raise ConfigError("file not found", path, hint="check the path, or the config's `stacks`")
 
 
+def _grouping_notes(args: argparse.Namespace, specs: list[tuple[str, tuple[str, ...]]],
+                    config: Any) -> list[str]:
+    """Files that look like one chain but were checked apart, or were left out: say so once."""
+    if not args.files:                     # -f names a chain; the config's stacks are grouped
+        return []
+    from stacklint import chainhint
+    notes = [chainhint.skipped_note(args.files, specs, config.root),
+             chainhint.apart_note(specs, config.root)]
+    return [n for n in notes if n]
+
+
 def run(args: argparse.Namespace) -> int:
     from stacklint.config import load_config
     from stacklint.reporters import RunSummary, get_reporter, summary_line
@@ -154,6 +165,8 @@ def run(args: argparse.Namespace) -> int:
                          config.fail_on)
     get_reporter(args.format).report(findings, summary, sys.stdout)
     sys.stdout.flush()
+    for note in _grouping_notes(args, specs, config):
+        print(note, file=sys.stderr)
     if args.format == "text":             # the SL003 findings above say what `errors` says
         print(summary_line(findings, summary), file=sys.stderr)
     else:                                  # `file:line:col: error: …` + hint for the person reading the log
