@@ -47,6 +47,7 @@ class Document:
     newline: str              # '\r\n' or '\n'
     data: Any                 # SMap (or whatever the top level is), None when empty
     tags: list[tuple[str, Origin]] = field(default_factory=list)   # custom tags (`!reset`)
+    cr_only: bool = False     # a CR-only file that `fix` reads with \n for each \r
 
     @property
     def directory(self) -> Path:
@@ -54,6 +55,8 @@ class Document:
 
     def encode(self, text: str) -> bytes:
         """Encode `text` back exactly as this file was stored."""
+        if self.cr_only:          # same length: every offset of the \n text holds
+            text = text.replace("\n", "\r")
         if self.encoding == "utf-16-le":
             return codecs.BOM_UTF16_LE + text.encode("utf-16-le")
         if self.encoding == "utf-16-be":

@@ -64,6 +64,15 @@ def read_for_fix(path: str) -> tuple[Document, list[Finding]]:
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", path) from None
     text, encoding = _document.decode(raw, path)
+    if "\r" in text and "\n" not in text:   # old Mac endings: fixed as \n (same offsets),
+        doc, applied = _read_text(text.replace("\r", "\n"), path, encoding)   # written as \r
+        doc.cr_only = True
+        getattr(doc, "before", doc).cr_only = True
+        return doc, applied
+    return _read_text(text, path, encoding)
+
+
+def _read_text(text: str, path: str, encoding: str) -> tuple[Document, list[Finding]]:
     try:
         return _document.parse(text, path, encoding), []
     except InputError as exc:
@@ -270,16 +279,34 @@ def encoded(result: FixResult) -> bytes:
 
 def write(result: FixResult) -> None:
     """Replace the file with the fixed text (atomically), when anything changed."""
-    from stacklint.atomic import write_atomic
+    write_results([result])
 
-    if not result.changed:
+
+def write_results(results: Sequence[FixResult]) -> None:
+    """Write every changed file of `results` as one step: none is written unless all can be,
+    and none that changed since it was read (see `atomic.write_all`)."""
+    from stacklint.atomic import write_all
+
+    changed = [r for r in results if r.changed]
+    if not changed:
         return
     try:
-        write_atomic(result.path, encoded(result))
+        write_all([(r.path, encoded(r), _read_bytes(r)) for r in changed])
     except OSError as exc:
-        raise InputError(f"cannot write the fixed file: {exc.strerror}", result.path,
+        path = exc.filename or changed[0].path
+        others = [r.path for r in changed if r.path != path]
+        also = f"; {', '.join(others)} not written either (a chain is written whole)" \
+            if others else ""
+        raise InputError(f"cannot write the fixed file: {exc.strerror}{also}", str(path),
                          hint="check the permissions of the file and its folder, "
                               "or use --diff to see the fix") from None
+
+
+def _read_bytes(result: FixResult) -> bytes:
+    """The bytes the fix was worked out from (the file's own text, encoded as it was)."""
+    doc = result.original or result.document
+    assert doc is not None
+    return doc.encode(result.original_text)
 
 
 def fix_in_memory(documents: Sequence[Document]) -> tuple[list[Document], list[Finding]]:
@@ -293,4 +320,4 @@ def fix_in_memory(documents: Sequence[Document]) -> tuple[list[Document], list[F
 
 
 __all__ = ["FixResult", "apply_edits", "fix_chain", "fix_document", "fix_in_memory",
-           "fix_paths", "read_for_fix", "write", "encoded"]
+           "fix_paths", "read_for_fix", "write", "write_results", "encoded"]

@@ -245,10 +245,12 @@ def in_two(work: Callable[[int], Any]) -> tuple[Any, Any] | None:
     None when either failed (the caller then does the whole job in one process)."""
     import pickle
     read, write = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:
         os.close(read)
         try:
+            _die_with(parent)
             try:
                 payload: Any = work(CHILD)
             except BaseException:                         # noqa: BLE001 - the parent falls back
@@ -262,6 +264,10 @@ def in_two(work: Callable[[int], Any]) -> tuple[Any, Any] | None:
         mine = work(PARENT)
     except Exception:                                     # noqa: BLE001 - the one-process run says it
         mine = None
+    except BaseException:                                 # interrupted: the child goes too
+        _end(pid)
+        os.close(read)
+        raise
     with os.fdopen(read, "rb") as inp:
         data = inp.read()
     os.waitpid(pid, 0)
@@ -270,6 +276,29 @@ def in_two(work: Callable[[int], Any]) -> tuple[Any, Any] | None:
     except Exception:                                     # noqa: BLE001 - a child that died half-way
         theirs = None
     return None if mine is None or theirs is None else (mine, theirs)
+
+
+def _die_with(parent: int) -> None:
+    """In the child: be killed when the parent dies (Linux prctl PR_SET_PDEATHSIG), so a
+    killed `check` or `fix` leaves no process behind; gone at once if it is already dead."""
+    import signal
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)       # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):                     # not Linux: the pipe check below
+        pass
+    if os.getppid() != parent:
+        os._exit(0)
+
+
+def _end(pid: int) -> None:
+    import signal
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
 
 
 def _cores() -> int:

@@ -81,7 +81,7 @@ def test_docker_accepts_fixed_case(case: Path, tmp_path: Path, run_cli) -> None:
 def test_compose_v2_merge_cases(number: str, tmp_path: Path, run_cli) -> None:
     folder = next(shared_path("oracle", "merge-cases").glob(f"{number}-*"))
     target = tmp_path / "stack.yml"
-    shutil.copy(folder / "1.yml", target)
+    shutil.copyfile(folder / "1.yml", target)
     assert docker_accepts([target], tmp_path / "env").returncode != 0
     code, out, _ = run_cli("fix", str(target))
     assert code == 0, out

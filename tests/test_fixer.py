@@ -39,7 +39,7 @@ def test_seed_chain_is_left_byte_identical(tmp_path: Path, run_cli) -> None:
     seed = shared_path("seed", "numbers")
     names = ["docker-compose.yml", "prod.yml", "prod-full.yml", "v2.yml"]
     for name in names:
-        shutil.copy(seed / name, tmp_path / name)
+        shutil.copyfile(seed / name, tmp_path / name)
     code, out, _ = run_cli("fix", *[a for n in names for a in ("-f", str(tmp_path / n))])
     assert code == 0 and out == ""
     assert all((tmp_path / n).read_bytes() == (seed / n).read_bytes() for n in names)
@@ -58,8 +58,8 @@ def _break(path: Path, pairs: list[tuple[str, str]]) -> str:
 def test_seed_utf16_and_crlf_survive_a_fix(tmp_path: Path, run_cli) -> None:
     seed = shared_path("seed", "numbers")
     full, prod = tmp_path / "prod-full.yml", tmp_path / "prod.yml"
-    shutil.copy(seed / "prod-full.yml", full)
-    shutil.copy(seed / "prod.yml", prod)
+    shutil.copyfile(seed / "prod-full.yml", full)
+    shutil.copyfile(seed / "prod.yml", prod)
     original = _break(full, [("published: 80", 'published: "80"'), ('cpus: "0.75"', "cpus: 0.75")])
     _break(prod, [("target: 80", 'target: "80"')])
     code, out, _ = run_cli("fix", str(full), str(prod))
@@ -245,9 +245,9 @@ def test_a_move_into_an_empty_deploy_is_left_for_a_person() -> None:
 def test_a_failed_write_is_an_input_error(tmp_path: Path, run_cli, monkeypatch) -> None:
     import stacklint.atomic
 
-    def refuse(path: object, data: bytes) -> None:
+    def refuse(files: object) -> None:
         raise PermissionError(13, "Permission denied")
-    monkeypatch.setattr(stacklint.atomic, "write_atomic", refuse)
+    monkeypatch.setattr(stacklint.atomic, "write_all", refuse)
     path = write(tmp_path, "stack.yml", BROKEN)
     code, out, err = run_cli("fix", str(path))
     assert code == 2 and "cannot write the fixed file: Permission denied" in err

@@ -168,3 +168,184 @@ def test_json_report_has_no_secret(secret_stack: Path, run_cli) -> None:  # type
     code, out, _ = run_cli("check", "--format", "json", "-f", "s.yml")
     report = json.dumps(json.loads(out))
     assert SECRET not in report and "8080x" not in report
+
+
+# -- fix: every file, all or nothing per chain, and how files are written ------------------
+
+V2 = ('name: app\nservices:\n  web:  # the web\n    image: nginx\n    ports:\n'
+      '      - published: "8080"  # public\n        target: 80\n')
+
+
+def fixed(text: str) -> bool:
+    return "name: app" not in text and "published: 8080  # public" in text
+
+
+def test_fix_fixes_every_file_it_can_and_reports_the_rest(here: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    for name in ("stack-a.yml", "stack-c.yml", "stack-d.yml"):
+        write(here, name, V2)
+    write(here, "stack-b.yml", "services: [\n")
+    (here / "stack-c.yml").chmod(0o444)
+    code, _, err = run_cli("fix", "stack-a.yml", "stack-b.yml", "stack-missing.yml",
+                           "stack-c.yml", "stack-d.yml")
+    assert code == 2
+    assert fixed((here / "stack-a.yml").read_text()) and fixed((here / "stack-d.yml").read_text())
+    assert (here / "stack-c.yml").read_text() == V2                  # read-only: refused
+    assert re.search(r"^stack-b\.yml:2:1: error: YAML syntax error", err, re.M), err
+    assert "stack-missing.yml: error: cannot read file" in err
+    assert re.search(r"^stack-c\.yml: error: cannot write the fixed file: the file is read-only",
+                     err, re.M), err
+    assert "3 chain(s) not fixed" in err
+
+
+def test_fix_error_on_a_chain_changes_no_file(here: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    write(here, "base.yml", V2)
+    write(here, "prod.yml", 'services:\n  web:\n    ports:\n      - published: "9090"\n        target: 81\n')
+    (here / "prod.yml").chmod(0o444)
+    code, _, err = run_cli("fix", "-f", "base.yml", "-f", "prod.yml")
+    assert code == 2, err
+    assert (here / "base.yml").read_text() == V2
+    assert "not written either" in err
+
+
+def test_fix_edits_a_symlinks_target_and_keeps_the_link(here: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    write(here, "real.yml", V2)
+    (here / "stack.yml").symlink_to("real.yml")
+    code, _, err = run_cli("fix", "stack.yml")
+    assert code == 0, err
+    assert (here / "stack.yml").is_symlink() and fixed((here / "real.yml").read_text())
+
+
+def test_fix_keeps_hard_links_mode_owner_and_group(here: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    import os
+    write(here, "stack.yml", V2)
+    os.link(here / "stack.yml", here / "other.yml")
+    (here / "stack.yml").chmod(0o640)
+    if os.geteuid() == 0:
+        os.chown(here / "stack.yml", 1234, 2345)
+    before = (here / "stack.yml").stat()
+    code, _, err = run_cli("fix", "stack.yml")
+    assert code == 0, err
+    after = (here / "stack.yml").stat()
+    assert fixed((here / "other.yml").read_text())                   # the same inode
+    assert (after.st_ino, after.st_mode, after.st_uid, after.st_gid) == (
+        before.st_ino, before.st_mode, before.st_uid, before.st_gid)
+
+
+def test_owner_and_group_kept_through_the_rename(here: Path) -> None:
+    import os
+    from stacklint.atomic import write_atomic
+    if os.geteuid() != 0:
+        pytest.skip("giving a file to another owner needs root")
+    write(here, "s.yml", "a: 1\n")
+    os.chown(here / "s.yml", 1234, 2345)
+    write_atomic(here / "s.yml", b"a: 2\n")
+    info = (here / "s.yml").stat()
+    assert (info.st_uid, info.st_gid, info.st_nlink) == (1234, 2345, 1)
+
+
+def test_an_edit_made_while_fix_ran_is_not_overwritten(here: Path) -> None:
+    from stacklint.errors import InputError
+    from stacklint.fixer import fix_paths, write_results
+    write(here, "stack.yml", V2)
+    results = fix_paths(["stack.yml"], chain=True)
+    write(here, "stack.yml", V2 + "# edited meanwhile\n")
+    with pytest.raises(InputError, match="changed while stacklint was fixing it"):
+        write_results(results)
+    assert (here / "stack.yml").read_text().endswith("# edited meanwhile\n")
+    assert sorted(p.name for p in here.iterdir()) == ["stack.yml"]
+
+
+def test_fix_keeps_cr_only_line_endings(here: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    write(here, "cr.yml", V2.replace("\n", "\r"))
+    code, _, err = run_cli("fix", "cr.yml")
+    assert code == 0, err
+    raw = (here / "cr.yml").read_bytes()
+    assert b"\n" not in raw and fixed(raw.decode().replace("\r", "\n"))
+    code, _, _ = run_cli("fix", "--check", "cr.yml")
+    assert code == 0
+
+
+def test_merge_output_refuses_a_read_only_file_and_keeps_a_link(here: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    write(here, "s.yml", 'version: "3.8"\nservices:\n  web:\n    image: nginx\n')
+    write(here, "out.yml", "old\n")
+    (here / "out.yml").chmod(0o444)
+    code, _, err = run_cli("merge", "-f", "s.yml", "-o", "out.yml")
+    assert code == 2 and "read-only" in err and (here / "out.yml").read_text() == "old\n"
+    write(here, "target.yml", "old\n")
+    (here / "link.yml").symlink_to("target.yml")
+    code, _, err = run_cli("merge", "-f", "s.yml", "-o", "link.yml")
+    assert code == 0, err
+    assert (here / "link.yml").is_symlink() and "image: nginx" in (here / "target.yml").read_text()
+
+
+KILL_DURING_WRITE = """
+import os, signal, sys
+from stacklint import atomic
+real = atomic._stage
+def stage(target, data):
+    tmp = real(target, data)
+    os.kill(os.getpid(), signal.SIGTERM)      # held off until the rename is done
+    return tmp
+atomic._stage = stage
+atomic.write_atomic(sys.argv[1], b"new\\n")
+print("not reached")
+"""
+
+
+def test_a_kill_during_the_write_leaves_the_new_file_and_no_temporary(here: Path) -> None:
+    import sys
+    write(here, "s.yml", "old\n")
+    done = subprocess.run([sys.executable, "-c", KILL_DURING_WRITE, "s.yml"], capture_output=True,
+                          text=True, env={"PYTHONPATH": str(Path(__file__).parents[1])})
+    assert done.returncode == -15 and "not reached" not in done.stdout
+    assert (here / "s.yml").read_text() == "new\n"
+    assert sorted(p.name for p in here.iterdir()) == ["s.yml"]
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
+def test_the_forked_half_dies_with_its_parent(here: Path) -> None:
+    import os
+    import signal
+    import sys
+    import time
+    from stacklint import split
+    if not split.can_fork():
+        pytest.skip("one core: a big stack is checked in one process")
+    services = "".join(f"  svc{i}:\n    image: example/app:{i}\n    environment:\n"
+                       + "".join(f"      VAR_{j}: value-{j}-{'x' * 40}\n" for j in range(20))
+                       for i in range(600))
+    write(here, "big.yml", 'version: "3.8"\nservices:\n' + services)
+    assert (here / "big.yml").stat().st_size > split.SPLIT_FROM
+    proc = subprocess.Popen([sys.executable, "-m", "stacklint", "check", "-f", "big.yml"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+    deadline, child = time.monotonic() + 30, None
+    while child is None and time.monotonic() < deadline and proc.poll() is None:
+        found = _children(proc.pid)
+        child = found[0] if found else None
+        time.sleep(0.005)
+    if child is None:
+        proc.wait()
+        pytest.skip("the check ended before its half was forked")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 0.5          # well before its half of the work is done
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child)

@@ -6,7 +6,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from stacklint.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
+from stacklint.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, ConfigError, StacklintError
 from stacklint.model import Finding, Location, Severity
 
 if TYPE_CHECKING:
@@ -63,22 +63,39 @@ def run(args: argparse.Namespace) -> int:
     writable = {_key(f) for f in [*args.chain, *args.files]}
     dry = args.diff or args.check
     results: list[FixResult] = []
+    failed: list[StacklintError] = []
     for chain in chains(args):         # one chain at a time: a file in two sees the first's fixes
-        fixed = fix_paths(chain, chain=True)
-        others = [r for r in fixed if _key(r.path) not in writable and r.changed]
-        for result in fixed:
-            if _key(result.path) not in writable:
-                continue
-            if others:
-                _hold(result, chain, others)
+        try:                           # a chain that cannot be read or written: say so, go on
+            fixed = fix_paths(chain, chain=True)
+            others = [r for r in fixed if _key(r.path) not in writable and r.changed]
+            mine = [r for r in fixed if _key(r.path) in writable]
+            for result in mine:
+                if others:
+                    _hold(result, chain, others)
+            if not dry:
+                _write(mine)           # first, so "fixed" is never printed for a failed write
+        except StacklintError as exc:
+            failed.append(exc)
+            print(str(exc), file=sys.stderr)
+            continue
+        for result in mine:
             results.append(result)
             _report(result, args, dry)
     changed = sum(r.changed for r in results)
     left = sum(len(r.left) for r in results)
     print(f"{changed} file(s) {'to change' if dry else 'changed'}, "
-          f"{sum(len(r.applied) for r in results)} fix(es), {left} left to fix by hand",
+          f"{sum(len(r.applied) for r in results)} fix(es), {left} left to fix by hand"
+          + (f", {len(failed)} chain(s) not fixed (errors above)" if failed else ""),
           file=sys.stderr)
+    if failed:
+        return EXIT_INPUT
     return EXIT_FINDINGS if left or (dry and changed) else EXIT_OK
+
+
+def _write(results: list[FixResult]) -> None:
+    """Every changed file of one chain, all or none (see `atomic.write_all`)."""
+    from stacklint.fixer import write_results
+    write_results(results)
 
 
 def _hold(result: FixResult, chain: list[str], others: list[FixResult]) -> None:
@@ -97,10 +114,6 @@ def _hold(result: FixResult, chain: list[str], others: list[FixResult]) -> None:
 
 
 def _report(result: FixResult, args: Any, dry: bool) -> None:
-    from stacklint.fixer import write
-
-    if not dry:
-        write(result)                 # first, so "fixed" is never printed for a failed write
     out = sys.stdout
     verb = "would fix" if dry else "fixed"
     for f in result.applied:
