@@ -1,6 +1,7 @@
 """Group loose stack files into whole override chains (config `stacks`, else Compose naming)."""
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -29,8 +30,32 @@ class StackSpec:
     files: tuple[str, ...]
 
 
+def escapes(path: str, root: str = ".") -> bool:
+    """True when `path` lies under `root` but is (or passes through) a symlink to a place
+    outside it: discovery never reads such a file, a committed link to `/etc/shadow` or
+    `~/.aws/credentials` would be quoted in findings and SARIF."""
+    top = _real_folder(os.path.abspath(root))
+    where = os.path.abspath(path)
+    folder, name = os.path.split(where)
+    if not (_below(where, os.path.abspath(root)) or _below(where, top)):
+        return False                    # named outside the repository: the user's choice
+    real = os.path.realpath(where) if os.path.islink(where) else \
+        os.path.join(_real_folder(folder), name)
+    return not _below(real, top)
+
+
+def _below(path: str, top: str) -> bool:
+    return path == top or path.startswith(top.rstrip(os.sep) + os.sep)
+
+
+@functools.lru_cache(maxsize=4096)    # a repository's files share a few hundred folders
+def _real_folder(folder: str) -> str:
+    return os.path.realpath(folder)
+
+
 def discover_stacks(files: Sequence[str], config: Any = None, *,
-                    skip_unknown: bool | None = None) -> list[StackSpec]:
+                    skip_unknown: bool | None = None,
+                    escaped: list[str] | None = None) -> list[StackSpec]:
     """The stacks that `files` belong to, each once, in order of first mention.
 
     A file listed in the config's `stacks` brings in each stack that lists it; otherwise the
@@ -39,6 +64,8 @@ def discover_stacks(files: Sequence[str], config: Any = None, *,
     `skip_unknown` (default: on under pre-commit, which sets PRE_COMMIT=1) drops files that are
     neither named like a stack file nor listed in `stacks` instead of checking them alone,
     so a hook fed every staged YAML file ignores CI configs and manifests.
+    A stack with a file that `escapes` the current folder through a symlink is left out,
+    and that file's path is added to `escaped` (the caller reports it without reading it).
     """
     if skip_unknown is None:
         skip_unknown = os.environ.get("PRE_COMMIT") == "1"
@@ -59,16 +86,29 @@ def discover_stacks(files: Sequence[str], config: Any = None, *,
             found = _convention_stacks(path)
         for spec in found:
             specs.setdefault(tuple(_key(f) for f in spec.files), spec)
-    return list(specs.values())
+    return _contained(list(specs.values()), escaped)
 
 
-def discover_repo(root: str = ".", config: Any = None) -> list[StackSpec]:
-    """Every stack under `root`: the configured ones, then each stack-named file's chain."""
+def _contained(specs: list[StackSpec], escaped: list[str] | None) -> list[StackSpec]:
+    kept = []
+    for spec in specs:
+        out = [f for f in spec.files if escapes(f)]
+        if not out:
+            kept.append(spec)
+        elif escaped is not None:
+            escaped += [f for f in out if f not in escaped]
+    return kept
+
+
+def discover_repo(root: str = ".", config: Any = None,
+                  escaped: list[str] | None = None) -> list[StackSpec]:
+    """Every stack under `root`: the configured ones, then each stack-named file's chain
+    (never through a symlink out of `root`: see `escapes`)."""
     configured = configured_stacks(config)
     membership = _membership(configured)
     loose = [p for p in _repo_files(root)
              if STACK_FILE_RE.search(p) and _key(p) not in membership]
-    found = discover_stacks(loose, None, skip_unknown=False)
+    found = discover_stacks(loose, None, skip_unknown=False, escaped=escaped)
     return configured + sorted(found, key=lambda spec: spec.files)
 
 

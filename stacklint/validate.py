@@ -6,6 +6,7 @@ only finds at deploy time, or never.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,7 @@ RULES: dict[str, tuple[str, Severity]] = {
     "port-out-of-range": ("SL034", Severity.ERROR),
     "swarm-ignored-key": ("SL035", Severity.WARNING),
     "invalid-option-value": ("SL036", Severity.ERROR),
+    "file-outside-stack": ("SL037", Severity.WARNING),
 }
 
 # cli/compose/types/types.go: checked per service before interpolation
@@ -138,6 +140,12 @@ def validate_stack(stack: Stack, target: str = "stack") -> list[Finding]:
     for layer in stack.layers:
         out += validate_layer(layer.data, layer.version, layer.document.path, target)
     path = stack.layers[0].document.path if stack.layers else "<stack>"
+    if stack.layers:                       # relative paths resolve from the first file's folder
+        from stacklint import outside
+        folder = os.path.dirname(os.path.abspath(path))
+        for layer in stack.layers:
+            out += [finding(p.rule, layer.data, p.pointer, p.message, layer.document.path)
+                    for p in outside.problems(layer.data, folder)]
     seen = {f.sort_key() for f in out}     # a schema error already said it at that place
     for hit in swarmchecks.check_model(stack.model, target):
         found = finding(hit.rule, stack.model, hit.pointer, hit.message, path, hit.prefer_key)

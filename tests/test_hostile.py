@@ -354,3 +354,38 @@ def test_the_forked_half_dies_with_its_parent(here: Path) -> None:
     while _alive(child) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(child)
+
+
+# -- files from outside the repository or the stack's folder -------------------------------
+
+SHADOW = "root:$6$SHADOWHASHxyz:19000:0:99999:7:::\n"
+
+
+@pytest.mark.parametrize("argv", [["check"], ["check", "--format", "sarif"],
+                                  ["check", "docker-compose.yml", "stack.yml"],
+                                  ["fix", "docker-compose.yml", "stack.yml"]])
+def test_discovery_never_follows_a_symlink_out_of_the_repository(here: Path, run_cli,  # type: ignore[no-untyped-def]
+                                                                 argv: list[str]) -> None:
+    import os
+    (here / "repo").mkdir()
+    write(here, "shadow", SHADOW)
+    os.chdir(here / "repo")
+    (here / "repo" / "docker-compose.yml").symlink_to("../shadow")
+    write(here / "repo", "stack.yml", 'version: "3.8"\nservices:\n  a:\n    image: nginx:1\n')
+    code, out, err = run_cli(*argv)
+    assert code == (2 if argv[0] == "fix" else 1), err
+    assert "SHADOWHASH" not in out + err
+    assert "docker-compose.yml" in out + err and "symlink to a file outside the repository" in out + err
+    assert (here / "shadow").read_text() == SHADOW
+
+
+def test_env_file_and_secret_file_outside_the_stack_folder(here: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    (here / "stack").mkdir()
+    write(here, "app.env", "A_TOKEN=verysecretvalue\nPLAIN=1\n")
+    write(here / "stack", "s.yml", 'version: "3.8"\nservices:\n  a:\n    image: nginx:1\n'
+                                   '    env_file: ../app.env\n    secrets: [s]\n'
+                                   'secrets:\n  s:\n    file: ../../pw\n')
+    code, out, err = run_cli("check", "-f", "stack/s.yml", "--format", "json")
+    found = [f for f in json.loads(out)["findings"] if f["rule_id"] == "SL037"]
+    assert [(f["line"], f["column"]) for f in found] == [(5, 15), (9, 11)]
+    assert "verysecretvalue" not in out + err

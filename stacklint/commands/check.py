@@ -38,19 +38,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.set_defaults(run=run)
 
 
-def stack_specs(args: argparse.Namespace, config: Any) -> list[tuple[str, tuple[str, ...]]]:
-    """(name, files) of every stack this run checks."""
+def stack_specs(args: argparse.Namespace, config: Any,
+                escaped: list[str] | None = None) -> list[tuple[str, tuple[str, ...]]]:
+    """(name, files) of every stack this run checks; discovered files that are symlinks
+    out of the current folder go to `escaped` instead (never read)."""
     if args.file:
         specs = [(_name(args.file), tuple(args.file))]
         if args.files:
-            specs += _discover(args.files, config)
+            specs += _discover(args.files, config, escaped)
         return specs
     if args.files:
-        return _discover(args.files, config)
+        return _discover(args.files, config, escaped)
     from stacklint.discover import configured_stacks, discover_repo
-    found = configured_stacks(config) if config.stacks else discover_repo(".", config)
+    found = configured_stacks(config) if config.stacks else discover_repo(".", config, escaped)
     specs = [(s.name, tuple(s.files)) for s in found]
-    if not specs:
+    if not specs and not escaped:
         raise ConfigError("nothing to check", hint="pass -f FILE…, or name stacks in .stacklint.yml "
                                                    "(stacks: {prod: [docker-compose.yml, prod.yml]})")
     return specs
@@ -60,9 +62,21 @@ def _name(files: Sequence[str]) -> str:
     return os.path.basename(os.path.dirname(os.path.abspath(files[0]))) or "stack"
 
 
-def _discover(files: Sequence[str], config: Any) -> list[tuple[str, tuple[str, ...]]]:
+def _discover(files: Sequence[str], config: Any,
+              escaped: list[str] | None = None) -> list[tuple[str, tuple[str, ...]]]:
     from stacklint.discover import discover_stacks
-    return [(s.name, tuple(s.files)) for s in discover_stacks(list(files), config)]
+    return [(s.name, tuple(s.files))
+            for s in discover_stacks(list(files), config, escaped=escaped)]
+
+
+def _escaped_findings(escaped: list[str], config: Any) -> list[Finding]:
+    """An SL003 finding per symlink out of the repository: the link is named, its target
+    neither read nor shown."""
+    from stacklint.model import Location
+    return [config.ruleset().finding(
+        "invalid-input", "a symlink to a file outside the repository: not read (stacklint "
+        "never follows a link out of the folder it checks; pass the file with -f to check it)",
+        Location(path, 1, 1)) for path in escaped]
 
 
 def check_one(files: tuple[str, ...], config: Any, env_files: tuple[str, ...],
@@ -158,9 +172,14 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     config = load_config(args.config).with_fail_on(args.fail_on)
     config = config.with_selection(args.select, args.ignore)
-    specs = stack_specs(args, config)
+    escaped: list[str] = []
+    specs = stack_specs(args, config, escaped)
     _missing(specs)
     findings, errors = _check_all(specs, config, tuple(args.env_file))
+    if escaped:
+        findings = sorted(findings + _escaped_findings(escaped, config), key=Finding.sort_key)
+        errors += [f"{path}: error: a symlink to a file outside the repository: not read"
+                   for path in escaped]
     summary = RunSummary(tuple(specs), time.perf_counter() - started, config.ruleset(),
                          config.fail_on)
     get_reporter(args.format).report(findings, summary, sys.stdout)

@@ -6,7 +6,8 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from stacklint.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, ConfigError, StacklintError
+from stacklint.errors import (EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, ConfigError, InputError,
+                              StacklintError)
 from stacklint.model import Finding, Location, Severity
 
 if TYPE_CHECKING:
@@ -33,8 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.set_defaults(run=run)
 
 
-def chains(args: argparse.Namespace) -> list[list[str]]:
-    """The chains to fix: the -f chain, then the loose files grouped into their stacks."""
+def chains(args: argparse.Namespace, escaped: list[str] | None = None) -> list[list[str]]:
+    """The chains to fix: the -f chain, then the loose files grouped into their stacks;
+    a loose file that is a symlink out of the current folder goes to `escaped`."""
     out = [list(args.chain)] if args.chain else []
     if not args.files:
         return out
@@ -43,10 +45,13 @@ def chains(args: argparse.Namespace) -> list[list[str]]:
         from stacklint.discover import discover_stacks
     except ImportError:
         return out + [[f] for f in args.files]
-    specs = discover_stacks(list(args.files), load_config(args.config))
+    escaped = [] if escaped is None else escaped
+    specs = discover_stacks(list(args.files), load_config(args.config), escaped=escaped)
     named = {_key(f) for f in args.files}
     grouped = [list(s.files) for s in specs]
-    alone = [[f] for f in args.files if not any(_key(f) in map(_key, g) for g in grouped)]
+    outside = {_key(f) for f in escaped}
+    alone = [[f] for f in args.files if _key(f) not in outside
+             and not any(_key(f) in map(_key, g) for g in grouped)]
     return out + [g for g in grouped if named & set(map(_key, g))] + alone
 
 
@@ -64,7 +69,13 @@ def run(args: argparse.Namespace) -> int:
     dry = args.diff or args.check
     results: list[FixResult] = []
     failed: list[StacklintError] = []
-    for chain in chains(args):         # one chain at a time: a file in two sees the first's fixes
+    escaped: list[str] = []
+    todo = chains(args, escaped)
+    for path in escaped:               # never read, never written: the target is not ours
+        failed.append(InputError("a symlink to a file outside the repository: not read or "
+                                 "written", path, hint="pass the file itself, with -f"))
+        print(str(failed[-1]), file=sys.stderr)
+    for chain in todo:         # one chain at a time: a file in two sees the first's fixes
         try:                           # a chain that cannot be read or written: say so, go on
             fixed = fix_paths(chain, chain=True)
             others = [r for r in fixed if _key(r.path) not in writable and r.changed]
