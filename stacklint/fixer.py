@@ -177,7 +177,7 @@ class _Chain:
             reason = self.rejected.get((i, p.key), (None, ""))[0]
             if p.manual or reason:
                 out.append(finding(p, self.docs[i].path, reason))
-        return out
+        return sorted(out, key=Finding.sort_key)     # by place, as the two-core fix sorts
 
 
 def _suppressions(doc: Document) -> list[Any]:

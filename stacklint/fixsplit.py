@@ -9,7 +9,9 @@ the fixes.  The result is used only when it is exactly what one process would gi
 - each half settled in one pass (so every edit is an offset into the original text);
 - both halves made the same top-level edits and left the same top-level findings, but
   for `version`: there the half needing the higher version is right;
-- the fixed text still has the same service entries, in the same order.
+- the fixed text still has the same service entries, in the same order;
+- when a half leaves findings for a person, no edit changes the number of lines (a half
+  sees only its own edits, so the other half's would move the lines it reports).
 Otherwise the caller fixes the file in one process.
 """
 from __future__ import annotations
@@ -68,6 +70,9 @@ def fix(path: str) -> FixResult | None:
     if top is None:
         return None
     applied = sorted(mine.applied + theirs.applied + top[0], key=_applied_order)
+    if (mine.left or theirs.left) and any(_moves_lines(text, e) for f in applied
+                                          for e in _edits(f)):
+        return None
     fixed = apply_edits(text, [e for f in applied for e in _edits(f)])
     again = split.entries(fixed)
     if again is None or [e.name for e in again] != [e.name for e in layout.entries[0]]:
@@ -125,6 +130,10 @@ def _is_top_level(finding: Finding, layout: split.Plan) -> bool:
     if len(pointer) >= 2 and pointer[0] == "services" and pointer[1] in layout.owner:
         return False
     return layout.entry_at(0, finding.location.line) is None
+
+
+def _moves_lines(text: str, edit: Edit) -> bool:
+    return edit.content.count("\n") != text.count("\n", edit.start, edit.end)
 
 
 def _edits(finding: Finding) -> tuple[Edit, ...]:

@@ -13,7 +13,8 @@ INSTEAD = {
     "profiles": "remove it: docker stack deploy deploys every service",
     "pull_policy": "remove it: swarm pulls the image on each node",
     "platform": "use a placement constraint such as node.platform.arch==x86_64",
-    "host_ip": "remove it: swarm publishes on every address (0.0.0.0)",
+    "host_ip": "a swarm publishes on every address (0.0.0.0), so removing it widens the "
+               "port: remove the port, or publish it with `mode: host` behind a firewall",
     "app_protocol": "remove it",
     "ports/name": "remove it: swarm does not name ports",
     "include": "merge the files with several -c options instead",
@@ -22,8 +23,12 @@ INSTEAD = {
     "ip_range": "remove it: only subnet is supported",
     "aux_addresses": "remove it: only subnet is supported",
     "devices": "remove it: GPU reservations need generic_resources on the nodes",
-    "content": "put the content in a file and use `file:`",
-    "environment": "put the value in a file and use `file:`",
+    "content": "write the content to a file and use `file:`, or create the config with "
+               "`docker config create` and declare it `external: true`",
+    "environment": "write the value to a file and use `file:`, or create the secret with "
+                   "`docker secret create` and declare it `external: true`",
+    "/models": "remove it and run the model server as a service of the stack: a swarm has "
+               "no model runner",
 }
 
 

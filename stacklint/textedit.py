@@ -245,6 +245,18 @@ def item_span(text: str, items: SList, index: int) -> tuple[int, int] | None:
     return origin.start, origin.end
 
 
+def replace_item(text: str, items: SList, index: int, content: str, newline: str
+                 ) -> Edit | None:
+    """An edit writing list item `index` as the scalar text `content` (a block mapping
+    item included: its lines become the one scalar)."""
+    span = item_span(text, items, index)
+    origin = items.item_origins[index]
+    if span is None or origin is None:
+        return None
+    tail = newline if text[span[1] - 1:span[1]] == "\n" else ""
+    return Edit(origin.path, span[0], span[1], content + tail)
+
+
 def delete_item(text: str, items: SList, index: int) -> Edit | None:
     """An edit deleting item `index` (and its dash line, or its comma) from a list."""
     span = item_span(text, items, index)

@@ -16,6 +16,10 @@ LEFT = {
     "anchor-shared": ("SL703", "anchor &limits, used in 2 places"),
     "port-range": ("SL702", "port range"),
     "extends": ("SL708", "extends"),
+    "profiles": ("SL708", "Compose starts it only when one is enabled"),
+    "host-ip": ("SL707", "the fixer will not widen it"),
+    "restart-no": ("SL723", "services.migrate.restart"),
+    "extra-hosts": ("SL724", "db is given 10.0.0.5 (line 6) and 10.0.0.6"),
 }
 
 

@@ -84,6 +84,15 @@ def services(data: Any) -> Iterator[tuple[str, SMap]]:
                 yield name, svc
 
 
+def list_items(data: Any, key: str) -> Iterator[tuple[str, SList, int, Any]]:
+    """(service name, the list, index, item) of every item of each service's list `key`."""
+    for name, svc in services(data):
+        items = svc.get(key)
+        if isinstance(items, SList):
+            for i, item in enumerate(items):
+                yield name, items, i, item
+
+
 def long_ports(data: Any) -> Iterator[tuple[str, int, SMap]]:
     """(service name, index, entry) of every long-syntax port mapping."""
     for name, svc in services(data):
@@ -104,7 +113,8 @@ FIX_MODULES = (
     "toplevel_name", "version_align", "version_raise", "port_types", "port_keys",
     "cpus_number", "depends_on_list", "compose_only_keys", "service_resources",
     "bind_create_host_path", "environment_boolean", "yaml11_boolean",
-    "env_file_object", "nested_extension",
+    "env_file_object", "nested_extension", "file_mode", "tmpfs_size", "device_long_form",
+    "restart_no", "extra_host_repeated",
 )
 
 

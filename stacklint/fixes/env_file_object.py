@@ -5,8 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from stacklint.fixes import FixContext, Proposal, Rule, services
-from stacklint.model import Edit
-from stacklint.textedit import delete_entry, delete_item, item_span, plain_or_quoted
+from stacklint.textedit import delete_entry, delete_item, plain_or_quoted, replace_item
 from stacklint.tree import SList, SMap
 
 RULE = Rule("SL714", "env-file-object", "Write the env file as a path")
@@ -41,11 +40,7 @@ def _entry(ctx: FixContext, name: str, svc: SMap, files: SList, i: int,
                                 (("delete", key, None),))
         return ctx.proposal(RULE, pointer, files.item_origins[i], message,
                             (delete_item(ctx.text, files, i),), (("delete", pointer, None),))
-    span = item_span(ctx.text, files, i)
-    edit = None
-    if span is not None:
-        tail = ctx.doc.newline if ctx.text[span[1] - 1:span[1]] == "\n" else ""
-        edit = Edit(ctx.doc.path, span[0], span[1], plain_or_quoted(path) + tail)
+    edit = replace_item(ctx.text, files, i, plain_or_quoted(path), ctx.doc.newline)
     note = " (a stack requires it: the file must exist)" if optional else ""
     return ctx.proposal(RULE, pointer, files.item_origins[i],
                         f"{where}: written as the path {path}{note}", (edit,),

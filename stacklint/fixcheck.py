@@ -1,0 +1,114 @@
+"""After `fix`: what `docker stack deploy` would still reject, so `fix` never says done when
+it is not.
+
+The fixed chain goes through the same loading and validation as `stacklint validate`; each
+error that no finding of the fixer already covers is added to its file's list of what is
+left by hand. An empty file or one that holds no mapping is an error too: it is what
+`docker compose … config > stack.yml` leaves when Compose fails, and `docker stack deploy`
+refuses it.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from stacklint.errors import InputError
+from stacklint.model import Finding, Location, Severity
+from stacklint.tree import SMap
+
+if TYPE_CHECKING:
+    from stacklint.document import Document
+    from stacklint.fixer import FixResult
+
+EMPTY = ("the file is empty, so there is no stack to fix; `docker compose … config > stack.yml` "
+         "leaves an empty file when Compose fails: run it again and read its error")
+
+
+def not_a_stack(doc: Document) -> str | None:
+    """Why `doc` is no stack file at all, or None."""
+    if doc.data is None:
+        return EMPTY
+    if not isinstance(doc.data, SMap):
+        kind = "a list" if isinstance(doc.data, list) else f"the scalar {doc.data!r}"
+        return (f"the file holds {kind}, not a stack (a mapping with `services:`); "
+                "docker stack deploy refuses it")
+    return None
+
+
+def add_rejections(results: Sequence[FixResult], whole: bool = False,
+                   env: dict[str, str] | None = None) -> None:
+    """Append to each result what stack deploy would still reject in the fixed chain.
+
+    Each file gets the schema checks Docker makes of every file on its own; the merged
+    checks (an image, the networks a service names …) only when the files are a whole
+    stack: `whole` (a chain given with -f), a chain of several files, or what
+    `docker compose config` wrote (its top-level `name:`). A loose override alone is no
+    stack, so its missing image is no error."""
+    docs = [_fixed(r) for r in results]
+    broken = [(r, why) for r, d in zip(results, docs) if (why := not_a_stack(d))]
+    for result, why in broken:
+        result.left.append(Finding("SL003", "invalid-input", Severity.ERROR, why,
+                                   Location(result.path, 1, 1)))
+    if broken:
+        return                       # the chain does not load: nothing more to say
+    by_path = {r.path: r for r in results}
+    whole = whole or len(docs) > 1 or _compose_output(results[0])
+    for found in _errors(docs, whole, env):
+        result = by_path.get(found.location.path, results[0])
+        if not any(_covers(f, found) for f in result.left):
+            result.left.append(found)
+
+
+def _fixed(result: FixResult) -> Document:
+    """The document as it will be written (a refused fix keeps the original)."""
+    doc = result.document
+    if doc is not None and doc.data is not None:
+        return doc
+    return result.original if result.original is not None and \
+        result.original.data is not None else doc  # type: ignore[return-value]
+
+
+def _compose_output(result: FixResult) -> bool:
+    before = result.original
+    data = before.data if before is not None else None
+    return isinstance(data, SMap) and "name" in data and "services" in data
+
+
+def _errors(docs: list[Document], whole: bool, env: dict[str, str] | None) -> list[Finding]:
+    from stacklint.stack import load_stack
+    from stacklint.validate import validate_layer, validate_stack
+
+    try:
+        stack = load_stack(docs, env=env, allow_version_mismatch=True)
+        found = validate_stack(stack, "stack") if whole else [
+            f for layer in stack.layers
+            for f in validate_layer(layer.data, layer.version, layer.document.path, "stack")]
+    except InputError as exc:
+        if exc.message.startswith("error while interpolating"):
+            return []     # a ${VAR} set only where the stack is deployed: `check` reports it
+        where = Location(exc.path or docs[0].path, exc.line or 1, exc.column or 1)
+        hint = f" ({exc.hint})" if exc.hint else ""
+        return [Finding("SL003", "invalid-input", Severity.ERROR,
+                        f"docker stack deploy cannot read the fixed files: {exc.message}{hint}",
+                        where)]
+    out = []
+    for f in found:
+        if f.severity >= Severity.ERROR:
+            out.append(Finding(f.rule_id, f.rule_name, f.severity,
+                               f"{f.message} (docker stack deploy still rejects it; "
+                               "fix it by hand)", f.location, f.fix))
+    return out
+
+
+def _covers(left: Finding, found: Finding) -> bool:
+    """Whether a finding already left for a person speaks of the same value."""
+    a, b = left.location, found.location
+    if a.path != b.path:
+        return False
+    if a.line == b.line:
+        return True
+    p, q = a.pointer, b.pointer
+    if not p or not q:
+        return False
+    n = min(len(p), len(q))
+    return p[:n] == q[:n] and n >= 3       # one names a value inside the other (not just a service)
