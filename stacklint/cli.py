@@ -12,7 +12,8 @@ from stacklint import __version__
 from stacklint.errors import EXIT_INPUT, EXIT_INTERNAL, StacklintError
 
 # subcommand name -> module in stacklint.commands (each has register() and run())
-COMMANDS = ("merge", "validate", "check", "fix", "rules", "explain", "deploy", "plan")
+COMMANDS = ("merge", "validate", "check", "fix", "rules", "explain", "deploy", "plan",
+            "preflight", "cluster")
 
 
 def build_parser() -> argparse.ArgumentParser:

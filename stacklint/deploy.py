@@ -16,7 +16,7 @@ from stacklint.errors import StacklintError
 # becomes the prefix of every service and network name.
 _DNS_NAME = re.compile(r"[a-zA-Z0-9](?:[-_]*[a-zA-Z0-9]+)*")
 _MAX_NAME = 63
-_QUERY_TIMEOUT = 30        # seconds for one `docker` query; deploys get longer
+_QUERY_TIMEOUT = 30.0      # seconds for one `docker` query; deploys get longer
 _DEPLOY_TIMEOUT = 300
 _DETACH_NOTICE = (
     "Since --detach=false was not specified, tasks will be created in the background.",
@@ -46,9 +46,18 @@ def target() -> str:
     return "the current Docker context"
 
 
+def query_timeout() -> float:
+    """Seconds one `docker` query may take: STACKLINT_DOCKER_TIMEOUT, else 30."""
+    try:
+        return float(os.environ.get("STACKLINT_DOCKER_TIMEOUT") or _QUERY_TIMEOUT)
+    except ValueError:
+        return _QUERY_TIMEOUT
+
+
 def run(docker: str, args: Sequence[str], stdin: str | None = None,
-        timeout: float = _QUERY_TIMEOUT) -> subprocess.CompletedProcess[str]:
+        timeout: float | None = None) -> subprocess.CompletedProcess[str]:
     """Run `docker args…` as an argument list (never a shell), inheriting the environment."""
+    timeout = query_timeout() if timeout is None else timeout
     try:
         return subprocess.run([docker, *args], input=stdin, capture_output=True, text=True,
                               timeout=timeout, check=False,
@@ -112,8 +121,8 @@ def check_stack_name(stack: str, services: Iterable[str]) -> None:
                               hint="use a shorter stack name")
 
 
-def preflight(docker: str) -> None:
-    """Make sure the engine answers and is a swarm manager."""
+def preflight(docker: str) -> dict[str, Any]:
+    """Make sure the engine answers and is a swarm manager; its `docker info` .Swarm."""
     proc = run(docker, ["info", "--format", "{{json .Swarm}}"])
     if proc.returncode != 0 or not proc.stdout.strip().startswith("{"):
         raise unreachable_or(proc.stderr or proc.stdout, "`docker info` failed")
@@ -128,6 +137,7 @@ def preflight(docker: str) -> None:
         raise DeployError(f"the engine at {target()} is a swarm worker, not a manager",
                           hint="deploy from a manager node: point DOCKER_HOST or DOCKER_CONTEXT "
                                "at one (`docker node ls` there lists them)")
+    return swarm
 
 
 def deploy_command(stack: str, *, prune: bool = False, with_registry_auth: bool = False,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 from stacklint.document import Document
 from stacklint.model import Finding, Severity
@@ -20,6 +20,12 @@ class GateOutcome:
     blocking: list[Finding] = field(default_factory=list)
     text: str = ""                                         # rendered stack ('' when refused)
     services: list[str] = field(default_factory=list)
+    stack: Any = None                                      # the loaded Stack (fixed in memory)
+    documents: tuple[Sequence[Document], Sequence[Document]] = ((), ())   # (users', fixed)
+
+    def relocated(self, findings: Sequence[Finding]) -> list[Finding]:
+        """Findings on the fixed text, pointed back at the lines of the user's files."""
+        return relocate(findings, *self.documents)
 
 
 def run_gate(files: Sequence[str], config_path: str | None, fail_on: str | None,
@@ -41,7 +47,8 @@ def run_gate(files: Sequence[str], config_path: str | None, fail_on: str | None,
     result = pipeline.check_stack(fixed_documents, config, env_files=list(env_files))
     moved = relocate(result.findings, documents, fixed_documents)
     live = left + [f for f in moved if f.suppressed is None]
-    outcome = GateOutcome(level, applied, live, [f for f in live if f.severity >= level])
+    outcome = GateOutcome(level, applied, live, [f for f in live if f.severity >= level],
+                          stack=result.stack, documents=(documents, fixed_documents))
     if not outcome.blocking:
         outcome.text = emit.render(result.stack.model)
         outcome.services = [str(name) for name in (result.stack.model.get("services") or {})]

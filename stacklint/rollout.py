@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from stacklint import deploy
+from stacklint.cluster import pending
 
 EXIT_ROLLED_BACK = 4
 EXIT_PAUSED = 5
@@ -21,7 +22,8 @@ FINAL = {"completed": "completed", "paused": "paused",
 # "stuck": the spec is what it was, tasks of another image run, and no update is under way
 # (a redeploy of the same spec clears UpdateStatus): Swarm leaves it so until a person acts
 EXIT_CODES = {"rolled back": EXIT_ROLLED_BACK, "paused": EXIT_PAUSED,
-              "rollback paused": EXIT_PAUSED, "stuck": EXIT_PAUSED, "timed out": EXIT_TIMED_OUT}
+              "rollback paused": EXIT_PAUSED, "stuck": EXIT_PAUSED, "timed out": EXIT_TIMED_OUT,
+              pending.OUTCOME: pending.EXIT_PENDING}
 # How long a changed service may go without a new UpdateStatus before its
 # converged tasks count as done (Swarm starts the updater asynchronously).
 SETTLE_SECONDS = 10.0
@@ -263,9 +265,10 @@ def watch(docker: str, stack: str, expected: list[str], before: Mapping[str, Bef
           clock: Callable[[], float] = time.monotonic) -> list[Progress]:
     """Poll until every expected service has an outcome, or `timeout` seconds pass."""
     start = clock()
+    unplaceable = pending.PendingWatch(docker)   # tasks no node can take end the wait early
     while True:
         elapsed = clock() - start
-        progress = observe(docker, stack, expected, before, elapsed)
+        progress = unplaceable.update(observe(docker, stack, expected, before, elapsed), elapsed)
         if elapsed >= timeout:
             progress = [p if p.outcome else _timed_out(p, timeout) for p in progress]
         display.update(progress, elapsed)

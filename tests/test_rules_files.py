@@ -35,7 +35,8 @@ def test_ids_and_names_are_unique() -> None:
 
 def test_ids_are_in_their_range() -> None:
     ranges = {"internal": "SL00", "validation": ("SL01", "SL02", "SL03", "SL04"),
-              "note": ("SL05", "SL06", "SL07", "SL08", "SL09"), "fix": "SL7"}
+              "note": ("SL05", "SL06", "SL07", "SL08", "SL09"), "fix": "SL7",
+              "preflight": "SL8"}
     for rule in RULES:
         if rule.kind == "policy":
             assert re.fullmatch(r"SL[1-6]\d\d", rule.id), rule.id

@@ -14,15 +14,18 @@ DEFAULT_TIMEOUT = 300.0
 EXIT_HELP = """\
 exit codes:
   0  deployed; every service's update completed (or the service was created and is running)
-  1  refused by the gate: errors, or findings at or above --fail-on; or, without --force,
-     a service of the stack is mid-update, paused, rolled back, or runs tasks of another
-     image than its spec; nothing was deployed
+  1  refused by the gate: errors, or findings at or above --fail-on; or by the preflight
+     (SL8xx, the stack against the live swarm); or, without --force, a service of the
+     stack is mid-update, paused, rolled back, or runs tasks of another image than its
+     spec; nothing was deployed
   2  bad input, or Docker trouble: no docker CLI, engine unreachable, not a swarm manager,
      invalid stack name, `docker stack deploy` failed
   3  internal error in stacklint
   4  Swarm rolled back the update of at least one service
   5  the update (or its rollback) of at least one service is paused
   6  --timeout passed before every service's update ended
+  7  tasks of at least one service stay pending: no node can take them (the scheduler's
+     reason is shown per service; `stacklint preflight` names the line to change)
   130, 143  interrupted (SIGINT, SIGTERM): stacklint stopped following; the rollout goes on
   When services end differently, the highest code wins.
 """
@@ -55,6 +58,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--force", action="store_true",
                         help="deploy even when a service of the stack is mid-update, paused, "
                              "rolled back, or runs tasks of another image than its spec")
+    parser.add_argument("--skip-preflight", action="store_true",
+                        help="do not check the stack against the live swarm first (SL8xx)")
     parser.add_argument("--dry-run", action="store_true",
                         help="print the stack and the docker command; deploy nothing")
     parser.add_argument("--no-watch", action="store_true",
@@ -94,6 +99,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"# dry run: stacklint would run: {shlex.join(['docker', *command])}")
         sys.stdout.write(outcome.text)
         return 0
+    if not args.skip_preflight:
+        from stacklint.cluster.run import refuses
+        if refuses(outcome, args.stack, args.config, args.fail_on):
+            return EXIT_REFUSED
     return _deploy(args, command, outcome.text, services)
 
 

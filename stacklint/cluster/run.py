@@ -1,0 +1,39 @@
+"""One preflight run, for `stacklint preflight` and `stacklint deploy`: read the swarm the
+CLI names, check the stack against it, configure and locate the findings."""
+from __future__ import annotations
+
+from typing import Any
+
+from stacklint.model import Finding
+
+
+def preflight_findings(docker: str, outcome: Any, stack: str, config: Any) -> list[Finding]:
+    """SL8xx findings of the gate's stack against the live swarm (sorted, configured)."""
+    from stacklint.cluster import preflight, state
+    from stacklint.pipeline import apply_config
+
+    swarm = state.read(docker)
+    model = outcome.stack.model
+    top = outcome.stack.layers[0].document.path if outcome.stack.layers else "-"
+    found = preflight.check(model, stack, swarm, config.ruleset(), top)
+    return sorted(apply_config(outcome.relocated(found), config), key=Finding.sort_key)
+
+
+def refuses(outcome: Any, stack: str, config_path: str | None, fail_on: str | None) -> bool:
+    """`stacklint deploy`'s preflight: print the findings; True when they block the deploy."""
+    import sys
+
+    from stacklint import deploy
+    from stacklint.config import load_config
+    from stacklint.reporters.text import format_finding
+
+    config = load_config(config_path).with_fail_on(fail_on)
+    findings = preflight_findings(deploy.docker_cli(), outcome, stack, config)
+    for finding in findings:
+        print(format_finding(finding), file=sys.stdout)
+    blocking = [f for f in findings if f.severity >= config.fail_on]
+    if blocking:
+        print(f"stacklint: deploy refused by the preflight: {len(blocking)} finding(s) at or "
+              f"above {config.fail_on} about the swarm; nothing was deployed (--skip-preflight "
+              "deploys anyway)", file=sys.stderr)
+    return bool(blocking)
