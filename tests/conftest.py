@@ -2,21 +2,41 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
 SHARED = (REPO.parent / "shared").resolve()
+# the origin notes' numbers chain as they ship it (CRLF, prod-full.yml UTF-16LE+BOM)
+NOTES_NUMBERS = FIXTURES / "notes" / "numbers"
+
+
+def missing_shared(*parts: str) -> str:
+    """Why a test skips without ../shared: what is missing and where it comes from."""
+    return (f"{SHARED.joinpath(*parts)} is not present: the team's reference material "
+            "(../shared) sits beside the project's own checkout, not in a clone")
 
 
 def shared_path(*parts: str) -> Path:
     """A path under ../shared, or skip the test when the folder is absent (a user's clone)."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"{path} not present (../shared is only beside the project's own checkout)")
+        pytest.skip(missing_shared(*parts))
     return path
+
+
+def shared_params(params: Iterable[Any], *parts: str, width: int = 1) -> list[Any]:
+    """`params` for parametrize, or one skipped parameter saying that ../shared/PARTS is missing
+    (an empty list would skip with pytest's bare "got empty parameter set")."""
+    found = list(params)
+    if found:
+        return found
+    return [pytest.param(*[None] * width, id="missing",
+                         marks=pytest.mark.skip(reason=missing_shared(*parts)))]
 
 
 def require_docker() -> str:

@@ -83,4 +83,16 @@ def expected_creates(case: dd.Case) -> list[dict[str, Any]]:
 
 
 def available() -> bool:
-    return dd.DOCKER is not None and DAEMON.exists() and os.name == "posix"
+    return missing() is None
+
+
+def missing() -> str | None:
+    """What these tests lack on this machine, or None."""
+    if os.name != "posix":
+        return "the fake swarm daemon needs a unix socket (posix only)"
+    if dd.DOCKER is None:
+        return "no docker CLI with `stack config` on PATH"
+    if not DAEMON.exists():
+        return (f"{DAEMON} is not present: the team's reference material (../shared) sits "
+                "beside the project's own checkout, not in a clone")
+    return None

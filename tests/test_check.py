@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, shared_path
+from conftest import FIXTURES, NOTES_NUMBERS, shared_path
 
 QUOTES = FIXTURES / "stacks" / "quotes"
 BEFORE = ["docker-compose.yml", "prod.yml", "prod-healthcheck.yml", "v2.yml"]
@@ -27,12 +27,12 @@ def _where(findings, name, service):  # type: ignore[no-untyped-def]
             if f["rule_name"] == name and f["pointer"][:2] == ["services", service]]
 
 
-@pytest.fixture(params=["own", "shared"])
+@pytest.fixture(params=["quotes", "notes"])
 def chain(request) -> tuple[Path, str, str]:  # type: ignore[no-untyped-def]
-    """(folder, api service, web service): the project's fixture, and the seed itself."""
-    if request.param == "own":
+    """(folder, api service, web service): the quotes fixture, and the notes' own CRLF chain."""
+    if request.param == "quotes":
         return QUOTES, "quotes-api", "quotes-web"
-    return shared_path("seed", "numbers"), "numbers-api", "numbers-web"
+    return NOTES_NUMBERS, "numbers-api", "numbers-web"
 
 
 def test_seed_chain_before_update_and_rollback_config(run_cli, chain) -> None:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from conftest import NOTES_NUMBERS, missing_shared
 from stacklint.discover import (STACK_FILE_RE, StackSpec, configured_stacks, discover_repo,
                                 discover_stacks, is_stack_file)
 
@@ -244,7 +245,7 @@ def test_discover_repo_from_another_folder(in_tmp: Path, monkeypatch: pytest.Mon
                                                    "../repo/compose.override.yaml")]
 
 
-@pytest.mark.skipif(not (SHARED / "corpus").is_dir(), reason="../shared/corpus is not available")
+@pytest.mark.skipif(not (SHARED / "corpus").is_dir(), reason=missing_shared("corpus"))
 def test_corpus_chains_that_follow_the_conventions(monkeypatch: pytest.MonkeyPatch) -> None:
     # The corpus records the merge order each project uses; where the names follow the
     # conventions, discovery must find exactly that chain from its last file.
@@ -292,9 +293,8 @@ def test_with_the_real_config_loader(in_tmp: Path, monkeypatch: pytest.MonkeyPat
         StackSpec("prod", ("docker-compose.yml", "prod.yml", "prod-update-config.yml"))]
 
 
-@pytest.mark.skipif(not (SHARED / "seed" / "numbers").is_dir(), reason="../shared/seed is not available")
 def test_seed_override_brings_in_its_configured_chain(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(SHARED / "seed" / "numbers")
+    monkeypatch.chdir(NOTES_NUMBERS)
     monkeypatch.setenv("PRE_COMMIT", "1")
     config = SimpleNamespace(stacks={"numbers": NUMBERS}, root=".")
     staged = ["prod.yml", "v5-bad.yml", "prod-full.yml"]     # v5-bad/prod-full: no stack lists them

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED, require_docker
+from conftest import SHARED, require_docker, shared_params
 
 CORPUS = SHARED / "corpus"
 SETS = sorted(p for p in CORPUS.iterdir() if (p / "SOURCE.txt").exists()) if CORPUS.exists() else []
@@ -38,8 +38,7 @@ def _without_version(text: str) -> str:
 
 
 @pytest.mark.docker
-@pytest.mark.skipif(not SETS, reason="../shared/corpus is not present")
-@pytest.mark.parametrize("folder", SETS, ids=[p.name for p in SETS])
+@pytest.mark.parametrize("folder", shared_params(SETS, "corpus"), ids=lambda p: p.name)
 def test_fix_keeps_what_docker_accepted(folder: Path, tmp_path: Path, run_cli) -> None:
     work = tmp_path / folder.name
     shutil.copytree(folder, work)

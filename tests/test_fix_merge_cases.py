@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED, require_docker
+from conftest import SHARED, require_docker, shared_params
 
 CASES_DIR = SHARED / "oracle" / "merge-cases"
 CASES = sorted(p for p in CASES_DIR.iterdir() if p.is_dir()) if CASES_DIR.exists() else []
@@ -43,8 +43,7 @@ def _no_version(text: str) -> str:
 
 
 @pytest.mark.docker
-@pytest.mark.skipif(not CASES, reason="../shared/oracle/merge-cases is not present")
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("case", shared_params(CASES, "oracle", "merge-cases"), ids=lambda c: c.name)
 def test_merge_case(case: Path, tmp_path: Path, run_cli) -> None:
     files = _files(case)
     if not files:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import require_docker, shared_path
+from conftest import NOTES_NUMBERS, require_docker
 from stacklint import document, fixer
 from stacklint.fixes import FixContext, Proposal, Rule, load_fixes
 from stacklint.fixes.versions import minimum
@@ -36,7 +36,7 @@ def test_apply_edits_splices_and_refuses_overlaps() -> None:
 
 
 def test_seed_chain_is_left_byte_identical(tmp_path: Path, run_cli) -> None:
-    seed = shared_path("seed", "numbers")
+    seed = NOTES_NUMBERS
     names = ["docker-compose.yml", "prod.yml", "prod-full.yml", "v2.yml"]
     for name in names:
         shutil.copyfile(seed / name, tmp_path / name)
@@ -56,7 +56,7 @@ def _break(path: Path, pairs: list[tuple[str, str]]) -> str:
 
 
 def test_seed_utf16_and_crlf_survive_a_fix(tmp_path: Path, run_cli) -> None:
-    seed = shared_path("seed", "numbers")
+    seed = NOTES_NUMBERS
     full, prod = tmp_path / "prod-full.yml", tmp_path / "prod.yml"
     shutil.copyfile(seed / "prod-full.yml", full)
     shutil.copyfile(seed / "prod.yml", prod)

@@ -12,6 +12,7 @@ from stacklint.document import parse, read
 from stacklint.errors import InputError
 from stacklint.stack import load_stack
 from stacklint.tree import plain
+from conftest import shared_params
 from tests import dockerdiff as dd
 
 ORACLE = dd.SHARED / "oracle" / "merge-cases"
@@ -51,7 +52,8 @@ def test_fixture_model_equals_docker(case: dd.Case) -> None:
     assert _model(case) == _expected(case)
 
 
-@pytest.mark.parametrize("case", _cases(ORACLE, "expected.yml"), ids=lambda c: c.name)
+@pytest.mark.parametrize("case", shared_params(_cases(ORACLE, "expected.yml"), "oracle", "merge-cases"),
+                         ids=lambda c: c.name)
 def test_oracle_model_equals_docker(case: dd.Case) -> None:
     assert _model(case) == _expected(case)
 

@@ -9,11 +9,11 @@ import pytest
 
 from stacklint import emit
 from stacklint.stack import load_stack
+from conftest import missing_shared
 from tests import deploydiff as dep
 from tests import dockerdiff as dd
 
-pytestmark = pytest.mark.skipif(not dep.available(),
-                                reason="needs the docker CLI and ../shared's fake swarm daemon")
+pytestmark = pytest.mark.skipif(not dep.available(), reason=dep.missing() or "")
 
 # Deliberate differences in what swarm receives, compared after the named normalisation.
 DELIBERATE = {
@@ -52,7 +52,7 @@ def _loose(value: Any) -> Any:
 def test_deployed_requests_match_docker() -> None:
     cases = _cases()
     if not cases:
-        pytest.skip("../shared/oracle/merge-cases is not present")
+        pytest.skip(missing_shared("oracle", "merge-cases"))
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = dict(zip((c.name for c in cases),
                            pool.map(lambda c: dep.deploy(c, _produce(c)), cases)))

@@ -5,6 +5,7 @@ import functools
 
 import pytest
 
+from conftest import shared_params
 from tests import dockerdiff as dd
 
 pytestmark = pytest.mark.skipif(
@@ -62,12 +63,12 @@ def test_fixture_matches_docker(name: str) -> None:
     check(outcomes("fixtures")[name])
 
 
-@pytest.mark.parametrize("name", _ids("oracle"))
+@pytest.mark.parametrize("name", shared_params(_ids("oracle"), "oracle", "merge-cases"))
 def test_oracle_case_matches_docker(name: str) -> None:
     check(outcomes("oracle")[name])
 
 
-@pytest.mark.parametrize("name", _ids("corpus"))
+@pytest.mark.parametrize("name", shared_params(_ids("corpus"), "corpus"))
 def test_corpus_chain_matches_docker(name: str) -> None:
     check(outcomes("corpus")[name])
 

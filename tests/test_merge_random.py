@@ -52,7 +52,7 @@ def _unordered(value: Any) -> Any:
 def test_random_chains_deploy_the_same(tmp_path: Path) -> None:
     """What swarm receives from stacklint's output equals what the chain itself sends."""
     if not deploydiff.available():
-        pytest.skip("needs ../shared's fake swarm daemon")
+        pytest.skip(deploydiff.missing() or "")
     folders = mergegen.write_chains(tmp_path, count=50, seed=7, deploy=True)
     cases = [dd.Case(f.name, f, sorted(p.name for p in f.glob("*.yml")),
                      {"HOME": "/home/stacklint", "B": "from-env"}) for f in folders]

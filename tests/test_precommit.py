@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import NOTES_NUMBERS
 from precommit_harness import REPO, Project, make_project, prune, snapshot
 from stacklint.discover import STACK_FILE_RE
 
 FIXTURES = REPO / "tests" / "fixtures" / "precommit"
-SEED = REPO.parent / "shared" / "seed" / "numbers"
+SEED = NOTES_NUMBERS
 HOOKS = ("stacklint", "stacklint-fix")
 
 needs_tools = pytest.mark.skipif(
@@ -211,7 +212,6 @@ def test_staging_the_config_checks_its_stacks(project: Project) -> None:
 
 
 @needs_tools
-@pytest.mark.skipif(not SEED.is_dir(), reason="../shared/seed/numbers is not available")
 def test_staging_only_prod_checks_the_seed_chain(project: Project) -> None:
     chain = ["docker-compose.yml", "prod.yml", "prod-healthcheck.yml", "prod-update-config.yml",
              "prod-rollback-config.yml"]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import FIXTURES, REPO, shared_path
+from conftest import FIXTURES, NOTES_NUMBERS, REPO, shared_path
 from stacklint import split
 from stacklint.commands.check import check_one
 from stacklint.config import build_config, default_config
@@ -373,12 +373,8 @@ def test_fix_with_anchors_stays_in_one_process(tmp_path: Path) -> None:
 
 @needs_fork
 def test_fix_seed_utf16_crlf_file(tmp_path: Path) -> None:
-    seed = shared_path("seed")
-    found = sorted(seed.rglob("prod-full.yml"))
-    if not found:
-        pytest.skip("no prod-full.yml in the seed")
     path = tmp_path / "prod-full.yml"
-    path.write_bytes(found[0].read_bytes())
+    path.write_bytes((NOTES_NUMBERS / "prod-full.yml").read_bytes())
     assert_same_fix(path)
     from stacklint import fixsplit
     got = fixsplit.fix(str(path))

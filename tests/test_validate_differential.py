@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from conftest import SHARED
+from conftest import SHARED, shared_params
 from stacklint.errors import StacklintError
 from stacklint.model import Severity
 from stacklint.stack import load_stack
@@ -106,7 +106,8 @@ def _docker_place(message: str) -> tuple[str, str] | None:
     return None
 
 
-@pytest.mark.parametrize("folder,files,docker,env", list(chains()))
+@pytest.mark.parametrize("folder,files,docker,env",
+                         shared_params(chains(), "oracle", "merge-cases", width=4))
 def test_same_verdict_as_docker(folder: Path, files: list[Path], docker: str | None,
                                 env: dict[str, str]) -> None:
     errors, input_error = _run(folder, files, env)
