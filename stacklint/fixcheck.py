@@ -112,3 +112,34 @@ def _covers(left: Finding, found: Finding) -> bool:
         return False
     n = min(len(p), len(q))
     return p[:n] == q[:n] and n >= 3       # one names a value inside the other (not just a service)
+
+
+# the file names Compose reads by itself: such a file is a Compose source, not only a stack file
+COMPOSE_NAMES = frozenset(f"{stem}{tail}" for stem in ("compose", "docker-compose")
+                          for tail in (".yml", ".yaml", ".override.yml", ".override.yaml"))
+FOR_COMPOSE = {
+    "SL701": "; Compose reads these files too and takes `name` as the project name: without "
+             "it, `docker compose` names the project after the folder, and its volumes and "
+             "networks with it (a database starts on a new, empty volume), so run Compose with "
+             "`-p {value}` from now on, or keep `name` and deploy `docker compose config` output "
+             "fixed instead",
+    "SL705": " (Compose ignores `version`, with a warning that it is obsolete)",
+    "SL706": " (Compose ignores `version`, with a warning that it is obsolete)",
+}
+
+
+def say_what_compose_sees(results: Sequence[FixResult]) -> None:
+    """On Compose's own source files (a chain of several, or a file named as Compose looks
+    for it) a fix that changes what Compose does says so in its message."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    sources = len(results) > 1 or any(Path(r.path).name in COMPOSE_NAMES for r in results)
+    if not sources:
+        return
+    for result in results:
+        data = result.original.data if result.original is not None else None
+        project = data.get("name") if isinstance(data, SMap) else None
+        result.applied = [
+            replace(f, message=f.message + FOR_COMPOSE[f.rule_id].format(value=project))
+            if f.rule_id in FOR_COMPOSE else f for f in result.applied]

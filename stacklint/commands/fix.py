@@ -60,7 +60,7 @@ def _key(path: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from stacklint.fixcheck import add_rejections
+    from stacklint.fixcheck import add_rejections, say_what_compose_sees
     from stacklint.fixer import fix_paths
 
     if not args.files and not args.chain:
@@ -80,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
         try:                           # a chain that cannot be read or written: say so, go on
             fixed = fix_paths(chain, chain=True)
             add_rejections(fixed, whole=chain == args.chain)   # what deploy would still reject
+            say_what_compose_sees(fixed)
             others = [r for r in fixed if _key(r.path) not in writable and r.changed]
             mine = [r for r in fixed if _key(r.path) in writable]
             for result in mine:
