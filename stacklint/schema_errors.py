@@ -257,7 +257,7 @@ def _unknown(key: str, pointer: Pointer, known: list[str], patterns: list[str],
     advice = suggest.instead(context if pointer else "", key)
     match = None if advice else suggest.closest(key, known + list(later))
     if advice:
-        hint = f": {advice}"
+        hint = f"; {advice}"        # the advice has colons of its own
     elif match:
         hint = f"; did you mean `{match}`?"
     else:

@@ -19,6 +19,8 @@ _COMMENT = re.compile(r"(?:^|\s)#\s*stacklint\s*:(?P<body>.*)$")
 _DIRECTIVE = re.compile(r"^\s*disable\s*=\s*(?P<rules>[^\s,]+(?:\s*,\s*[^\s,]+)*)"
                         r"\s+--\s*(?P<reason>\S.*?)\s*$")
 SYNTAX = "# stacklint: disable=RULE[,RULE] -- reason"
+# the rules are there, the reason is not: say that, not that the whole directive is unreadable
+_NO_REASON = re.compile(r"^\s*disable\s*=\s*(?P<rules>[^\s,]+(?:\s*,\s*[^\s,]+)*)\s*(?:--\s*)?$")
 
 
 @dataclass
@@ -85,7 +87,11 @@ def parse_comments(path: str, text: str, resolve: Any) -> tuple[list[Suppression
         where = Location(path, i + 1, column)
         directive = _DIRECTIVE.match(match.group("body"))
         if directive is None:
-            bad.append(_malformed(where, f"cannot read this directive; write `{SYNTAX}`"))
+            rules = _NO_REASON.match(match.group("body"))
+            message = (f"the suppression gives no reason; write "
+                       f"`# stacklint: disable={rules.group('rules')} -- why it is safe here`"
+                       if rules else f"cannot read this directive; write `{SYNTAX}`")
+            bad.append(_malformed(where, message))
             continue
         ids, unknown = _resolve_rules(directive.group("rules"), resolve)
         if unknown:

@@ -70,6 +70,16 @@ def test_malformed_and_unknown_directives_are_findings(tmp_path: Path) -> None:
     assert _by(found, "privileged-service")[0].suppressed is None
 
 
+def test_a_directive_without_its_reason_says_that_the_reason_is_missing(tmp_path: Path) -> None:
+    text = SOCKET.replace("privileged: true\n", "privileged: true  # stacklint: disable=SL205\n")
+    text = text.replace("docker.sock\n", "docker.sock  # stacklint: disable=SL201,SL205 --\n")
+    bad = _by(_check(tmp_path, **{"compose.yml": text}), "malformed-suppression")
+    assert [f.message for f in bad] == [      # in line order: the socket mount comes first
+        "the suppression gives no reason; write "
+        "`# stacklint: disable=SL201,SL205 -- why it is safe here`",
+        "the suppression gives no reason; write `# stacklint: disable=SL205 -- why it is safe here`"]
+
+
 def test_x_stacklint_survives_the_merge(tmp_path: Path) -> None:
     base = """services:
   proxy:

@@ -6,6 +6,9 @@ from collections.abc import Iterator
 from stacklint.checks import UPDATE_BLOCKS, RuleContext, host_port_list, order
 from stacklint.model import Hit
 
+# how each block reads in the message: "updates start-first", "rolls back start-first"
+_DOES = {"update_config": "updates", "rollback_config": "rolls back"}
+
 
 def check(ctx: RuleContext) -> Iterator[Hit]:
     ports = ctx.fact(host_port_list)
@@ -13,4 +16,5 @@ def check(ctx: RuleContext) -> Iterator[Hit]:
         return
     for block in UPDATE_BLOCKS:
         if order(ctx.node, block) == "start-first":
-            yield ctx.hit("deploy", block, "order", block=block, port=ports[0][1]["published"])
+            yield ctx.hit("deploy", block, "order", block=block, does=_DOES.get(block, block),
+                          port=ports[0][1]["published"])
