@@ -90,6 +90,11 @@ def query_lines(docker: str, args: Sequence[str]) -> list[Any]:
 def unreachable_or(stderr: str, what: str) -> DeployError:
     """The clearest error for a failed `docker` call."""
     text = _first_line(stderr)
+    context = re.search(r'context "([^"]*)": context not found', stderr)
+    if context:
+        return DeployError(f"the Docker context {context.group(1)!r} does not exist ({target()})",
+                           hint="`docker context ls` lists the contexts; pick one with "
+                                "DOCKER_CONTEXT=NAME or `docker context use NAME`")
     if _is_unreachable(stderr):
         return DeployError(f"cannot reach the Docker engine ({target()}): {text}",
                            hint="start the engine, or point DOCKER_HOST or DOCKER_CONTEXT at a "

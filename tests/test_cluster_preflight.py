@@ -286,7 +286,8 @@ def test_bad_engines_exit_2_and_submit_nothing(cluster: Cluster, tmp_path: Path)
         "worker": ({}, "worker1", "a swarm worker, not a manager"),
         "unreachable": ({"DOCKER_HOST": "unix:///nonexistent/docker.sock"}, "manager1",
                         "cannot reach the Docker engine"),
-        "context": ({"DOCKER_CONTEXT": "slc-no-such-context"}, "manager1", "context"),
+        "context": ({"DOCKER_CONTEXT": "slc-no-such-context"}, "manager1",
+                    "the Docker context 'slc-no-such-context' does not exist"),
     }
     for what, (env, node, words) in cases.items():
         if what == "context":
