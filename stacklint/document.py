@@ -155,7 +155,8 @@ def compose(text: str, path: str) -> Node | None:
     except yaml.reader.ReaderError as exc:     # a character YAML forbids: say where it is
         raise _bad_character(text, exc, path) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"YAML error: {exc}", path) from None
+        raise InputError(f"YAML error: {exc}", path, 1, 1,
+                         hint="check the file's YAML syntax") from None
     finally:
         loader.dispose()
     return node
@@ -221,6 +222,7 @@ class Converter:
         self.sizes: dict[int, int] = {}
         self.nodes = 0
         self.tags: list[tuple[str, Origin]] = []   # Docker ignores them; rules may not
+        self.active: set[int] = set()               # containers being converted (cycles)
 
     def convert(self, node: Node) -> Any:
         expanded = self._size(node)
@@ -248,6 +250,11 @@ class Converter:
 
     def _value(self, node: Node) -> Any:
         key = id(node)
+        if key in self.active:   # `x: &a {<<: *a}`, `&l [*l]`: go-yaml refuses the cycle
+            raise InputError("an anchor's value contains an alias of itself", self.path,
+                             node.start_mark.line + 1, node.start_mark.column + 1,
+                             hint="an alias can only name an anchor whose value is complete: "
+                                  "move the alias out of the anchored value")
         if key in self.done:   # an alias: the same object, as go-yaml shares it
             return self.done[key]
         if node.tag != PLAIN_TAG and not node.tag.startswith(_STD):
@@ -257,12 +264,16 @@ class Converter:
         elif isinstance(node, SequenceNode):
             value = SList(origin=_origin(self.path, node))
             self.done[key] = value
+            self.active.add(key)
             for item in node.value:
                 value.add(self._value(item), _origin(self.path, item))
+            self.active.discard(key)
         else:
             value = SMap(origin=_origin(self.path, node))
             self.done[key] = value
+            self.active.add(key)
             self._mapping(node, value)
+            self.active.discard(key)
         self.done[key] = value
         return value
 
@@ -282,7 +293,8 @@ class Converter:
         if wanted is None or isinstance(resolved, wanted):
             return resolved
         raise InputError(f"cannot decode {text!r} as !!{kind}", self.path,
-                         node.start_mark.line + 1, node.start_mark.column + 1)
+                         node.start_mark.line + 1, node.start_mark.column + 1,
+                         hint=f"remove the `!!{kind}` tag, or write a value of that type")
 
     def _mapping(self, node: MappingNode, out: SMap) -> None:
         seen: dict[str, int] = {}
@@ -314,7 +326,9 @@ class Converter:
         items = value if isinstance(value, SList) else [value]
         if not all(isinstance(item, SMap) for item in items):
             raise InputError("map merge requires map or sequence of maps as the value", self.path,
-                             node.start_mark.line + 1, node.start_mark.column + 1)
+                             node.start_mark.line + 1, node.start_mark.column + 1,
+                             hint="`<<` takes an alias of a mapping (`<<: *base`) or a list "
+                                  "of them (`<<: [*base, *more]`)")
         return list(items)
 
     def _key(self, node: Node) -> str:
@@ -324,4 +338,5 @@ class Converter:
         line, col = node.start_mark.line + 1, node.start_mark.column + 1
         shown = node.value if isinstance(node, ScalarNode) else "a mapping or list"
         raise InputError(f"mapping key {shown!s} is not a string", self.path, line, col,
-                         hint=f'quote it: "{shown}"' if isinstance(node, ScalarNode) else None)
+                         hint=f'quote it: "{shown}"' if isinstance(node, ScalarNode)
+                         else "a key is a plain string: `name:`, not a list or mapping")

@@ -4,9 +4,7 @@ from __future__ import annotations
 import re
 
 # time.ParseDuration: optional sign, then "0" or one or more <number><unit>
-_DURATION = re.compile(r"[-+]?(0|((\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)")
-# go-units RAMInBytes / FromHumanSize (binary units for memory)
-_BYTES = re.compile(r"(\d+(\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?")
+_DURATION = re.compile(r"[-+]?(0|(([0-9]+\.?[0-9]*|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)")
 _PROTOCOLS = ("tcp", "udp", "sctp")
 
 
@@ -14,7 +12,10 @@ def is_duration(value: object) -> bool:
     """False only for a string that Go's `time.ParseDuration` rejects."""
     if not isinstance(value, str):
         return True          # the type check reports non-strings
-    return _DURATION.fullmatch(value) is not None
+    if _DURATION.fullmatch(value) is None:
+        return False
+    from stacklint.gotypes import parse_duration     # an int64 of nanoseconds: no overflow
+    return parse_duration(value) is not None
 
 
 def is_byte_size(value: object) -> bool:
@@ -23,13 +24,19 @@ def is_byte_size(value: object) -> bool:
         return False
     if isinstance(value, int):
         return value >= 0
-    return isinstance(value, str) and _BYTES.fullmatch(value) is not None
+    from stacklint.gotypes import parse_bytes        # go-units, to the suffix
+    return isinstance(value, str) and parse_bytes(value) is not None
+
+
+def _ascii_digits(text: str) -> bool:
+    """Go's digits: `"٣".isdigit()` is true in Python, not in `strconv.ParseUint`."""
+    return text.isascii() and text.isdigit()
 
 
 def _port_range(text: str) -> tuple[int, int]:
     """`nat.ParsePortRange`: "80" or "8000-8010", each a 16-bit number."""
     start, dash, end = text.partition("-")
-    if not start.isdigit() or (dash and not end.isdigit()):
+    if not _ascii_digits(start) or (dash and not _ascii_digits(end)):
         raise ValueError(text)
     low, high = int(start), int(end) if dash else int(start)
     if high > 65535 or low > high:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -31,6 +32,8 @@ def parse_duration(text: str) -> int | None:
             return None
         total += Decimal(m.group(1)) * _UNITS[m.group(2)]
         rest = rest[m.end():]
+    if total > (1 << 63) - (sign > 0):    # an int64 of nanoseconds: `2562048h` overflows
+        return None
     return sign * int(total)
 
 
@@ -69,21 +72,44 @@ def format_duration(ns: int) -> str:
     return sign + text
 
 
-_RAM = re.compile(r"^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$")
+# strconv.ParseFloat's decimal and hexadecimal forms, ASCII digits only (no `_`, no spaces)
+_GO_FLOAT = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+                       r"|0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?[0-9]+)")
+_DIGITS_DOT_SPACE = "0123456789. "
+
+
+def go_parse_float(text: str) -> float | None:
+    """`strconv.ParseFloat(text, 64)`, None on a syntax or range error (`1e309`)."""
+    if not _GO_FLOAT.fullmatch(text):
+        return None
+    value = float.fromhex(text) if "x" in text.lower() else float(text)
+    return value if math.isfinite(value) else None
 
 
 @lru_cache(maxsize=4096)     # the same few sizes in every service
 def parse_bytes(text: str) -> int | None:
-    """docker/go-units `RAMInBytes` (binary units), or None."""
-    m = _RAM.match(text)
-    if not m:
+    """docker/go-units `RAMInBytes` (binary units; go-units `parseSize`), or None:
+    the number is what ends at the last digit, dot or space; then nothing, `b`, or one of
+    k m g t p (any case) with an optional `b` or `ib` (`512Mi` is refused, `512MiB` is not)."""
+    sep = max(text.rfind(c) for c in _DIGITS_DOT_SPACE)
+    if sep == -1:
         return None
-    try:
-        size = float(m.group(1))
-    except ValueError:
+    number, suffix = (text[:sep + 1], text[sep + 1:]) if text[sep] != " " else \
+        (text[:sep], text[sep + 1:])
+    size = go_parse_float(number)
+    if size is None or size < 0:
         return None
-    unit = (m.group(2) or "").lower()
-    return int(size * 1024 ** " kmgtp".index(unit or " "))
+    if not suffix:
+        return int(size)
+    suffix = suffix.lower()
+    if len(suffix) > 3:
+        return None
+    if suffix[0] == "b":
+        return int(size) if len(suffix) == 1 else None
+    unit = "kmgtp".find(suffix[0])
+    if unit == -1 or suffix[1:] not in ("", "b", "ib"):
+        return None
+    return int(size * 1024 ** (unit + 1))
 
 
 def format_float(value: float) -> str:
@@ -129,7 +155,7 @@ class PortEntry:
 def _port_range(text: str) -> tuple[int, int]:
     """go-connections `ParsePortRange`: 16-bit numbers, start <= end."""
     start, _, end = text.partition("-")
-    if not start.isdigit() or (end and not end.isdigit()):
+    if not (start.isascii() and start.isdigit()) or (end and not (end.isascii() and end.isdigit())):
         raise ValueError(text)
     low, high = int(start), int(end or start)
     if high > 65535 or high < low:

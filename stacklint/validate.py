@@ -93,6 +93,9 @@ def validate_layer(data: Any, version: str, path: str, target: str = "stack") ->
     else:
         version, forbidden = _schema.LATEST, []
     validator = _schema.compiled(target, version)
+    if target == "stack":        # what Docker's decoding refuses after its schema passed
+        from stacklint import decoding
+        forbidden += decoding.problems(data)
     out = [finding(p.rule, data, p.pointer, p.message, path, p.prefer_key) for p in forbidden]
     if validator.is_valid(data):           # the common case: no error list to build
         return out

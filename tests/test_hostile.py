@@ -389,3 +389,60 @@ def test_env_file_and_secret_file_outside_the_stack_folder(here: Path, run_cli) 
     found = [f for f in json.loads(out)["findings"] if f["rule_id"] == "SL037"]
     assert [(f["line"], f["column"]) for f in found] == [(5, 15), (9, 11)]
     assert "verysecretvalue" not in out + err
+
+
+# -- values Docker rejects (checked against `docker stack config` where it is installed) -----
+
+REJECTED = [
+    ("    deploy: {replicas: -1}\n", "must be at least 0"),
+    ("    deploy:\n      update_config: {parallelism: -1}\n", "must be at least 0"),
+    ("    deploy:\n      restart_policy: {max_attempts: -1}\n", "must be at least 0"),
+    ("    healthcheck: {retries: -1}\n", "must be at least 0"),
+    ("    deploy:\n      resources:\n        limits: {memory: 512Mi}\n", "is not a size"),
+    ("    deploy:\n      resources:\n        limits: {memory: \"\"}\n", "must not be empty"),
+    ("    deploy:\n      resources:\n        limits: {memory: \"٣m\"}\n", "is not a size"),
+    ("    deploy:\n      resources:\n        limits: {memory: 5.5.5m}\n", "is not a size"),
+    ("    shm_size: 1024\n", "must be a string, not the number 1024"),
+    ("    ports: [\"٣٠٠٠:80\"]\n", "port"),
+    ("    ports: [80.5]\n", "the number 80.5"),
+    ("    stop_grace_period: 2562048h\n", "duration"),
+    ("    healthcheck: {interval: 2562048h}\n", "duration"),
+    ("x-loop: &loop\n  <<: *loop\n", "contains an alias of itself"),
+    ("x-list: &l [1, *l]\n", "contains an alias of itself"),
+]
+ACCEPTED = ["    deploy:\n      resources:\n        limits: {memory: 512MiB}\n",
+            "    deploy:\n      resources:\n        limits: {memory: 1e3m}\n",
+            "    stop_grace_period: 2562047h\n",
+            "    shm_size: \"1024\"\n",
+            "x-base: &b {a: 1}\nx-more: {<<: *b}\n"]
+
+
+def _docker_verdict(folder: Path) -> bool | None:
+    import shutil
+    docker = shutil.which("docker")
+    if docker is None:
+        return None
+    done = subprocess.run([docker, "stack", "config", "-c", "s.yml"], cwd=folder,
+                          capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
+    return done.returncode == 0
+
+
+@pytest.mark.parametrize("body,said", REJECTED, ids=[r[0].strip() for r in REJECTED])
+def test_values_docker_rejects_are_rejected(here: Path, run_cli, body: str, said: str) -> None:  # type: ignore[no-untyped-def]
+    top = body.startswith("x-")
+    write(here, "s.yml", 'version: "3.8"\nservices:\n  a:\n    image: x:1\n' + ("" if top else body)
+          + (body if top else ""))
+    code, out, err = run_cli("validate", "-f", "s.yml")
+    assert code in (1, 2) and said in out + err, out + err
+    assert WHERE.search(out + err), out + err
+    assert _docker_verdict(here) in (None, False)
+
+
+@pytest.mark.parametrize("body", ACCEPTED, ids=[b.strip() for b in ACCEPTED])
+def test_values_docker_accepts_are_accepted(here: Path, run_cli, body: str) -> None:  # type: ignore[no-untyped-def]
+    top = body.startswith("x-")
+    write(here, "s.yml", 'version: "3.8"\nservices:\n  a:\n    image: x:1\n' + ("" if top else body)
+          + (body if top else ""))
+    code, out, err = run_cli("validate", "-f", "s.yml")
+    assert code == 0, out + err
+    assert _docker_verdict(here) in (None, True)

@@ -67,8 +67,9 @@ def _validate(stack: Any) -> int:
     errors = [f for f in mask_findings(validate.validate_stack(stack), stack.secrets)
               if f.severity >= Severity.ERROR and not getattr(f, "suppressed", None)]
     for finding in sorted(errors, key=lambda f: f.sort_key()):
-        print(f"{finding.location}: error: {finding.message} [{finding.rule_id}]",
-              file=sys.stderr)
+        hint = finding.fix.title if finding.fix else f"see `stacklint explain {finding.rule_id}`"
+        print(f"{finding.location}: error: {finding.message} [{finding.rule_id}]\n"
+              f"  hint: {hint}", file=sys.stderr)
     if errors:
         print("stacklint: the merged stack would be rejected by docker stack deploy; "
               "fix the errors above or pass --no-validate", file=sys.stderr)

@@ -1,0 +1,88 @@
+"""What Docker refuses when it decodes a file into its Go types, after its schema passed.
+
+`docker stack config` checks each file against its JSON schema, then decodes it into
+docker/cli's structs (mapstructure): a schema-valid `replicas: -1` fails there ("-1
+overflows uint"), as do an integer `shm_size` (a Go string), a float short port and an
+empty `memory` (go-units: "invalid size"). The project's schemas stay equal to Docker's
+(tests/test_schema.py); these are the decoding step's own refusals, at the value's line.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from stacklint.schema_errors import Problem, dotted
+
+# unsigned integers in docker/cli's types (uint64, *uint64)
+UNSIGNED = (("deploy", "replicas"), ("deploy", "update_config", "parallelism"),
+            ("deploy", "rollback_config", "parallelism"),
+            ("deploy", "restart_policy", "max_attempts"), ("healthcheck", "retries"))
+MEMORY = (("deploy", "resources", "limits", "memory"),
+          ("deploy", "resources", "reservations", "memory"))
+
+
+def problems(data: Any) -> Iterator[Problem]:
+    """Decoding refusals of one file's interpolated data."""
+    if not isinstance(data, dict):
+        return
+    services = data.get("services")
+    for name, service in (services.items() if isinstance(services, dict) else ()):
+        if isinstance(service, dict):
+            yield from _service(service, ("services", name))
+    for kind in ("secrets", "configs"):
+        entries = data.get(kind)
+        for name, entry in (entries.items() if isinstance(entries, dict) else ()):
+            yield from _file_mode(entry, (kind, name))
+    services = services if isinstance(services, dict) else {}
+    for name, service in services.items():
+        for kind in ("secrets", "configs"):
+            items = service.get(kind) if isinstance(service, dict) else None
+            for index, item in enumerate(items if isinstance(items, list) else ()):
+                yield from _file_mode(item, ("services", name, kind, index))
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _get(node: Any, path: tuple[str, ...]) -> Any:
+    for step in path:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(step)
+    return node
+
+
+def _service(service: dict[str, Any], at: tuple[Any, ...]) -> Iterator[Problem]:
+    for path in UNSIGNED:
+        value = _get(service, path)
+        if _number(value) and value < 0:
+            yield Problem("schema-violation", at + path, False,
+                          f"{dotted(at + path)} must be at least 0, not {value}: Docker reads "
+                          f"it as an unsigned number ({value} overflows uint)")
+    shm = service.get("shm_size")
+    if _number(shm):
+        yield Problem("schema-violation", at + ("shm_size",), False,
+                      f"{dotted(at + ('shm_size',))} must be a string, not the number {shm}: "
+                      f'Docker decodes it into a string; quote it ("{shm}") or add a unit')
+    for path in MEMORY:
+        if _get(service, path) == "":
+            yield Problem("schema-violation", at + path, False,
+                          f"{dotted(at + path)} must not be empty (Docker: invalid size ''): "
+                          "write a size such as 512M, or remove the key")
+    ports = service.get("ports")
+    for index, port in enumerate(ports if isinstance(ports, list) else ()):
+        if isinstance(port, float):
+            pointer = at + ("ports", index)
+            yield Problem("schema-violation", pointer, False,
+                          f"{dotted(pointer)} is the number {port}, and a port is an integer: "
+                          f'write "{port}" as HOST:CONTAINER (e.g. "8080:80") or an integer')
+
+
+def _file_mode(entry: Any, at: tuple[Any, ...]) -> Iterator[Problem]:
+    mode = entry.get("mode") if isinstance(entry, dict) else None
+    if _number(mode) and mode < 0:
+        pointer = at + ("mode",)
+        yield Problem("schema-violation", pointer, False,
+                      f"{dotted(pointer)} must be at least 0, not {mode}: a file mode is "
+                      "unsigned (e.g. 0440)")
