@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,59 +164,109 @@ def _where(raw: Any, key: Any) -> tuple[int | None, int | None]:
 
 def _fail(raw: Any, key: Any, source: str, message: str, hint: str | None = None) -> ConfigError:
     line, col = _where(raw, key)
+    if line is None and source.endswith(".toml"):
+        line, col = _toml_where(source, key)
     return ConfigError(message, source, line, col, hint)
 
 
-def _strings(raw: Mapping[str, Any], key: str, source: str) -> tuple[str, ...]:
+def _toml_where(source: str, key: Any) -> tuple[int | None, int | None]:
+    """Line and column of `key` below `[tool.stacklint…]` (tomllib keeps no positions)."""
+    try:
+        lines = Path(source).read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None, None
+    pattern = re.compile(rf'^(\s*)(["\']?){re.escape(str(key))}\2\s*=')
+    inside = False
+    for number, line in enumerate(lines, 1):
+        if line.lstrip().startswith("["):
+            inside = line.strip().startswith("[tool.stacklint")
+            if inside and re.search(rf'[.\[]{re.escape(str(key))}\]\s*$', line.strip()):
+                return number, line.index(str(key)) + 1
+        elif inside and (match := pattern.match(line)):
+            return number, len(match.group(1)) + 1
+    return None, None
+
+
+class ConfigErrors(ConfigError):
+    """Every mistake of one config file, reported together (fixing one per run is slow)."""
+
+    def __init__(self, errors: list[ConfigError]) -> None:
+        first = errors[0]
+        super().__init__(first.message, first.path, first.line, first.column, first.hint)
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)
+
+
+def _strings(raw: Mapping[str, Any], key: str, source: str,
+             problems: list[ConfigError]) -> tuple[str, ...]:
     value = raw.get(key) or []
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise _fail(raw, key, source, f"`{key}` must be a list of strings")
+        problems.append(_fail(raw, key, source, f"`{key}` must be a list of strings"))
+        return ()
     return tuple(value)
 
 
 def build_config(raw: Any, source: str) -> Config:
-    """Validate raw config data once; every mistake is a ConfigError naming the key."""
+    """Validate raw config data once; every mistake is a ConfigError naming the key, and all
+    of them come back together (ConfigErrors), each at its file:line:col."""
     if not isinstance(raw, Mapping):
         raise ConfigError("the stacklint config must be a mapping", source)
+    problems: list[ConfigError] = []
     for key in raw:
         if key not in KEYS:
-            raise _fail(raw, key, source, f"unknown config key `{key}`",
-                        hint=f"known keys: {', '.join(KEYS)}")
+            problems.append(_fail(raw, key, source, f"unknown config key `{key}`",
+                                  hint=f"known keys: {', '.join(KEYS)}"))
     root = os.path.dirname(os.path.abspath(source))
-    rule_paths = tuple(os.path.join(root, p) for p in _strings(raw, "rule-paths", source))
+    rule_paths = tuple(os.path.join(root, p) for p in _strings(raw, "rule-paths", source, problems))
     key = "fail-on" if "fail-on" in raw or "fail-level" not in raw else "fail-level"
     fail_on = raw.get(key, "warning")
     if fail_on not in SEVERITIES:
-        raise _fail(raw, key, source, f"`{key}` must be one of {', '.join(SEVERITIES)}")
+        problems.append(_fail(raw, key, source, f"`{key}` must be one of {', '.join(SEVERITIES)}"))
+        fail_on = "warning"
     try:
         ruleset = load_rules(rule_paths)
-    except ConfigError:
-        raise
-    except StacklintError as exc:
-        raise ConfigError(exc.message, exc.path, exc.line, exc.column, exc.hint) from None
-    select, ignore = _strings(raw, "select", source), _strings(raw, "ignore", source)
+    except StacklintError as exc:         # the rules are needed to check the rest
+        error = exc if isinstance(exc, ConfigError) else \
+            ConfigError(exc.message, exc.path, exc.line, exc.column, exc.hint)
+        raise ConfigErrors([*problems, error]) from None
+    select = _strings(raw, "select", source, problems)
+    ignore = _strings(raw, "ignore", source, problems)
     for key, selectors in (("select", select), ("ignore", ignore)):
         for sel in selectors:
             if not ruleset.select(sel):
-                raise _fail(raw, key, source, f"`{key}` names no rule: {sel!r}",
-                            hint="use a rule id, name, group or glob (see `stacklint rules`)")
-    return Config(source, root, select, ignore, _rule_settings(raw, ruleset, source),
-                  rule_paths, Severity.parse(fail_on), _stacks(raw, source))
+                problems.append(_fail(raw, key, source, f"`{key}` names no rule: {sel!r}",
+                                      hint="use a rule id, name, group or glob "
+                                           "(see `stacklint rules`)"))
+    settings = _rule_settings(raw, ruleset, source, problems)
+    stacks = _stacks(raw, source, problems)
+    if problems:
+        problems.sort(key=lambda e: (e.line or 0, e.column or 0))
+        raise problems[0] if len(problems) == 1 else ConfigErrors(problems)
+    return Config(source, root, select, ignore, settings, rule_paths, Severity.parse(fail_on),
+                  stacks)
 
 
-def _rule_settings(raw: Mapping[str, Any], ruleset: RuleSet, source: str) -> dict[str, RuleSetting]:
+def _rule_settings(raw: Mapping[str, Any], ruleset: RuleSet, source: str,
+                   problems: list[ConfigError]) -> dict[str, RuleSetting]:
     table = raw.get("rules") or {}
     if not isinstance(table, Mapping):
-        raise _fail(raw, "rules", source, "`rules` must map rule ids or names to settings")
+        problems.append(_fail(raw, "rules", source, "`rules` must map rule ids or names to settings"))
+        return {}
     out = {}
     for ref, value in table.items():
         rule = ruleset.get(str(ref))
         if rule is None:
-            raise _fail(table, ref, source, f"unknown rule {ref!r} in `rules`",
-                        hint="see `stacklint rules` for ids and names")
-        out[rule.id] = _one_setting(table, ref, value, rule, source)
+            problems.append(_fail(table, ref, source, f"unknown rule {ref!r} in `rules`",
+                                  hint="see `stacklint rules` for ids and names"))
+            continue
+        try:
+            out[rule.id] = _one_setting(table, ref, value, rule, source)
+        except ConfigError as exc:
+            problems.append(exc)
     return out
 
 
@@ -242,16 +293,20 @@ def _one_setting(table: Any, ref: Any, value: Any, rule: Rule, source: str) -> R
     return RuleSetting(Severity.parse(severity) if severity else None, plain(dict(options)))
 
 
-def _stacks(raw: Mapping[str, Any], source: str) -> dict[str, tuple[str, ...]]:
+def _stacks(raw: Mapping[str, Any], source: str,
+            problems: list[ConfigError]) -> dict[str, tuple[str, ...]]:
     table = raw.get("stacks") or {}
     if not isinstance(table, Mapping):
-        raise _fail(raw, "stacks", source, "`stacks` must map stack names to lists of files",
-                    hint="stacks: {prod: [docker-compose.yml, prod.yml]}")
+        problems.append(_fail(raw, "stacks", source, "`stacks` must map stack names to lists of "
+                              "files", hint="stacks: {prod: [docker-compose.yml, prod.yml]}"))
+        return {}
     out = {}
     for name, files in table.items():
         if isinstance(files, str):
             files = [files]
         if not isinstance(files, list) or not files or not all(isinstance(f, str) for f in files):
-            raise _fail(table, name, source, f"stack {name!r} must be a non-empty list of files")
+            problems.append(_fail(table, name, source,
+                                  f"stack {name!r} must be a non-empty list of files"))
+            continue
         out[str(name)] = tuple(files)
     return out

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -133,3 +134,25 @@ def test_pyproject_without_a_toml_reader_is_a_clear_error(tmp_path: Path,
     monkeypatch.setitem(sys.modules, "tomli", None)       # … without tomli installed
     with pytest.raises(ConfigError, match="needs Python 3.11\\+ or the `tomli` package"):
         _config(tmp_path, "[tool.stacklint]\nfail-on = 'error'\n", "pyproject.toml")
+
+
+def test_every_config_mistake_is_reported_at_once_each_at_its_line(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / ".stacklint.yml").write_text(
+        "fail-on: loud\nselect: [SL999]\nrules:\n  nosuch: disable\n  SL501: {severity: huge}\n"
+        "stacks:\n  prod: []\ncolour: yes\n")
+    (tmp_path / "s.yml").write_text("services: {web: {image: nginx:1.27}}\n")
+    code, _, err = run_cli("check", "--config", str(tmp_path / ".stacklint.yml"),
+                           "-f", str(tmp_path / "s.yml"))
+    assert code == 2
+    located = re.findall(r"^\S*\.stacklint\.yml:(\d+):(\d+): error: (.*)$", err, re.M)
+    assert [(int(line), message.split(" ")[0]) for line, _, message in located] == [
+        (1, "`fail-on`"), (2, "`select`"), (4, "unknown"), (5, "bad"), (7, "stack"), (8, "unknown")], err
+
+
+def test_pyproject_mistakes_are_located_too(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.stacklint]\nfail-on = "loud"\n\n'
+        '[tool.stacklint.rules]\nnosuch = "disable"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "pyproject.toml")
+    assert re.findall(r"pyproject\.toml:(\d+):1: error", str(caught.value)) == ["5", "8"]
