@@ -47,6 +47,14 @@ def require_docker() -> str:
     return found
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test on a real swarm is slow as well (each rollout takes tens of seconds), so the
+    inner loop `pytest -m "not slow"` never needs an engine."""
+    for item in items:
+        if item.get_closest_marker("swarm") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def run_cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
     """Run `stacklint ARGS…` in-process: returns (exit code, stdout, stderr)."""

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+pytestmark = pytest.mark.slow   # generates and checks benchmark-sized chains
+
 REPO = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
 assert _spec and _spec.loader

@@ -16,6 +16,7 @@ def _jsonschema(target: str, version: str) -> jsonschema.Draft7Validator:
     return jsonschema.Draft7Validator(S.schema_for(target, version), format_checker=checker)
 
 
+@pytest.mark.slow   # generated documents against jsonschema per schema
 @pytest.mark.parametrize("target,version", [("stack", "3.0"), ("stack", "3.4"), ("stack", "3.8"),
                                             ("stack", "3.13"), ("compose", "3.13")])
 def test_same_verdict_as_jsonschema(target: str, version: str) -> None:

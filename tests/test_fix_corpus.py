@@ -12,6 +12,8 @@ import pytest
 
 from conftest import SHARED, require_docker, shared_params
 
+pytestmark = pytest.mark.slow   # docker stack config on every corpus chain
+
 CORPUS = SHARED / "corpus"
 SETS = sorted(p for p in CORPUS.iterdir() if (p / "SOURCE.txt").exists()) if CORPUS.exists() else []
 

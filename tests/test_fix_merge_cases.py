@@ -11,6 +11,8 @@ import pytest
 
 from conftest import SHARED, require_docker, shared_params
 
+pytestmark = pytest.mark.slow   # docker stack config on every oracle case, before and after fix
+
 CASES_DIR = SHARED / "oracle" / "merge-cases"
 CASES = sorted(p for p in CASES_DIR.iterdir() if p.is_dir()) if CASES_DIR.exists() else []
 # docker rejects these as they are, and accepts them after one `stacklint fix`

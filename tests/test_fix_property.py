@@ -22,6 +22,8 @@ from stacklint.document import parse
 from stacklint.fixer import fix_chain
 from stacklint.fixes.guard import comparable
 
+pytestmark = pytest.mark.slow   # generated stacks, each through docker stack config
+
 
 @dataclass
 class Gen:

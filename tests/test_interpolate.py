@@ -48,6 +48,7 @@ def test_text_without_dollar_is_unchanged(text: str) -> None:
     assert substitute(text, ENV.get) == text
 
 
+@pytest.mark.slow   # hypothesis
 @given(st.text())
 def test_escaped_text_comes_back(text: str) -> None:
     assert substitute(text.replace("$", "$$"), ENV.get) == text

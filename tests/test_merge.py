@@ -179,6 +179,7 @@ _SERVICE_KEYS = st.sampled_from(
      "dns", "build", "sysctls", "stop_grace_period", "x-meta", "env_file"])
 
 
+@pytest.mark.slow   # hypothesis
 @given(st.lists(st.dictionaries(_SERVICE_KEYS, _VALUES, max_size=5), min_size=1, max_size=3),
        st.dictionaries(st.sampled_from(["networks", "volumes", "secrets", "configs"]),
                        st.dictionaries(st.sampled_from(["a", "b"]), _VALUES, max_size=2),

@@ -75,6 +75,7 @@ def test_unset_variable_warns(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert plain(parse(captured.out).data)["services"]["web"]["image"] == "nginx:"
 
 
+@pytest.mark.docker   # docker stack config reads the output back
 def test_dollar_is_escaped_and_docker_reads_it_back(tmp_path: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "a.yml").write_text(

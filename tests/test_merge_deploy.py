@@ -13,7 +13,8 @@ from conftest import missing_shared
 from tests import deploydiff as dep
 from tests import dockerdiff as dd
 
-pytestmark = pytest.mark.skipif(not dep.available(), reason=dep.missing() or "")
+pytestmark = [pytest.mark.skipif(not dep.available(), reason=dep.missing() or ""),
+              pytest.mark.docker, pytest.mark.slow]   # every oracle case deployed to the fake daemon
 
 # Deliberate differences in what swarm receives, compared after the named normalisation.
 DELIBERATE = {

@@ -8,8 +8,9 @@ import pytest
 from conftest import shared_params
 from tests import dockerdiff as dd
 
-pytestmark = pytest.mark.skipif(
-    dd.DOCKER is None, reason="no docker CLI with `stack config` on PATH (differential tests need it)")
+pytestmark = [pytest.mark.skipif(
+    dd.DOCKER is None, reason="no docker CLI with `stack config` on PATH (differential tests need it)"),
+              pytest.mark.docker, pytest.mark.slow]   # docker stack config on every case and chain
 
 # Where stacklint's output deliberately differs from what Docker prints for the chain.
 DELIBERATE = {

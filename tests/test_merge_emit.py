@@ -1,6 +1,7 @@
 """The emitter writes YAML that go-yaml v3 (our reader) reads back as the same values."""
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -38,6 +39,7 @@ _VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(
     st.lists(inner, max_size=3), st.dictionaries(_TEXT, inner, max_size=3)), max_leaves=15)
 
 
+@pytest.mark.slow   # hypothesis
 @given(st.dictionaries(_TEXT, _VALUES, max_size=4))
 @settings(max_examples=300, deadline=None)
 def test_render_reads_back(data: dict) -> None:

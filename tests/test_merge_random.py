@@ -15,8 +15,9 @@ from tests import dockerdiff as dd
 from tests.test_merge_deploy import _loose
 from tests.test_merge_docker import check
 
-pytestmark = pytest.mark.skipif(
-    dd.DOCKER is None, reason="no docker CLI with `stack config` on PATH (differential tests need it)")
+pytestmark = [pytest.mark.skipif(
+    dd.DOCKER is None, reason="no docker CLI with `stack config` on PATH (differential tests need it)"),
+              pytest.mark.docker, pytest.mark.slow]   # random chains through docker stack config
 
 
 def test_random_chains_match_docker(tmp_path: Path) -> None:

@@ -16,6 +16,8 @@ from conftest import NOTES_NUMBERS
 from precommit_harness import REPO, Project, make_project, prune, snapshot
 from stacklint.discover import STACK_FILE_RE
 
+pytestmark = pytest.mark.slow   # pre-commit builds the hook environment from a snapshot
+
 FIXTURES = REPO / "tests" / "fixtures" / "precommit"
 SEED = NOTES_NUMBERS
 HOOKS = ("stacklint", "stacklint-fix")

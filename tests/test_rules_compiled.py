@@ -9,11 +9,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stacklint.conditions import (OPERATORS, Result, _compiles, evaluate, first_value,
                                   parse_path, resolve)
+
+pytestmark = pytest.mark.slow   # hypothesis over every operator: minutes on two cores
 
 
 def reference(cond: Mapping[str, Any], node: Any, options: Mapping[str, Any]) -> Result | None:

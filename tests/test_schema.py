@@ -124,6 +124,7 @@ def test_stack_schema_conforms_to_docker_schema(version: str) -> None:
     assert found == []
 
 
+@pytest.mark.slow   # every property path of the compose spec
 def test_compose_target_conforms_to_compose_spec() -> None:
     reference, raw = _reference("compose-spec.json")
     paths = property_paths(raw)
@@ -190,6 +191,7 @@ DOCKER_DECODES = {("3.0", "services.web.healthcheck.interval"),
                   ("3.0", "services.web.healthcheck.timeout")}
 
 
+@pytest.mark.slow   # docker stack config per property and version
 @pytest.mark.docker
 @pytest.mark.parametrize("version", ["3.0", "3.9"])
 def test_every_property_matches_docker(version: str, tmp_path: Path) -> None:

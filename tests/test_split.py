@@ -105,6 +105,7 @@ def test_blank_keeps_every_offset_and_line() -> None:
 
 # -- the same findings ------------------------------------------------------------------
 
+@pytest.mark.slow   # a benchmark-sized chain on two cores
 @needs_fork
 def test_generated_chain(tmp_path: Path) -> None:
     files = [str(p) for p in generate.write_chain(tmp_path, 60)]
@@ -266,6 +267,7 @@ def test_user_rule_of_stack_scope_is_not_split(tmp_path: Path) -> None:
     assert_same(files, service_rules)
 
 
+@pytest.mark.slow   # every oracle case, split and whole
 @needs_fork
 def test_oracle_merge_cases() -> None:
     cases = shared_path("oracle", "merge-cases")
@@ -381,6 +383,7 @@ def test_fix_seed_utf16_crlf_file(tmp_path: Path) -> None:
     assert got.original.encode(got.text).startswith(b"\xff\xfe")
 
 
+@pytest.mark.slow   # every corpus file fixed, split and whole
 @needs_fork
 def test_fix_corpus_files(tmp_path: Path) -> None:
     corpus = shared_path("corpus")
@@ -446,6 +449,7 @@ def test_fix_halves_needing_different_versions(text: str, tmp_path: Path) -> Non
     assert_same_fix(path)
 
 
+@pytest.mark.slow   # every corpus chain, split and whole
 @needs_fork
 def test_corpus_chains(monkeypatch: pytest.MonkeyPatch) -> None:
     from dockerdiff import corpus_cases

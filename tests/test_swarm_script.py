@@ -6,6 +6,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from swarmhelp import IMAGE, SWARM_SCRIPT, docker, unavailable
 
 
@@ -47,6 +49,12 @@ def test_not_started_folder_has_no_engine_and_no_env_file(tmp_path: Path) -> Non
     assert swarm("stop", folder=tmp_path).returncode == 0          # stopping nothing is fine
 
 
+# The engine these use is the shared one `scripts/swarm start` started: they only read it,
+# and `start` on a running engine changes nothing. No test here stops or restarts it (other
+# tests and people use it); a second private engine cannot run beside it on one host (the
+# docker0 bridge, iptables and the swarm port 2377 are per host), so `stop` is tested on a
+# folder that has no engine only.
+@pytest.mark.swarm
 def test_running_swarm_is_a_manager_with_the_test_images() -> None:
     host = _require_running()
     info = docker("info", "--format", "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}",
@@ -56,6 +64,7 @@ def test_running_swarm_is_a_manager_with_the_test_images() -> None:
         assert docker("image", "inspect", f"{IMAGE}:{tag}", host=host).returncode == 0
 
 
+@pytest.mark.swarm
 def test_second_start_reuses_the_engine_and_is_quick() -> None:
     host = _require_running()
     pid = Path(host.removeprefix("unix://")).parent / "dockerd.pid"
@@ -66,18 +75,3 @@ def test_second_start_reuses_the_engine_and_is_quick() -> None:
     assert time.monotonic() - started < 10
     assert "starting dockerd" not in proc.stderr and "installing" not in proc.stderr
     assert pid.read_text() == before
-
-
-def test_stop_then_start_brings_the_same_swarm_back() -> None:
-    host = _require_running()
-    node = docker("info", "--format", "{{.Swarm.NodeID}}", host=host).stdout.strip()
-    try:
-        stop = swarm("stop")
-        assert stop.returncode == 0, stop.stderr
-        assert swarm("status").returncode == 1
-        assert docker("info", host=host).returncode != 0
-    finally:
-        start = swarm("start")
-    assert start.returncode == 0, start.stderr
-    assert docker("info", "--format", "{{.Swarm.NodeID}}", host=host).stdout.strip() == node
-    assert _host_of(swarm("env-file").stdout.strip()) == host

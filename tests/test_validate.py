@@ -175,6 +175,7 @@ def _documents() -> Any:
         max_leaves=25)
 
 
+@pytest.mark.slow   # hypothesis
 def test_random_documents_never_crash() -> None:
     from hypothesis import given, settings
 

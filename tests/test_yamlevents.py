@@ -149,6 +149,7 @@ VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
     st.dictionaries(st.text(min_size=1, max_size=6), inner, max_size=4)), max_leaves=20)
 
 
+@pytest.mark.slow   # hypothesis
 @settings(max_examples=150, deadline=None)
 @given(VALUES, st.sampled_from([None, True, False]), st.sampled_from([None, '"', "'", "|"]))
 def test_generated_documents_read_the_same(value: Any, flow: bool | None,
