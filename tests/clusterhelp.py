@@ -80,8 +80,10 @@ def settled() -> bool:
     return (len(found) == len(NODES)
             and all(n["Status"]["State"] == "ready" for n in found)
             and len(managers) == len(MANAGERS)
-            and all(n["ManagerStatus"]["Reachability"] == "reachable" for n in managers)
-            and any(n["ManagerStatus"].get("Leader") for n in managers))
+            # a manager that just came back may have no ManagerStatus yet
+            and all((n.get("ManagerStatus") or {}).get("Reachability") == "reachable"
+                    for n in managers)
+            and any((n.get("ManagerStatus") or {}).get("Leader") for n in managers))
 
 
 def require_cluster() -> None:

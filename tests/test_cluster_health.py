@@ -64,3 +64,21 @@ def test_tasks_crowded_after_nodes_come_back_and_the_rebalance(cluster: Cluster,
     assert wait(lambda: len(running(service)) == 6 and
                 set(running(service)) >= {"worker1", "worker2"}, 60)
     assert json.loads(stacklint("cluster", "--format", "json").stdout)["uneven"] == []
+
+
+def test_the_docker_context_names_the_cluster(cluster: Cluster, tmp_path: Path) -> None:
+    """No DOCKER_HOST, only a context (in a private DOCKER_CONFIG) that names a manager."""
+    import os
+    import subprocess
+
+    from clusterhelp import host
+    env = {**os.environ, "DOCKER_CONFIG": str(tmp_path)}
+    env.pop("DOCKER_HOST", None)
+    made = subprocess.run(["docker", "context", "create", "slc", "--docker",
+                           f"host={host('manager2')}"], env=env, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    proc = stacklint("cluster", "--format", "json",
+                     env={"DOCKER_CONFIG": str(tmp_path), "DOCKER_CONTEXT": "slc",
+                          "DOCKER_HOST": ""})
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["managers"]["reachable"] == 3

@@ -110,31 +110,51 @@ def read(docker: str, *, tasks: bool = True, objects: bool = True) -> Swarm:
     """The swarm as the engine that DOCKER_HOST or the context names sees it.
 
     Raises `DeployError` (exit 2) when that engine cannot be reached, is in no swarm, or is a
-    worker; a lost quorum is not an error here but `Swarm.error`.
+    worker; a lost quorum is not an error here but `Swarm.error`.  The nodes, the services
+    and the objects are asked for at once (each is one or two CLI calls of ~0.1 s).
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     info = deploy.preflight(docker)
     swarm = Swarm(info)
     if info.get("Error"):
         swarm.error = str(info["Error"])
         return swarm
-    ids = (_ask(docker, ["node", "ls", "-q"], swarm) or "").split()
-    if swarm.error:
-        return swarm
-    swarm.nodes = [node_from(n) for n in _json(_ask(docker, ["node", "inspect", *ids], swarm))]
-    service_ids = (_ask(docker, ["service", "ls", "-q"], swarm) or "").split()
-    if service_ids:
-        swarm.services = _json(_ask(docker, ["service", "inspect", *service_ids], swarm))
-        if tasks:
-            swarm.tasks = read_tasks(docker, service_ids)
-    if objects and not swarm.error:
-        fmt = ["--format", "{{json .}}"]
-        swarm.networks = _lines(_ask(docker, ["network", "ls", "--filter", "scope=swarm", *fmt],
-                                     swarm))
-        swarm.secrets = _lines(_ask(docker, ["secret", "ls", *fmt], swarm))
-        config_ids = [c["ID"] for c in _lines(_ask(docker, ["config", "ls", *fmt], swarm))]
-        if config_ids:     # a config's data is readable (a secret's never is)
-            swarm.configs = _json(_ask(docker, ["config", "inspect", *config_ids], swarm))
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        nodes = pool.submit(_nodes, docker, swarm)
+        services = pool.submit(_services, docker, swarm, tasks)
+        found = pool.submit(_objects, docker, swarm) if objects else None
+        swarm.nodes = nodes.result()
+        swarm.services, swarm.tasks = services.result()
+        if found is not None:
+            swarm.networks, swarm.secrets, swarm.configs = found.result()
     return swarm
+
+
+def _nodes(docker: str, swarm: Swarm) -> list[Node]:
+    ids = (_ask(docker, ["node", "ls", "-q"], swarm) or "").split()
+    if not ids:
+        return []
+    return [node_from(n) for n in _json(_ask(docker, ["node", "inspect", *ids], swarm))]
+
+
+def _services(docker: str, swarm: Swarm,
+              tasks: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    ids = (_ask(docker, ["service", "ls", "-q"], swarm) or "").split()
+    if not ids:
+        return [], []
+    services = _json(_ask(docker, ["service", "inspect", *ids], swarm))
+    return services, (read_tasks(docker, ids) if tasks and not swarm.error else [])
+
+
+def _objects(docker: str, swarm: Swarm) -> tuple[list[Any], list[Any], list[Any]]:
+    fmt = ["--format", "{{json .}}"]
+    networks = _lines(_ask(docker, ["network", "ls", "--filter", "scope=swarm", *fmt], swarm))
+    secrets = _lines(_ask(docker, ["secret", "ls", *fmt], swarm))
+    ids = [c["ID"] for c in _lines(_ask(docker, ["config", "ls", *fmt], swarm))]
+    # a config's data is readable (a secret's never is)
+    configs = _json(_ask(docker, ["config", "inspect", *ids], swarm)) if ids else []
+    return networks, secrets, configs
 
 
 def read_tasks(docker: str, service_ids: list[str]) -> list[dict[str, Any]]:
