@@ -94,12 +94,10 @@ def _applied(finding: Finding) -> bool:
 
 def print_report(outcome: GateOutcome, out: TextIO) -> None:
     """The fixes applied in memory, then the findings left."""
-    from stacklint.reporters.text import format_finding
+    from stacklint.reporters.text import format_finding, format_fixed
 
     for finding in outcome.fixed:
-        title = finding.fix.title if finding.fix else finding.message
-        print(f"{finding.location}: fixed in memory [{finding.rule_id} {finding.rule_name}] "
-              f"{title} (the file is unchanged)", file=out)
+        print(format_fixed(finding, only_in="the deployed stack"), file=out)
     colour = bool(getattr(out, "isatty", lambda: False)())
     for finding in outcome.findings:
         print(format_finding(finding, colour), file=out)

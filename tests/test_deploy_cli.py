@@ -52,7 +52,7 @@ def test_dry_run_stdout_is_exactly_a_deployable_stack(run_cli) -> None:
     first, _, text = out.partition("\n")
     assert first == ("# dry run: stacklint would run: docker stack deploy -c - "
                      "--with-registry-auth --resolve-image changed shop")
-    assert "fixed in memory [SL702 port-number-string]" in err
+    assert "fixed [SL702 port-number-string]" in err
     assert "published: 18080" in text and "name: shop" not in text
     if shutil.which("docker"):                          # Docker's loader accepts it
         proc = subprocess.run(["docker", "stack", "config", "-c", "-"], input=out, text=True,
@@ -145,7 +145,7 @@ def test_findings_point_at_the_users_lines_after_in_memory_fixes(run_cli, tmp_pa
     before = stack.read_bytes()
     code, out, err = run_cli("deploy", "-f", str(stack), "s", "--dry-run")
     assert code == 1
-    assert f"{stack}:5:5: fixed in memory [SL704" in err
+    assert f"{stack}:5:5: fixed [SL704" in err
     assert f"{stack}:9:3: warning [SL301 memory-limit-missing] Service 'b'" in err
     assert stack.read_bytes() == before
 

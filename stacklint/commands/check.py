@@ -24,7 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("-f", "--file", action="append", default=[], metavar="FILE",
                         help="a file of the override chain, in merge order (repeatable)")
     parser.add_argument("files", nargs="*", metavar="FILES", help="stack files to group into stacks")
-    parser.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
+    parser.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
+                        help="how findings are printed: text (default), json, sarif (code scanning) or github (workflow annotations)")
     parser.add_argument("--fail-on", choices=("error", "warning", "info"),
                         help="lowest severity that fails the run (default: config, else warning)")
     parser.add_argument("--config", metavar="FILE", help="config file (default: nearest "

@@ -59,7 +59,20 @@ def run(args: argparse.Namespace) -> int:
     rules = load_config(args.config).ruleset()
     rule = rules.get(args.rule)
     if rule is None:
-        raise ConfigError(f"no rule named {args.rule!r}",
-                          hint="`stacklint rules` lists every rule id and name")
+        raise ConfigError(f"no rule named {args.rule!r}", hint=_did_you_mean(args.rule, rules))
     print(render_markdown(rule))
     return 0
+
+
+def _did_you_mean(word: str, rules: Any) -> str:
+    """The rules a mistyped or partial name most likely means, else where to look."""
+    from stacklint.suggest import closest
+    low = word.lower()
+    named = [r for r in rules if low in r.name or low in r.id.lower()]
+    if not named:
+        match = closest(low, [n for r in rules for n in (r.id, r.name)])
+        named = [r for r in rules if match in (r.id, r.name)]
+    if not named:
+        return "`stacklint rules` lists every rule id and name"
+    shown = ", ".join(f"{r.id} {r.name}" for r in named[:4])
+    return f"did you mean {shown}{', …' if len(named) > 4 else ''}? (`stacklint rules` lists all)"

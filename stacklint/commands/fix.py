@@ -128,10 +128,11 @@ def _hold(result: FixResult, chain: list[str], others: list[FixResult]) -> None:
 
 
 def _report(result: FixResult, args: Any, dry: bool) -> None:
+    from stacklint.reporters.text import format_fixed
     out = sys.stdout
     verb = "would fix" if dry else "fixed"
     for f in result.applied:
-        out.write(f"{f.location}: {verb} [{f.rule_id} {f.rule_name}] {f.message}\n")
+        out.write(format_fixed(f, verb) + "\n")
     for f in result.left:
         out.write(f"{f.location}: {f.severity} [{f.rule_id} {f.rule_name}] {f.message}\n")
     if args.diff and result.changed:

@@ -20,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--env-file", dest="env_files", action="append", default=[],
                         metavar="FILE", help="KEY=VALUE file with variables for interpolation "
                         "(the process environment wins)")
-    parser.add_argument("--format", choices=("yaml", "json"), default="yaml")
+    parser.add_argument("--format", choices=("yaml", "json"), default="yaml",
+                        help="the merged stack as yaml (default; what docker stack deploy -c reads) or json")
     parser.add_argument("--annotate", action="store_true",
                         help="end every line with `# file:line` of where the value came from")
     parser.add_argument("--no-validate", action="store_true",
@@ -51,9 +52,10 @@ def _sources(args: argparse.Namespace) -> list[Any]:
     fixer = _optional("stacklint.fixer")
     if fixer is None or not hasattr(fixer, "fix_in_memory"):
         raise InputError("--fix is not available in this build")
+    from stacklint.reporters.text import format_fixed
     fixed, findings = fixer.fix_in_memory(docs)
     for finding in findings:
-        print(f"{finding.location}: {finding.rule_name}: {finding.message}", file=sys.stderr)
+        print(format_fixed(finding, only_in="the merged output"), file=sys.stderr)
     return list(fixed)
 
 

@@ -9,7 +9,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("rules", help="list every rule",
                             description="List every rule (built-in and from rule-paths).")
     parser.add_argument("--config", metavar="FILE", help="config file (user rules, selection)")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="one line per rule (default) or json")
     parser.set_defaults(run=run)
 
 
@@ -25,6 +26,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     width = max(len(r.name) for r in rules)
     for r in rules:
-        mark = " " if config.is_enabled(r) else "-"
-        print(f"{mark}{r.id}  {r.name:<{width}}  {str(r.severity):<7}  {r.kind:<10}  {r.summary}")
+        off = "" if config.is_enabled(r) else "  (disabled: enable it with `select` in the config)"
+        print(f"{r.id}  {r.name:<{width}}  {str(r.severity):<7}  {r.kind:<10}  {r.summary}{off}")
     return 0

@@ -23,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                              "compose: the compose specification")
     parser.add_argument("--env-file", dest="env_files", action="append", default=[],
                         metavar="FILE", help="KEY=VALUE lines for ${VAR} interpolation")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="how errors are printed: text (default) or json")
     parser.set_defaults(run=run)
 
 
@@ -55,8 +56,13 @@ def write_text(findings: Sequence[Finding], out: TextIO) -> None:
             print(f"  help: {f.fix.title}", file=out)
     errors = sum(1 for f in findings if f.severity.name == "ERROR")
     out.flush()
-    if findings:
-        print(f"{errors} error(s), {len(findings) - errors} warning(s)", file=sys.stderr)
+    warnings = len(findings) - errors      # said on success too: silence reads as "did it run?"
+    print(f"{'valid' if not errors else 'invalid'}: {_count(errors, 'error')}, "
+          f"{_count(warnings, 'warning')}", file=sys.stderr)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def write_json(findings: Sequence[Finding], out: TextIO) -> None:

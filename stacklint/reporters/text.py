@@ -25,6 +25,16 @@ def format_finding(finding: Finding, colour: bool = False) -> str:
     return line
 
 
+def format_fixed(finding: Finding, verb: str = "fixed", only_in: str | None = None) -> str:
+    """A fix as `fix`, `merge --fix` and `deploy` all print it: one verb, the rule's tag.
+
+    `only_in` names where a fix made in memory went ("the merged output"), so nobody
+    thinks their file was changed.
+    """
+    line = f"{finding.location}: {verb} [{finding.rule_id} {finding.rule_name}] {finding.message}"
+    return line + (f" (in {only_in} only; the file is unchanged)" if only_in else "")
+
+
 def report(findings: Sequence[Finding], summary: RunSummary, out: TextIO) -> None:
     # colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)
     colour = bool(getattr(out, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
