@@ -51,6 +51,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test on a real swarm is slow as well (each rollout takes tens of seconds), so the
     inner loop `pytest -m "not slow"` never needs an engine."""
     for item in items:
+        if "cluster" in getattr(item, "fixturenames", ()):     # the five-node cluster's fixture
+            item.add_marker(pytest.mark.swarm)
         if item.get_closest_marker("swarm") and not item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.slow)
 

@@ -7,6 +7,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from clusterhelp import NODES, folder, require_cluster, script, settled, wait
 
 
@@ -40,6 +42,7 @@ def _leftovers() -> list[str]:
     return out
 
 
+@pytest.mark.swarm
 def test_status_host_and_a_quick_second_up() -> None:
     require_cluster()
     status = script("status")
@@ -55,6 +58,7 @@ def test_status_host_and_a_quick_second_up() -> None:
     assert "STACKLINT_CLUSTER=1" in env and "DOCKER_HOST" not in env
 
 
+@pytest.mark.swarm
 def test_sloppy_down_then_up_again() -> None:
     """A node killed with SIGKILL (its containerd and containers left), then down and up."""
     require_cluster()
