@@ -13,7 +13,7 @@ from stacklint.errors import EXIT_INPUT, EXIT_INTERNAL, StacklintError
 
 # subcommand name -> module in stacklint.commands (each has register() and run())
 COMMANDS = ("merge", "validate", "check", "fix", "rules", "explain", "deploy", "plan",
-            "preflight", "cluster")
+            "preflight", "cluster", "history", "rollback")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # the documents are acyclic trees: the cyclic collector would only rescan a growing heap
     # (about a third of `check` on big stacks). `deploy` keeps it: it watches for minutes.
     collect = gc.isenabled()
-    if args.command != "deploy":
+    if args.command not in ("deploy", "rollback"):
         gc.disable()
     try:
         return int(args.run(args))

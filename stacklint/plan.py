@@ -298,6 +298,9 @@ def plan_service(stack: str, name: str, wanted: dict[str, Any], current: dict[st
                     f"placement constraints changed: {replaced} task(s) on nodes that no "
                     f"longer match are replaced")
         plan.rollout = rollout_of(new, _desired(current), replaced)
+        if only_constraints and plan.rollout["order"] == "start-first":
+            plan.why += (" (start-first: an old task runs until its replacement started on "
+                         "a matching node)")
     elif scale:
         plan.action, plan.why = SCALE, "only the number of replicas changes"
     elif changes:

@@ -60,6 +60,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                              "rolled back, or runs tasks of another image than its spec")
     parser.add_argument("--skip-preflight", action="store_true",
                         help="do not check the stack against the live swarm first (SL8xx)")
+    parser.add_argument("--yes", "-y", action="store_true",
+                        help="deploy without asking after the plan (asked only on a terminal)")
     parser.add_argument("--dry-run", action="store_true",
                         help="print the stack and the docker command; deploy nothing")
     parser.add_argument("--no-watch", action="store_true",
@@ -103,7 +105,9 @@ def run(args: argparse.Namespace) -> int:
         from stacklint.cluster.run import refuses
         if refuses(outcome, args.stack, args.config, args.fail_on):
             return EXIT_REFUSED
-    return _deploy(args, command, outcome.text, services)
+    from stacklint import deployrecord      # the plan first, the history after
+    return deployrecord.around(args, outcome.text,
+                               lambda: _deploy(args, command, outcome.text, services))
 
 
 def _deploy(args: argparse.Namespace, command: list[str], text: str, services: list[str]) -> int:

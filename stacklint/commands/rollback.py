@@ -1,0 +1,60 @@
+"""`stacklint rollback`: deploy a recorded revision of a stack again, and follow it."""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from stacklint.commands.deploy import DEFAULT_TIMEOUT, EXIT_HELP, _seconds
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser(
+        "rollback", help="deploy a recorded revision of a stack again (no files needed)",
+        description="Deploy revision N of STACK from its history in the swarm (default: the\n"
+                    "newest completed revision before the newest one), show the plan, and\n"
+                    "follow the rollout as `stacklint deploy` does.  The original files are\n"
+                    "not needed: images are pinned to the digests the revision ran (when\n"
+                    "Docker resolved them), configs and secrets still in the swarm are used\n"
+                    "as they are.  Exit 2 for a stack without history or an unknown revision.",
+        epilog=EXIT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("stack", metavar="STACK", help="the stack name")
+    parser.add_argument("--to", type=int, metavar="N", help="the revision (`stacklint history`)")
+    parser.add_argument("--yes", "-y", action="store_true", help="do not ask after the plan")
+    parser.add_argument("--prune", action="store_true",
+                        help="remove services the revision does not have")
+    parser.add_argument("--with-registry-auth", action="store_true",
+                        help="send registry credentials to the swarm agents")
+    parser.add_argument("--resolve-image", choices=("always", "changed", "never"),
+                        help="passed to `docker stack deploy` (use never without a registry)")
+    parser.add_argument("--no-watch", action="store_true",
+                        help="return once Docker accepted the stack; do not follow the rollout")
+    parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                        help=f"stop following after this long (default {DEFAULT_TIMEOUT:g})")
+    parser.set_defaults(run=run, force=False)
+
+
+def run(args: argparse.Namespace) -> int:
+    import yaml
+
+    from stacklint import deploy, deployrecord, history
+    from stacklint.commands import deploy as deploy_command
+
+    deploy.check_stack_name(args.stack, ())
+    docker = deploy.docker_cli()
+    deploy.preflight(docker)
+    rev = history.pick(history.revisions(docker, args.stack), args.stack, args.to)
+    with tempfile.TemporaryDirectory(prefix="stacklint-rollback-") as workdir:
+        text, notes = history.rollback_stack(docker, rev, Path(workdir))
+        print(f"rolling stack {args.stack} back to revision {rev.number} "
+              f"(deployed {rev.time}, {rev.result}; files: {' '.join(rev.files) or '-'})")
+        for note in notes:
+            print(f"  note: {note}", file=sys.stderr)
+        services = list((yaml.safe_load(text) or {}).get("services") or {})
+        command = deploy.deploy_command(args.stack, prune=args.prune,
+                                        with_registry_auth=args.with_registry_auth,
+                                        resolve_image=args.resolve_image)
+        args.files, args.rollback_of = rev.files, rev.number
+        return deployrecord.around(args, text, lambda: deploy_command._deploy(
+            args, command, text, services))
