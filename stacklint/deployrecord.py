@@ -28,8 +28,8 @@ def confirm(docker: str, args: argparse.Namespace, text: str) -> int | None:
     """Print the plan; stop (with the exit code) on what Docker would refuse, or on a "no".
 
     Docker refuses a change of mode only when it reaches that service, after it updated the
-    ones before it; refusing the whole deploy up front leaves the stack as it was. The code
-    is 2, as when `docker stack deploy` itself fails.
+    ones before it; refusing the whole deploy up front leaves the stack as it was. Exit 1,
+    as for the preflight's findings about the swarm; `--skip-preflight` lets Docker decide.
     """
     import yaml
 
@@ -38,11 +38,17 @@ def confirm(docker: str, args: argparse.Namespace, text: str) -> int | None:
     made = plan.make_plan(docker, args.stack, yaml.safe_load(text),
                           args.resolve_image or "always", args.prune)
     print(plan.render_text(made), flush=True)
-    if made.refused:
-        reasons = "; ".join(f"{item.name}: {item.why}" for item in [*made.services, *made.objects]
-                            if item.action == plan.REFUSED)
-        raise deploy.DeployError(f"docker stack deploy would fail, so nothing was deployed: "
-                                 f"{reasons}", hint="the plan above says what to change")
+    refused = [f"{item.name}: {item.why}" for item in [*made.services, *made.objects]
+               if item.action == plan.REFUSED]
+    if refused and getattr(args, "skip_preflight", False):
+        print("stacklint: note: Docker will refuse " + "; ".join(refused) +
+              " (deploying anyway: --skip-preflight)", file=sys.stderr)
+    elif refused:
+        print("stacklint: deploy refused: docker stack deploy would fail, so nothing was "
+              "deployed:", file=sys.stderr)
+        for line in refused:
+            print(f"  {line}", file=sys.stderr)
+        return EXIT_FINDINGS
     if getattr(args, "yes", False) or not (sys.stdin.isatty() and sys.stdout.isatty()):
         return None
     try:

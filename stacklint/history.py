@@ -32,7 +32,8 @@ LABEL_RESULT = "io.stacklint.history.result"
 LABEL_TIME = "io.stacklint.history.time"
 KEEP = 20            # revisions kept per stack; older ones are removed after a deploy
 _MAX_NAME = 64       # swarmkit's limit for a config name
-RESULTS = {0: "completed", 4: "rolled back", 5: "paused", 6: "timed out", 130: "interrupted"}
+RESULTS = {0: "completed", 4: "rolled back", 5: "paused", 6: "timed out", 7: "unschedulable",
+           130: "interrupted", 143: "interrupted"}
 
 
 class HistoryError(deploy.DeployError):

@@ -28,11 +28,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                         help="send registry credentials to the swarm agents")
     parser.add_argument("--resolve-image", choices=("always", "changed", "never"),
                         help="passed to `docker stack deploy` (use never without a registry)")
+    parser.add_argument("--force", action="store_true",
+                        help="roll back even when a service is mid-update or paused, as for "
+                             "deploy (a service Swarm rolled back needs no --force)")
     parser.add_argument("--no-watch", action="store_true",
                         help="return once Docker accepted the stack; do not follow the rollout")
     parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                         help=f"stop following after this long (default {DEFAULT_TIMEOUT:g})")
-    parser.set_defaults(run=run, force=False)
+    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,5 +59,18 @@ def run(args: argparse.Namespace) -> int:
                                         with_registry_auth=args.with_registry_auth,
                                         resolve_image=args.resolve_image)
         args.files, args.rollback_of = rev.files, rev.number
+        args.force = args.force or _only_rolled_back(docker, args.stack)
         return deployrecord.around(args, text, lambda: deploy_command._deploy(
             args, command, text, services))
+
+
+def _only_rolled_back(docker: str, stack: str) -> bool:
+    """Whether deploy's settled-swarm check would stop only at services Swarm rolled back
+    and that run their spec: the usual state after a bad release, and what rollback is for."""
+    from stacklint import rollout
+
+    before = rollout.snapshot(docker, stack)
+    troubled = [b for name, b in before.items() if rollout.unsettled({name: b})]
+    return bool(troubled) and all(
+        b.state == "rollback_completed" and all(image == b.image for image in b.running)
+        for b in troubled)
