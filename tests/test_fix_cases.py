@@ -20,6 +20,7 @@ LEFT = {
     "host-ip": ("SL707", "the fixer will not widen it"),
     "restart-no": ("SL723", "services.migrate.restart"),
     "extra-hosts": ("SL724", "db is given 10.0.0.5 (line 6) and 10.0.0.6"),
+    "ipam-gateway": ("SL725", "a stack cannot choose the gateway 10.20.0.254"),
 }
 
 

@@ -114,7 +114,7 @@ FIX_MODULES = (
     "cpus_number", "depends_on_list", "compose_only_keys", "service_resources",
     "bind_create_host_path", "environment_boolean", "yaml11_boolean",
     "env_file_object", "nested_extension", "file_mode", "tmpfs_size", "device_long_form",
-    "restart_no", "extra_host_repeated",
+    "restart_no", "extra_host_repeated", "ipam_gateway",
 )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from stacklint.fixes import FixContext, Proposal, Rule, services
 from stacklint.model import Severity
+from stacklint.textedit import delete_item
 from stacklint.tree import SList
 
 RULE = Rule("SL724", "extra-host-repeated", "Keep one address per host", Severity.WARNING)
@@ -30,8 +31,21 @@ def propose(ctx: FixContext) -> Iterator[Proposal]:
         hosts = svc.get("extra_hosts")
         if not isinstance(hosts, SList):
             continue
+        seen: set[str] = set()
         first: dict[tuple[str, int], tuple[int, str]] = {}
         for i, entry in enumerate(hosts):
+            if isinstance(entry, str) and entry in seen:
+                # the very same entry twice: docker rejects it ("must be unique"), and one
+                # of them says it all
+                pointer = ("services", name, "extra_hosts", i)
+                yield ctx.proposal(
+                    RULE, pointer, hosts.item_origins[i],
+                    f"removed services.{name}.extra_hosts.{i}: {entry} is listed twice "
+                    "(Compose appends an override's entries to the base's)",
+                    (delete_item(ctx.text, hosts, i),), (("delete", pointer, None),))
+                break             # a deletion shifts the later indexes: next pass
+            if isinstance(entry, str):
+                seen.add(entry)
             parsed = _split(entry) if isinstance(entry, str) else None
             if parsed is None:
                 continue
