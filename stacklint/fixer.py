@@ -103,6 +103,7 @@ class _Chain:
 
     def __init__(self, docs: list[Document]) -> None:
         self.docs = list(docs)
+        self.first = list(docs)
         self.applied: list[list[Finding]] = [[] for _ in docs]
         # (document, proposal) -> (why it was refused, the text it was refused on)
         self.rejected: dict[tuple[int, Any], tuple[str, str]] = {}
@@ -119,7 +120,7 @@ class _Chain:
 
     def _propose(self, i: int) -> list[Proposal]:
         doc = self.docs[i]
-        ctx = FixContext(doc, self.docs)
+        ctx = FixContext(doc, self.docs, self.first[i])
         found: dict[tuple[Any, ...], Proposal] = {}
         for module in self.fixes:
             for p in module.propose(ctx):

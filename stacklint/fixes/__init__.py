@@ -52,6 +52,9 @@ class FixContext:
 
     doc: Document
     chain: list[Document] = field(default_factory=list)
+    # the document as read, before any fix: what an earlier pass removed (the
+    # top-level `name` of Compose's output) still tells later passes what it was
+    first: Document | None = None
 
     @property
     def text(self) -> str:
@@ -115,6 +118,7 @@ FIX_MODULES = (
     "bind_create_host_path", "environment_boolean", "yaml11_boolean",
     "env_file_object", "nested_extension", "file_mode", "tmpfs_size", "device_long_form",
     "restart_no", "extra_host_repeated", "ipam_gateway",
+    "project_names",
 )
 
 
