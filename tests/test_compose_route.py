@@ -244,9 +244,16 @@ def test_stack_config_of_fixed_output_matches_the_chain(case: dd.Case, tmp_path:
 
 def _same_config(merged: Any) -> Any:
     """`docker stack config` output with the EQUIVALENT forms (and the order of
-    `depends_on`, which swarm ignores) written one way."""
+    `depends_on`, which swarm ignores, and the default network Compose names) written
+    one way."""
+    if merged.get("networks", {}).get("default") == {}:    # what a stack attaches anyway
+        del merged["networks"]["default"]
+        if not merged["networks"]:
+            del merged["networks"]
     for svc in merged.get("services", {}).values():
         svc.pop("depends_on", None)
+        if svc.get("networks") == {"default": None}:
+            del svc["networks"]
         for port in svc.get("ports", []):
             port.setdefault("protocol", "tcp")                           # port protocol
         for mount in svc.get("volumes", []):

@@ -158,3 +158,24 @@ def test_folder_names_normalised_as_compose_does(folder: str, want: str, tmp_pat
                           capture_output=True, text=True, timeout=60,
                           env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert done.stdout.splitlines()[0] == f"name: {want}", done.stderr
+
+
+def test_escaped_keys_of_compose_output_get_one_dollar(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "stack.yml"
+    path.write_text("name: shop\nservices:\n  web:\n    image: nginx:1.27\n    labels:\n"
+                    "      cost-$$$$: low\n      \"a.$${R}.rule\": x\n"
+                    "    environment:\n      PRICE: $$5\n")
+    code, out = _fix(run_cli, path)
+    assert code == 0, out
+    labels = yaml.safe_load(path.read_text())["services"]["web"]["labels"]
+    assert labels == {"cost-$$": "low", "a.${R}.rule": "x"}     # once, not to a fixpoint
+    assert "PRICE: $$5" in path.read_text()                     # values stack deploy unescapes
+    assert f"{path}:6:7: fixed [SL731 compose-escaped-key]" in out
+
+
+def test_escaped_keys_of_a_person_stay(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "stack.yml"
+    text = "services:\n  web:\n    image: nginx:1.27\n    labels:\n      cost-$$: low\n"
+    path.write_text(text)
+    code, out = _fix(run_cli, path)
+    assert "SL731" not in out and "cost-$$: low" in path.read_text()

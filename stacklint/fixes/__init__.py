@@ -118,7 +118,7 @@ FIX_MODULES = (
     "bind_create_host_path", "environment_boolean", "yaml11_boolean",
     "env_file_object", "nested_extension", "file_mode", "tmpfs_size", "device_long_form",
     "restart_no", "extra_host_repeated", "ipam_gateway",
-    "project_names",
+    "project_names", "escaped_keys",
 )
 
 

@@ -38,7 +38,7 @@ def propose(ctx: FixContext) -> Iterator[Proposal]:
     project = named or composeproject.from_environment((ctx.chain or [ctx.doc])[0].path)
     if project is None:
         return
-    output = named is not None and _compose_output(first.data)
+    output = named is not None and compose_output(first)
     for kind, key, entry in _entries(data):
         name = entry.get("name")
         if name != f"{project.name}_{key}" or interpolated(scalar_text(ctx.text, entry, "name")):
@@ -94,8 +94,11 @@ def _entries(data: Any) -> Iterator[tuple[str, str, SMap]]:
                 yield kind, key, entry
 
 
-def _compose_output(data: Any) -> bool:
-    """Every entry carries a `name:`, as in what `docker compose config` writes."""
+def compose_output(doc: Document) -> bool:
+    """A top-level `name:` and one on every entry, as `docker compose config` writes them."""
+    data = doc.data
+    if _top_name(doc) is None:
+        return False
     sections = [data.get(kind) for kind in KINDS] if isinstance(data, SMap) else []
     return all(isinstance(entry, SMap) and isinstance(entry.get("name"), str)
                for section in sections if isinstance(section, SMap)
