@@ -108,7 +108,7 @@ class Normalizer:
         if "oom_score_adj" in out:      # no mapstructure tag: Docker drops it silently
             out = writable(body, out)
             out.pop_entry("oom_score_adj")
-        environment = self.resolve_environment(out)
+        environment = self.resolve_environment(out, name)
         if environment is not None:
             key_origin = out.key_origins.get("environment") or out.key_origins.get("env_file")
             value_origin = out.value_origins.get("environment") or environment.origin
@@ -116,7 +116,7 @@ class Normalizer:
             out.put("environment", environment, key_origin, value_origin)
         return out
 
-    def resolve_environment(self, service: SMap) -> SMap | None:
+    def resolve_environment(self, service: SMap, name: str = "") -> SMap | None:
         """env_file entries, then this file's environment over them (Docker, per file):
         the service's new `environment`, or None when it stays as it is."""
         files = service.get("env_file")
@@ -143,6 +143,8 @@ class Normalizer:
                     raise self.error(exc.message, origin, exc.hint or
                                      "env_file paths are relative to the first file's folder"
                                      ) from None
+                from stacklint.composefeatures import env_file_notes
+                self.notes += env_file_notes(pairs, ("services", name, "environment"))
                 # each value points at its line in the env file, where a person changes it
                 self._update_env(result, [(k, v, o, o) for k, v, o in pairs], from_file=True)
         env = service.get("environment")

@@ -105,6 +105,14 @@ def load_stack(sources: Sequence[str | Document | os.PathLike[str]],
             from None
 
 
+_TAG_INSTEAD = {
+    "!reset": " (the base file's value is kept or merged into); remove it from the base file, "
+              "or move it to an override that only the chains needing it use",
+    "!override": " (lists are appended and mappings merged, not replaced); write the whole "
+                 "value in the base file, or in an override the base does not set",
+}
+
+
 def _load(sources: Sequence[str | Document | os.PathLike[str]], env: Mapping[str, str] | None,
           env_files: Sequence[str], allow_version_mismatch: bool) -> Stack:
     from stacklint import envfile, interpolate, merge, normalize
@@ -126,7 +134,8 @@ def _load(sources: Sequence[str | Document | os.PathLike[str]], env: Mapping[str
         for tag, origin in getattr(doc, "tags", ()):
             if tag in ("!reset", "!override"):
                 notes.append(Note("compose-tag-ignored", f"docker stack ignores the Compose tag "
-                                  f"`{tag}`: this value is merged by the usual rules", origin))
+                                  f"`{tag}`: this value is merged by the usual rules"
+                                  f"{_TAG_INSTEAD[tag]}", origin))
         data, result = interpolate.interpolate(raw, values, doc.path, doc.text)
         interpolated |= result.interpolated
         for value, name in result.secrets.items():
@@ -136,6 +145,8 @@ def _load(sources: Sequence[str | Document | os.PathLike[str]], env: Mapping[str
                               f'variable "{name}" is not set: {path} gets an empty string',
                               origin, pointer))
         layers.append(Layer(doc, data, version))
+    from stacklint.composefeatures import chain_notes
+    notes += chain_notes(documents, values, workdir, env_files)
     normalised = [normalize.normalize(layer.data, Path(workdir), values, notes, layer.version,
                                       secrets, interpolated) for layer in layers]
     # a value the user's own file spells out is theirs to see

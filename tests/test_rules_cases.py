@@ -27,6 +27,9 @@ def write_case(case: dict[str, Any], folder: Path, prefix: str = "") -> list[str
     files = case.get("files") or {"compose.yml": case.get("fail", case.get("pass"))}
     paths = []
     for name, text in files.items():
+        if not name.endswith((".yml", ".yaml")):        # an env file, `.env`: read, not merged
+            (folder / name).write_text(text, encoding="utf-8")
+            continue
         (folder / name).write_text(prefix + text, encoding="utf-8")
         paths.append(str(folder / name))
     return paths
