@@ -32,7 +32,8 @@ def _comment(text: str, start: int) -> bool:
 
 def chain_notes(documents: Sequence[Any], values: Mapping[str, str], workdir: Path,
                 env_files: Sequence[str]) -> list[Any]:
-    """Notes on `.env` and nested defaults, at the line of the reference."""
+    """Notes on `.env` and nested defaults, at every reference (each line a person may
+    change; the two-core check sees each service's references in one half)."""
     from stacklint.stack import Note
 
     notes: list[Note] = []
@@ -59,9 +60,9 @@ def chain_notes(documents: Sequence[Any], values: Mapping[str, str], workdir: Pa
     for name, value in defined:
         if name in values or value is None:
             continue
-        for doc in documents:
-            m = re.search(_REFERENCE.format(re.escape(name)), doc.text)
-            if m is None or _comment(doc.text, m.start()):
+        used = re.compile(_REFERENCE.format(re.escape(name)))
+        for doc, m in ((d, m) for d in documents for m in used.finditer(d.text)):
+            if _comment(doc.text, m.start()):
                 continue
             notes.append(Note(
                 "dotenv-not-read",
@@ -69,7 +70,6 @@ def chain_notes(documents: Sequence[Any], values: Mapping[str, str], workdir: Pa
                 f"`docker stack deploy` does not: the stack gets {name}'s default or an empty "
                 f"string; export it before deploying (`set -a; . ./.env; set +a`), or check "
                 f"with `--env-file .env`", _origin(doc.path, doc.text, m.start(), m.end())))
-            break
     return notes
 
 

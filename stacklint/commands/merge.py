@@ -103,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
     stack = load_stack(_sources(args), env_files=args.env_files)
     for note in stack.notes:
         if note.kind in ("unset-variable", "ip-address-dropped", "version-mismatch",
-                         "external-name-deprecated", "compose-tag-ignored"):
+                         "external-name-deprecated", "compose-tag-ignored", "dotenv-not-read",
+                         "nested-default", "env-file-dotenv-syntax"):
             where = f"{note.origin.path}:{note.origin.line}:{note.origin.column}: " \
                 if note.origin else ""
             print(f"{where}warning: {note.message}", file=sys.stderr)

@@ -36,7 +36,20 @@ def validate_files(files: Sequence[str], target: str = "stack",
 
     from stacklint.redact import mask_findings
     stack = load_stack(list(files), env_files=list(env_files), target=target)
-    return mask_findings(validate_stack(stack, target), stack.secrets)
+    found = validate_stack(stack, target)
+    if target == "stack" and any(n.kind in COMPOSE_FEATURES for n in stack.notes):
+        from stacklint.config import default_config
+        from stacklint.engine import note_findings
+
+        notes = note_findings(stack, default_config())
+        found += [f for f in notes if f.rule_name in COMPOSE_FEATURES]
+    return mask_findings(found, stack.secrets)
+
+
+# Compose-only features of a chain that `docker stack deploy` reads otherwise: warnings, so
+# that validating the files a person wrote for Compose says what the stack gets instead
+COMPOSE_FEATURES = ("dotenv-not-read", "nested-default", "env-file-dotenv-syntax",
+                    "compose-tag-ignored")
 
 
 def run(args: argparse.Namespace) -> int:
