@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import json
 import math
 from collections.abc import Iterable
@@ -378,7 +379,9 @@ def node_matches(constraints: Iterable[str], node: dict[str, Any]) -> bool:
 
 # --- networks, volumes, configs, secrets ----------------------------------------------------
 
-def plan_objects(stack: str, model: dict[str, Any], running: Running) -> list[ObjectPlan]:
+def plan_objects(stack: str, model: dict[str, Any], running: Running,
+                 recorded: tuple[int, dict[str, str]] | None = None) -> list[ObjectPlan]:
+    """`recorded`: the newest revision's number and its secret file hashes, if any."""
     out = []
     used_nets = {n for svc in (model.get("services") or {}).values()
                  for n in (svc.get("networks") or ["default"])}
@@ -401,7 +404,7 @@ def plan_objects(stack: str, model: dict[str, Any], running: Running) -> list[Ob
                                   "mounts it, on each node"))
     for kind, objects in (("config", running.configs), ("secret", running.secrets)):
         for name, entry in sorted((model.get(kind + "s") or {}).items()):
-            out.append(_file_object(stack, kind, name, entry or {}, objects))
+            out.append(_file_object(stack, kind, name, entry or {}, objects, recorded))
     return out
 
 
@@ -431,7 +434,8 @@ def _network(stack: str, name: str, entry: dict[str, Any], running: Running) -> 
 
 
 def _file_object(stack: str, kind: str, name: str, entry: dict[str, Any],
-                 objects: dict[str, dict[str, Any]]) -> ObjectPlan:
+                 objects: dict[str, dict[str, Any]],
+                 recorded: tuple[int, dict[str, str]] | None = None) -> ObjectPlan:
     full = specconvert.scoped(stack, name, entry)
     found = objects.get(full)
     if entry.get("external"):
@@ -448,6 +452,16 @@ def _file_object(stack: str, kind: str, name: str, entry: dict[str, Any],
         return ObjectPlan(kind, full, "refused", f"{entry.get('file')} differs from the {kind} "
                           f"of that name: Docker refuses the deploy (only updates to Labels are "
                           f"allowed); give the {kind} a new name (e.g. {name}_v2)")
+    known = (recorded or (0, {}))[1].get(name)
+    if data is not None and stored is None and known:
+        # the engine never returns a secret; the history has the SHA-256 of its last file
+        if hashlib.sha256(data).hexdigest() != known:
+            return ObjectPlan(kind, full, "refused", f"{entry.get('file')} differs from the file "
+                              f"revision {recorded[0]} deployed as this {kind} (SHA-256): Docker "
+                              f"refuses the deploy (only updates to Labels are allowed); give "
+                              f"the {kind} a new name (e.g. {name}_v2)")
+        return ObjectPlan(kind, full, "labels only" if label_change else "unchanged",
+                          f"same file as revision {recorded[0]} (SHA-256)")
     if data is not None and stored is None:
         why = (f"content cannot be read back from the swarm: if {entry.get('file')} changed, "
                f"Docker refuses the deploy")
@@ -487,7 +501,11 @@ def make_plan(docker: str, stack: str, model: dict[str, Any], resolve_image: str
         services.append(ServicePlan(full, REMOVE if prune else KEEP,
                                     "--prune removes it" if prune else
                                     "no longer in the files; --prune would remove it"))
-    return Plan(stack, resolve_image, services, plan_objects(stack, model, running))
+    from stacklint import history
+
+    revs = history.revisions(docker, stack)
+    recorded = (revs[-1].number, revs[-1].secrets) if revs else None
+    return Plan(stack, resolve_image, services, plan_objects(stack, model, running, recorded))
 
 
 def render_text(plan: Plan) -> str:

@@ -146,6 +146,15 @@ def test_deploy_refuses_what_docker_would_refuse_before_submitting(
     after = docker("service", "inspect", "--format", "{{.Version.Index}}", f"{stack}_app").stdout
     assert after == before
     (tmp_path / "conf.txt").write_text("one\n")
+    # a secret cannot be read back; the history's SHA-256 of its file tells the change
+    (tmp_path / "token.txt").write_text("changed\n")
+    code, out, err = run_cli("plan", "-f", str(path), stack, *NO_REGISTRY[:2])
+    assert code == 1 and "differs from the file revision 1 deployed" in out, out + err
+    code, out, err = run_cli("deploy", "-f", str(path), stack, *NO_REGISTRY, "--skip-preflight")
+    assert code == 2 and "only updates to Labels are allowed" in err, out + err
+    (tmp_path / "token.txt").write_text("s3cret\n")
+    code, out, err = run_cli("plan", "-f", str(path), stack, *NO_REGISTRY[:2])
+    assert code == 0 and "same file as revision 1" in out, out + err
     path.write_text(WITH_FILES.replace("replicas: 1", "mode: global"))
     code, out, err = run_cli("deploy", "-f", str(path), stack, *NO_REGISTRY)
     assert code == 1 and "replicated -> global" in err, out + err
