@@ -77,13 +77,10 @@ def run_cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
 def swarm_stack(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """A fresh stack name on the local swarm (DOCKER_HOST set), removed after the test with
     the deploy history stacklint recorded for it."""
-    from swarmhelp import docker, new_stack_name, remove_stack, require_swarm
+    from swarmhelp import new_stack_name, remove_stack, require_swarm
 
     host = require_swarm()
     monkeypatch.setenv("DOCKER_HOST", host)
     name = new_stack_name()
     yield name
     remove_stack(name, host)
-    for conf in docker("config", "ls", "-q", "--filter",
-                       f"label=io.stacklint.history.stack={name}", host=host).stdout.split():
-        docker("config", "rm", conf, host=host)

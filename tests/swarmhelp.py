@@ -78,11 +78,21 @@ def stack_services(stack: str, host: str) -> list[str]:
 
 
 def remove_stack(stack: str, host: str) -> None:
-    """`docker stack rm` and wait until its services are gone."""
+    """`docker stack rm` and wait until its services are gone; also drop the deploy history
+    stacklint recorded for it (`docker stack rm` keeps it on purpose)."""
     docker("stack", "rm", stack, host=host)
     deadline = time.monotonic() + 30
     while stack_services(stack, host) and time.monotonic() < deadline:
         time.sleep(0.5)
+    forget_history(stack, host)
+
+
+def forget_history(stack: str, host: str) -> None:
+    """Remove the config objects of the stack's deploy history."""
+    proc = docker("config", "ls", "-q", "--filter", f"label=io.stacklint.history.stack={stack}",
+                  host=host)
+    if proc.stdout.split():
+        docker("config", "rm", *proc.stdout.split(), host=host)
 
 
 def running_images(service: str, host: str) -> list[str]:

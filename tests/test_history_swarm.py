@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
-from swarmhelp import (DEPLOY_FIXTURES, IMAGE, docker, remove_stack,
-                       require_swarm, running_images)
+from swarmhelp import (DEPLOY_FIXTURES, IMAGE, docker, require_swarm, running_images,
+                       stack_services)
 
 pytestmark = pytest.mark.swarm
 
@@ -110,9 +110,10 @@ def test_rollback_needs_no_files_and_survives_stack_rm(run_cli, stack: str, swar
     assert code == 0, out + err
     assert running_images(f"{stack}_app", swarm_host) == [f"{IMAGE}:v1"]
 
-    remove_stack(stack, swarm_host)                     # also removes the config and secret
+    docker("stack", "rm", stack)                        # also removes the config and secret
     deadline = time.monotonic() + 30                    # networks go after the services
-    while docker("network", "ls", "-q", "--filter", f"name={stack}_").stdout.strip():
+    while (docker("network", "ls", "-q", "--filter", f"name={stack}_").stdout.strip()
+           or stack_services(stack, swarm_host)):
         assert time.monotonic() < deadline, "the stack's network was not removed"
         time.sleep(0.5)
     assert not docker("config", "ls", "-q", "--filter", f"name={stack}_conf").stdout.strip()
