@@ -183,3 +183,31 @@ def test_bad_input_exits_2_and_submits_nothing(run_cli, stack: str,
                  ("plan", "-f", str(STORY / "base.yml"), stack)):
         code, out, err = run_cli(*argv)
         assert code == 2 and "cannot reach the Docker engine" in err, (argv, out, err)
+
+
+def test_on_a_terminal_deploy_asks_after_the_plan_and_no_deploys_nothing(
+        stack: str, swarm_host: str) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    primary, secondary = pty.openpty()
+    env = {**os.environ, "DOCKER_HOST": swarm_host}
+    proc = subprocess.Popen([sys.executable, "-m", "stacklint", "deploy", "-f",
+                             str(STORY / "base.yml"), stack, "--resolve-image", "never"],
+                            stdin=secondary, stdout=secondary, stderr=secondary, env=env,
+                            cwd=Path(__file__).parents[1])
+    os.close(secondary)
+    seen = b""
+    deadline = time.monotonic() + 60
+    while b"[y/N]" not in seen and time.monotonic() < deadline:
+        try:
+            seen += os.read(primary, 4096)
+        except OSError:
+            break
+    assert b"create: not running yet" in seen and b"[y/N]" in seen, seen.decode()
+    os.write(primary, b"n\n")
+    assert proc.wait(timeout=30) == 1
+    os.close(primary)
+    assert stack_services(stack, swarm_host) == []
