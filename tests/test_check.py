@@ -54,17 +54,21 @@ def test_seed_chain_after_update_and_rollback_config(run_cli, chain) -> None:  #
     assert [(Path(f["path"]).name, f["line"], f["severity"]) for f in hc] == \
         [("prod-healthcheck.yml", 13, "info")]
     assert _where(found, "host-port-stop-first", web) == [("prod.yml", 14)]
-    assert _where(found, "parallelism-all-at-once", api) == [("prod-rollback-config.yml", 7)]
+    # a start-first rollback of every task at once keeps the old tasks serving (seen on a swarm)
+    assert not _where(found, "parallelism-all-at-once", api)
     assert _where(found, "rollback-failure-continue", api) == [("prod-rollback-config.yml", 9)]
-    assert _where(found, "monitor-shorter-than-healthcheck", api) == [("prod-rollback-config.yml", 8)]
+    # `monitor: 0s` (Docker's 5s) against interval × retries: quotes-api 3s × 3, numbers-api 2s × 2
+    slow = api == "quotes-api"
+    assert _where(found, "monitor-shorter-than-healthcheck", api) == (
+        [("prod-rollback-config.yml", 8)] if slow else [])
 
 
 def test_text_output_and_summary(run_cli) -> None:  # type: ignore[no-untyped-def]
     args = [a for f in AFTER for a in ("-f", str(QUOTES / f))]
     code, out, err = run_cli("check", *args)
     assert code == 1
-    line = next(x for x in out.splitlines() if "[SL506 parallelism-all-at-once]" in x)
-    assert line.startswith(f"{QUOTES / 'prod-rollback-config.yml'}:7:9: warning [SL506")
+    line = next(x for x in out.splitlines() if "[SL509 rollback-failure-continue]" in x)
+    assert line.startswith(f"{QUOTES / 'prod-rollback-config.yml'}:9:9: warning [SL509")
     assert "\033[" not in out
     assert err.strip().startswith("1 stack, 6 files: 0 errors, ")
 
@@ -222,8 +226,8 @@ def test_json_snapshot_of_the_quotes_chain(run_cli, monkeypatch) -> None:  # typ
 
 def test_select_and_ignore_on_the_command_line(run_cli) -> None:  # type: ignore[no-untyped-def]
     args = [a for f in AFTER for a in ("-f", str(QUOTES / f))]
-    _, out, _ = run_cli("check", "--format", "json", *args, "--select", "rollout", "--ignore", "SL506")
+    _, out, _ = run_cli("check", "--format", "json", *args, "--select", "rollout", "--ignore", "SL509")
     rules = {f["rule_id"] for f in json.loads(out)["findings"]}
-    assert rules and all(r.startswith(("SL4", "SL5")) for r in rules) and "SL506" not in rules
+    assert rules and all(r.startswith(("SL4", "SL5")) for r in rules) and "SL509" not in rules
     code, _, err = run_cli("check", *args, "--select", "nothing-like-this")
     assert code == 2 and "names no rule" in err

@@ -88,3 +88,17 @@ def test_schema_rejects_a_rule_without_docs() -> None:
         validate_rule_data({"id": "SL999", "name": "x", "summary": "s", "severity": "info",
                             "message": "m", "forbid": {"match": {"path": "a", "exists": True}}},
                            "SL999-x.yaml")
+
+
+ROLLOUT_RULES = sorted(path for path in rules_dir().glob("SL[45]*.yaml"))
+SWARM_TESTS = (Path(__file__).resolve().parent / "test_rules_swarm.py").read_text("utf-8")
+
+
+@pytest.mark.parametrize("path", ROLLOUT_RULES, ids=lambda p: p.name[:5])
+def test_rollout_rules_say_how_to_fix_and_what_the_swarm_showed(path: Path) -> None:
+    """Every SL4xx/SL5xx finding prints a `help:` line, and its docs report what the swarm
+    test named after it observed."""
+    data = yaml.safe_load(path.read_text("utf-8"))
+    assert (data.get("fix") or {}).get("title"), f"{data['id']} has no fix.title (help:)"
+    assert "Observed on a real swarm (`tests/test_rules_swarm.py`)" in data["docs"]["why"]
+    assert data["id"] in SWARM_TESTS, f"no swarm test names {data['id']}"

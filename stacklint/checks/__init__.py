@@ -19,7 +19,6 @@ from stacklint.model import Hit
 DEFAULT_MONITOR = 5.0            # update/rollback monitor; `0s` means this default
 DEFAULT_INTERVAL = 30.0          # healthcheck interval
 DEFAULT_RETRIES = 3
-DEFAULT_START_PERIOD = 0.0
 DEFAULT_PARALLELISM = 1
 UPDATE_BLOCKS = ("update_config", "rollback_config")
 T = TypeVar("T")
@@ -145,19 +144,25 @@ def monitor(svc: Mapping[str, Any], block: str) -> float:
     return DEFAULT_MONITOR if not value else value
 
 
-def healthcheck_worst_case(svc: Mapping[str, Any]) -> float | None:
-    """start_period + interval × retries: how long a failing task can stay "starting"."""
+def written(stack: Any, pointer: tuple[Any, ...]) -> Any:
+    """The value the last file that sets `pointer` wrote there, even one the merge dropped
+    as Docker does (`monitor: 0s`), so a message can quote the file; None when none does."""
+    for layer in reversed(getattr(stack, "layers", ())):
+        node = get(layer.data, *pointer[:-1])
+        if isinstance(node, dict) and pointer[-1] in node:
+            return node[pointer[-1]]
+    return None
+
+
+def healthcheck_test(svc: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The service's healthcheck block when it runs a check (not disabled, not NONE)."""
     hc = svc.get("healthcheck")
     if not isinstance(hc, dict) or hc.get("disable") is True:
         return None
     test = hc.get("test")
     if isinstance(test, list) and test[:1] == ["NONE"]:
         return None
-    interval = duration(hc.get("interval")) or DEFAULT_INTERVAL
-    start = duration(hc.get("start_period")) or DEFAULT_START_PERIOD
-    retries = number(hc.get("retries"))
-    retries = DEFAULT_RETRIES if retries is None or retries == 0 else retries
-    return start + interval * retries
+    return hc
 
 
 def host_ports(svc: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, Any]]]:

@@ -1,33 +1,65 @@
-"""`monitor` must outlast the time a failing healthcheck needs to report unhealthy."""
+"""`monitor` must outlast the time a task that passed its healthcheck needs to turn unhealthy.
+
+Seen on a real swarm (tests/test_rules_swarm.py): a task with a healthcheck counts as
+running only once its check passed, and a task that fails before that is counted against
+the update however short `monitor` is (start_period included). What `monitor` decides is
+a task that passes its check and fails later: Docker marks it unhealthy only after
+`retries` failed checks, `interval` apart; if `monitor` ended before that, Swarm has counted
+the task as good, completes the update, and restarts the failing tasks on the new version.
+"""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
-from stacklint.checks import (RuleContext, duration, duration_text, get, healthcheck_worst_case, monitor,
-                              rolls_out)
+from stacklint.checks import (DEFAULT_INTERVAL, DEFAULT_MONITOR, DEFAULT_RETRIES, RuleContext,
+                              duration, duration_text, get, healthcheck_test, number, rolls_out,
+                              written)
 from stacklint.model import Hit
 
 
+def _setting(name: str, value: Any, seconds: float | None, default: str) -> str:
+    """`name 3s` as the file says it, or that Docker's default applies."""
+    if value is None:
+        return f"{name} (not set: Docker's default {default})"
+    if not seconds:
+        return f"{name} {value} (0 means Docker's default {default})"
+    return f"{name} {value}"
+
+
+def _unhealthy_after(hc: Mapping[str, Any]) -> float:
+    """interval × retries: a task that passed its check turns unhealthy no sooner."""
+    return (duration(hc.get("interval")) or DEFAULT_INTERVAL) * (
+        number(hc.get("retries")) or DEFAULT_RETRIES)          # 0 is Docker's default too
+
+
+def _as_written(ctx: RuleContext, *rel: Any) -> Any:
+    """The value as the file wrote it (the model holds Docker's form: `60s` is `1m0s`)."""
+    value = written(ctx.stack, (*ctx.pointer, *rel))
+    return get(ctx.node, *rel) if value is None else value
+
+
 def _formula(ctx: RuleContext) -> str:
-    hc = ctx.node.get("healthcheck") or {}
-    def shown(key: str, default: str) -> str:
-        seconds = duration(hc.get(key))
-        return duration_text(seconds) if seconds else default
-    retries = hc.get("retries") or 3
-    return f"start_period {shown('start_period', '0s')} + interval {shown('interval', '30s')} × retries {retries}"
+    interval = _as_written(ctx, "healthcheck", "interval")
+    retries = _as_written(ctx, "healthcheck", "retries")
+    return (_setting("interval", interval, duration(interval), duration_text(DEFAULT_INTERVAL))
+            + " × " + _setting("retries", retries, number(retries), str(DEFAULT_RETRIES)))
 
 
 def check(ctx: RuleContext) -> Iterator[Hit]:
-    worst = healthcheck_worst_case(ctx.node)
-    if worst is None or not ctx.fact(rolls_out):
+    hc = healthcheck_test(ctx.node)
+    if hc is None or not ctx.fact(rolls_out):
         return
-    formula = None                       # the same for both blocks: written once
+    worst = _unhealthy_after(hc)
     for block in ("update_config", "rollback_config"):
         # update_config's defaults always apply; a missing rollback_config is SL503's
         if block == "rollback_config" and get(ctx.node, "deploy", block) is None:
             continue
-        window = monitor(ctx.node, block)
-        if window < worst:
-            formula = formula or _formula(ctx)
-            yield ctx.hit("deploy", block, "monitor", block=block, monitor=duration_text(window),
-                          worst=duration_text(worst), formula=formula)
+        window = duration(get(ctx.node, "deploy", block, "monitor"))
+        if (window or DEFAULT_MONITOR) < worst:
+            # `0s` is dropped from the model, as by Docker: quote the file
+            value = _as_written(ctx, "deploy", block, "monitor")
+            monitor = _setting(f"{block}.monitor", value, duration(value),
+                               duration_text(DEFAULT_MONITOR))
+            yield ctx.hit("deploy", block, "monitor", monitor=monitor,
+                          worst=duration_text(worst), formula=_formula(ctx))
