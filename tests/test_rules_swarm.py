@@ -27,8 +27,8 @@ _ = swarm_stack                     # the fixture, used by name
 # a check that passes once and fails from then on: a release that looks healthy at first
 PASS_ONCE = '["CMD-SHELL", "[ ! -e /seen ] && : > /seen"]'
 WGET = '["CMD", "wget", "-q", "-O", "-", "http://localhost/"]'
-# a check that passes three times, then fails: it fails a few seconds after it was healthy
-# (`$$`: a compose file interpolates `$n`)
+# a check that passes three times, then fails: a release that fails a few seconds after it
+# was healthy (`$$`: a compose file interpolates `$n`)
 PASS_THRICE = '["CMD-SHELL", "read n < /n || n=0; echo $$((n+1)) > /n; [ $$n -lt 3 ]"]'
 
 
@@ -62,6 +62,7 @@ class Task:
     desired: str
     at: float           # when it entered `state` (engine clock, seconds)
     error: str
+    created: float
 
 
 def _seconds(stamp: str) -> float:
@@ -80,7 +81,8 @@ def tasks(service_name: str) -> list[Task]:
     found = json.loads(docker("inspect", "--type", "task", *ids).stdout or "[]")
     return [Task(t["ID"], t.get("Slot", 0), t.get("NodeID", ""),
                  t["Spec"]["ContainerSpec"]["Image"].split("@")[0], t["Status"]["State"],
-                 t["DesiredState"], _seconds(t["Status"]["Timestamp"]), t["Status"].get("Err", ""))
+                 t["DesiredState"], _seconds(t["Status"]["Timestamp"]), t["Status"].get("Err", ""),
+                 _seconds(t["CreatedAt"]))
             for t in found]
 
 
@@ -278,6 +280,7 @@ def test_start_first_rollback_of_all_tasks_keeps_the_old_ones_serving(
 
 # -- SL503, SL509: a rollback that fails too ---------------------------------------------
 
+@pytest.mark.slow
 def test_a_failing_rollback_pauses_by_default_and_continue_replaces_every_task(
         swarm_stack: str, tmp_path: Path) -> None:
     """The previous spec fails (a bad release), the current one runs (v1); a rollback goes
@@ -365,26 +368,35 @@ def test_monitor_decides_only_for_a_task_that_passed_its_check(swarm_stack: str,
     assert [t.image for t in running(f"{stack}_long")] == [f"{IMAGE}:v1"]
 
 
-def test_a_delay_longer_than_monitor_lets_a_failure_between_batches_pass(
-        swarm_stack: str, tmp_path: Path) -> None:
-    """SL507: a release that fails about 3 s after it was healthy. With monitor 2s and
-    delay 8s the failure falls into the delay: Swarm moves on and completes; with monitor
-    10s it is counted and rolled back. interval 1s x retries 1 stays within both windows, so
-    SL505 has nothing to say."""
+@pytest.mark.slow
+def test_a_delay_longer_than_monitor_lets_a_failed_batch_through(swarm_stack: str,
+                                                                tmp_path: Path) -> None:
+    """SL507: a release that fails a few seconds after its check first passed (3 passing
+    checks, interval 1s, retries 1: SL505 is quiet with `monitor: 1s`). The first batch
+    fails during the 20 s delay, after its window; Swarm does not stop: it starts the next
+    batch after the delay. (How the update ends once that one fails too varied between runs
+    on a loaded machine, so only the start of the next batch is asserted.)"""
     stack, path = swarm_stack, tmp_path / "stack.yml"
 
     def text(tag: str, thrice: bool) -> str:
         hc = healthcheck(PASS_THRICE if thrice else WGET, retries=1)
-        up = "{parallelism: 1, delay: 8s, order: start-first, failure_action: rollback, monitor: %s}"
-        return stack_text(
-            service("gap", tag, f"{{replicas: 2, update_config: {up % '2s'}}}", hc=hc),
-            service("covered", tag, f"{{replicas: 2, update_config: {up % '10s'}}}", hc=hc))
+        up = "{parallelism: 1, delay: 20s, order: start-first, failure_action: rollback, monitor: 1s}"
+        return stack_text(service("gap", tag, f"{{replicas: 2, update_config: {up}}}", hc=hc))
     deploy(stack, path, text("v1", thrice=False))
     assert rule_services(path, "SL507") == {"gap"}
     assert rule_services(path, "SL505") == set()
-    wait_until("v1 runs", all_running(stack, {"gap": 2, "covered": 2}, "v1"))
+    wait_until("v1 runs", all_running(stack, {"gap": 2}, "v1"))
     deploy(stack, path, text("v2", thrice=True))
-    wait_until("both updates ended", lambda: state(f"{stack}_gap") == "completed"
-               and state(f"{stack}_covered") == "rollback_completed", timeout=90)
-    failed = [t for t in tasks(f"{stack}_gap") if t.state == "failed"]
-    assert failed and all(t.image == f"{IMAGE}:v2" for t in failed)
+
+    def v2() -> list[Task]:
+        return [t for t in tasks(f"{stack}_gap") if t.image == f"{IMAGE}:v2"]
+
+    def next_batch_or_end() -> bool:
+        return len({t.slot for t in v2()}) == 2 or state(f"{stack}_gap") != "updating"
+    wait_until("the second batch began, or the update ended", next_batch_or_end, timeout=120)
+    history = v2()
+    first = min(history, key=lambda t: t.created)
+    failed = [t.at for t in history if t.slot == first.slot and t.state == "failed"]
+    later = [t.created for t in history if t.slot != first.slot]
+    # the first batch had failed before the next one began, and the update went on
+    assert failed and later and min(failed) < min(later), (state(f"{stack}_gap"), history)

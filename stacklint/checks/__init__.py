@@ -154,6 +154,22 @@ def written(stack: Any, pointer: tuple[Any, ...]) -> Any:
     return None
 
 
+def as_written(ctx: RuleContext, *rel: Any) -> Any:
+    """The value below the scope item as the file wrote it (the model holds Docker's form:
+    `60s` is `1m0s`, `monitor: 0s` is dropped), else the model's."""
+    value = written(ctx.stack, (*ctx.pointer, *rel))
+    return get(ctx.node, *rel) if value is None else value
+
+
+def setting_text(name: str, value: Any, amount: float | None, default: str) -> str:
+    """`name 3s` as the file says it, or which Docker default applies instead."""
+    if value is None:
+        return f"{name} (not set: Docker's default {default})"
+    if not amount:
+        return f"{name} {value} (0 means Docker's default {default})"
+    return f"{name} {value}"
+
+
 def healthcheck_test(svc: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The service's healthcheck block when it runs a check (not disabled, not NONE)."""
     hc = svc.get("healthcheck")

@@ -10,21 +10,10 @@ the task as good, completes the update, and restarts the failing tasks on the ne
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
-
 from stacklint.checks import (DEFAULT_INTERVAL, DEFAULT_MONITOR, DEFAULT_RETRIES, RuleContext,
-                              duration, duration_text, get, healthcheck_test, number, rolls_out,
-                              written)
+                              as_written, duration, duration_text, get, healthcheck_test, number,
+                              rolls_out, setting_text)
 from stacklint.model import Hit
-
-
-def _setting(name: str, value: Any, seconds: float | None, default: str) -> str:
-    """`name 3s` as the file says it, or that Docker's default applies."""
-    if value is None:
-        return f"{name} (not set: Docker's default {default})"
-    if not seconds:
-        return f"{name} {value} (0 means Docker's default {default})"
-    return f"{name} {value}"
 
 
 def _unhealthy_after(hc: Mapping[str, Any]) -> float:
@@ -33,17 +22,11 @@ def _unhealthy_after(hc: Mapping[str, Any]) -> float:
         number(hc.get("retries")) or DEFAULT_RETRIES)          # 0 is Docker's default too
 
 
-def _as_written(ctx: RuleContext, *rel: Any) -> Any:
-    """The value as the file wrote it (the model holds Docker's form: `60s` is `1m0s`)."""
-    value = written(ctx.stack, (*ctx.pointer, *rel))
-    return get(ctx.node, *rel) if value is None else value
-
-
 def _formula(ctx: RuleContext) -> str:
-    interval = _as_written(ctx, "healthcheck", "interval")
-    retries = _as_written(ctx, "healthcheck", "retries")
-    return (_setting("interval", interval, duration(interval), duration_text(DEFAULT_INTERVAL))
-            + " × " + _setting("retries", retries, number(retries), str(DEFAULT_RETRIES)))
+    interval = as_written(ctx, "healthcheck", "interval")
+    retries = as_written(ctx, "healthcheck", "retries")
+    return (setting_text("interval", interval, duration(interval), duration_text(DEFAULT_INTERVAL))
+            + " × " + setting_text("retries", retries, number(retries), str(DEFAULT_RETRIES)))
 
 
 def check(ctx: RuleContext) -> Iterator[Hit]:
@@ -58,8 +41,8 @@ def check(ctx: RuleContext) -> Iterator[Hit]:
         window = duration(get(ctx.node, "deploy", block, "monitor"))
         if (window or DEFAULT_MONITOR) < worst:
             # `0s` is dropped from the model, as by Docker: quote the file
-            value = _as_written(ctx, "deploy", block, "monitor")
-            monitor = _setting(f"{block}.monitor", value, duration(value),
+            value = as_written(ctx, "deploy", block, "monitor")
+            monitor = setting_text(f"{block}.monitor", value, duration(value),
                                duration_text(DEFAULT_MONITOR))
             yield ctx.hit("deploy", block, "monitor", monitor=monitor,
                           worst=duration_text(worst), formula=_formula(ctx))
