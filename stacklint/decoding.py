@@ -70,8 +70,23 @@ def _service(service: dict[str, Any], at: tuple[Any, ...]) -> Iterator[Problem]:
             yield Problem("schema-violation", at + path, False,
                           f"{dotted(at + path)} must not be empty (Docker: invalid size ''): "
                           "write a size such as 512M, or remove the key")
+    ulimits = service.get("ulimits")
+    for name, limit in (ulimits.items() if isinstance(ulimits, dict) else ()):
+        for key, value in ([(None, limit)] if not isinstance(limit, dict) else limit.items()):
+            if isinstance(value, float):            # an int in docker/cli's UlimitsConfig
+                pointer = at + ("ulimits", name) + ((key,) if key else ())
+                yield Problem("schema-violation", pointer, False,
+                              f"{dotted(pointer)} is the number {value}, and a ulimit is an "
+                              "integer (Docker: invalid type float64 for ulimits)")
     ports = service.get("ports")
     for index, port in enumerate(ports if isinstance(ports, list) else ()):
+        for key in ("target", "published"):       # uint32 in docker/cli's ServicePortConfig
+            value = port.get(key) if isinstance(port, dict) else None
+            if _number(value) and value < 0:
+                pointer = at + ("ports", index, key)
+                yield Problem("schema-violation", pointer, False,
+                              f"{dotted(pointer)} must be at least 0, not {value}: a port "
+                              "number is unsigned")
         if isinstance(port, float):
             pointer = at + ("ports", index)
             yield Problem("schema-violation", pointer, False,

@@ -48,6 +48,7 @@ class Document:
     data: Any                 # SMap (or whatever the top level is), None when empty
     tags: list[tuple[str, Origin]] = field(default_factory=list)   # custom tags (`!reset`)
     cr_only: bool = False     # a CR-only file that `fix` reads with \n for each \r
+    lead: str = ""            # more byte order marks after the first, kept in front by `fix`
 
     @property
     def directory(self) -> Path:
@@ -57,6 +58,7 @@ class Document:
         """Encode `text` back exactly as this file was stored."""
         if self.cr_only:          # same length: every offset of the \n text holds
             text = text.replace("\n", "\r")
+        text = self.lead + text   # an edit at the top goes after a second BOM, not before
         if self.encoding == "utf-16-le":
             return codecs.BOM_UTF16_LE + text.encode("utf-16-le")
         if self.encoding == "utf-16-be":
@@ -204,7 +206,10 @@ def resolve_plain(text: str) -> Any:
         if -(2**63) <= value < 2**64:
             return value
     if _FLOAT.fullmatch(digits):
-        return float(digits)
+        value = float(digits)
+        # strconv.ParseFloat fails with a range error beyond float64 (`1e309`, 400 digits):
+        # go-yaml then keeps the plain scalar as a string
+        return value if math.isfinite(value) else text
     return text
 
 

@@ -64,6 +64,16 @@ def read_for_fix(path: str) -> tuple[Document, list[Finding]]:
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", path) from None
     text, encoding = _document.decode(raw, path)
+    lead = text[: len(text) - len(text.lstrip("\ufeff"))]
+    if lead:                                  # a second BOM: YAML ignores it, fix keeps it
+        doc, applied = _read_endings(text[len(lead):], path, encoding)
+        doc.lead = lead
+        getattr(doc, "before", doc).lead = lead
+        return doc, applied
+    return _read_endings(text, path, encoding)
+
+
+def _read_endings(text: str, path: str, encoding: str) -> tuple[Document, list[Finding]]:
     if "\r" in text and "\n" not in text:   # old Mac endings: fixed as \n (same offsets),
         doc, applied = _read_text(text.replace("\r", "\n"), path, encoding)   # written as \r
         doc.cr_only = True

@@ -7,6 +7,7 @@ types would do, so a person reads one clear message per place.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -194,9 +195,13 @@ def _or(types: list[str]) -> str:
 def _type_hint(wanted: list[str], value: Any) -> str:
     """How to write the value so it has the wanted type."""
     if isinstance(value, str) and {"integer", "number"} & set(wanted):
+        from stacklint.document import resolve_plain
+        plain = resolve_plain(value.strip()) if value.strip() else None
+        if isinstance(plain, (int, float)) and not isinstance(plain, bool):
+            return f": write it without quotes ({value.strip()})"
         try:
-            float(value)
-            return f": write it without quotes ({value})"
+            if not math.isfinite(float(value)):   # `1e309`, `inf`: a string to YAML
+                return ": write a number within float64's range (Docker reads this as a string)"
         except ValueError:
             pass
     if isinstance(value, str) and "boolean" in wanted and value.lower() in _YAML11_BOOLS:

@@ -84,3 +84,25 @@ def swarm_stack(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def
     name = new_stack_name()
     yield name
     remove_stack(name, host)
+
+
+# -- the fuzz suite (tests/test_fuzz.py) -------------------------------------------------------
+
+FUZZ_RUNS = 150         # the CI budget: one to three minutes with docker on the shared machine
+FUZZ_SEED = 18
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("fuzz", "tests/test_fuzz.py")
+    group.addoption("--fuzz-runs", type=int, default=FUZZ_RUNS, dest="fuzz_runs",
+                    help=f"mutated inputs to try (default {FUZZ_RUNS}; e.g. 2000 for a long run)")
+    group.addoption("--fuzz-seed", type=int, default=FUZZ_SEED, dest="fuzz_seed",
+                    help=f"seed of the mutations (default {FUZZ_SEED}: the same inputs every run)")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
+    import sys
+    fuzz = sys.modules.get("fuzzgen")
+    if fuzz is not None and fuzz.STATS:
+        counts = ", ".join(f"{k}: {v}" for k, v in sorted(fuzz.STATS.items()))
+        terminalreporter.write_line(f"fuzz: {counts}")

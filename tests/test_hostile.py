@@ -405,6 +405,9 @@ REJECTED = [
     ("    shm_size: 1024\n", "must be a string, not the number 1024"),
     ("    ports: [\"٣٠٠٠:80\"]\n", "port"),
     ("    ports: [80.5]\n", "the number 80.5"),
+    ("    ports: [{target: 80, published: -1e30}]\n", "must be at least 0"),
+    ("    ulimits: {nofile: 1e30}\n", "a ulimit is an integer"),
+    ("    ulimits: {nofile: {soft: 1.0, hard: 2}}\n", "a ulimit is an integer"),
     ("    stop_grace_period: 2562048h\n", "duration"),
     ("    healthcheck: {interval: 2562048h}\n", "duration"),
     ("x-loop: &loop\n  <<: *loop\n", "contains an alias of itself"),
@@ -446,3 +449,23 @@ def test_values_docker_accepts_are_accepted(here: Path, run_cli, body: str) -> N
     code, out, err = run_cli("validate", "-f", "s.yml")
     assert code == 0, out + err
     assert _docker_verdict(here) in (None, True)
+
+
+def test_fix_keeps_a_second_bom_in_front(here: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    import codecs
+    write(here, "compose.yml", codecs.BOM_UTF8 * 2 + V2.encode())
+    code, _, err = run_cli("fix", "compose.yml")
+    assert code == 0, err
+    raw = (here / "compose.yml").read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8 * 2) and fixed(raw[6:].decode())
+    assert run_cli("fix", "compose.yml")[0] == 0 and (here / "compose.yml").read_bytes() == raw
+
+
+@pytest.mark.parametrize("value", ["1e309", "1" + "0" * 400, "-1e309"])
+def test_a_number_beyond_float64_is_a_string_as_for_go_yaml(here: Path, run_cli, value: str) -> None:  # type: ignore[no-untyped-def]
+    write(here, "s.yml", f'version: "3.8"\nservices:\n  a:\n    image: x:1\n'
+                         f'    healthcheck: {{retries: {value}}}\n')
+    code, out, _ = run_cli("validate", "-f", "s.yml")
+    assert code == 1 and f'not the string "{value}"' in out and "float64's range" in out
+    assert "without quotes" not in out
+    assert _docker_verdict(here) in (None, False)
