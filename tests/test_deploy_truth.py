@@ -76,3 +76,20 @@ def test_sigterm_while_following_says_where_the_rollout_stands(swarm_stack: str)
            and time.monotonic() < deadline):
         time.sleep(1)
     assert running_images(f"{stack}_web", os.environ["DOCKER_HOST"]) == [f"{IMAGE}:v1"] * 3
+
+
+def test_a_global_service_updated_stop_first_never_shows_0_of_0(run_cli, swarm_stack: str,
+                                                                 tmp_path) -> None:
+    """Between the stop of a node's task and the start of its replacement `docker service
+    ls` counts 0/0 for a global service; the rows keep the node count from before."""
+    stack = swarm_stack
+    text = (TRUTH / "v1.yml").read_text().replace("      replicas: 3\n", "      mode: global\n")
+    (tmp_path / "v1.yml").write_text(text)
+    (tmp_path / "v2.yml").write_text(text.replace("web:v1", "web:v2").replace(
+        "order: start-first}\n      rollback", "order: stop-first}\n      rollback", 1))
+    code, out, err = run_cli("deploy", "-f", str(tmp_path / "v1.yml"), stack, *OPTS)
+    assert code == 0, out + err
+    code, out, err = run_cli("deploy", "-f", str(tmp_path / "v2.yml"), stack, *OPTS)
+    assert code == 0, out + err
+    assert "0/0" not in out and "completed" in out, out
+    assert running_images(f"{stack}_web", os.environ["DOCKER_HOST"]) == [f"{IMAGE}:v2"]
