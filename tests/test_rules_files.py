@@ -102,3 +102,13 @@ def test_rollout_rules_say_how_to_fix_and_what_the_swarm_showed(path: Path) -> N
     assert (data.get("fix") or {}).get("title"), f"{data['id']} has no fix.title (help:)"
     assert "Observed on a real swarm (`tests/test_rules_swarm.py`)" in data["docs"]["why"]
     assert data["id"] in SWARM_TESTS, f"no swarm test names {data['id']}"
+
+
+POLICY_RULES = sorted(path for path in rules_dir().glob("SL[1-6]*.yaml"))
+
+
+@pytest.mark.parametrize("path", POLICY_RULES, ids=lambda p: p.name[:5])
+def test_every_policy_rule_says_how_to_fix(path: Path) -> None:
+    """A policy finding (SL1xx-SL6xx) always ends in a `help:` line: what to write instead."""
+    data = yaml.safe_load(path.read_text("utf-8"))
+    assert (data.get("fix") or {}).get("title"), f"{data['id']} has no fix.title (help:)"
