@@ -27,6 +27,9 @@ EMPTY = ("the file is empty, so there is no stack to fix; `docker compose … co
 def not_a_stack(doc: Document) -> str | None:
     """Why `doc` is no stack file at all, or None."""
     if doc.data is None:
+        if any(line.strip() and not line.lstrip().startswith("#")
+               for line in doc.text.splitlines()):
+            return "the file does not parse as YAML; fix it by hand (`stacklint validate` says where)"
         return EMPTY
     if not isinstance(doc.data, SMap):
         kind = "a list" if isinstance(doc.data, list) else f"the scalar {doc.data!r}"
@@ -60,12 +63,17 @@ def add_rejections(results: Sequence[FixResult], whole: bool = False,
 
 
 def _fixed(result: FixResult) -> Document:
-    """The document as it will be written (a refused fix keeps the original)."""
-    doc = result.document
-    if doc is not None and doc.data is not None:
-        return doc
-    return result.original if result.original is not None and \
-        result.original.data is not None else doc  # type: ignore[return-value]
+    """The document as it will be written, parsed (the two-core fix hands back text only)."""
+    from stacklint.document import parse
+
+    doc = result.document if result.document is not None else result.original
+    assert doc is not None
+    if doc.data is None and doc.text.strip():
+        try:
+            return parse(result.text, doc.path, doc.encoding)
+        except InputError:
+            pass
+    return doc
 
 
 def _compose_output(result: FixResult) -> bool:

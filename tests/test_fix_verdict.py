@@ -102,3 +102,21 @@ def test_restart_no_is_no_policy_for_docker(tmp_path: Path) -> None:
     done = subprocess.run([require_docker(), "stack", "config", "-c", path.name], cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "restart_policy" not in done.stdout
+
+
+def test_a_big_file_fixed_on_two_cores_is_checked_too(tmp_path: Path, run_cli) -> None:
+    """The two-core fix hands back text only: the check after it parses that text (and
+    so neither calls the file empty nor misses what docker would still reject)."""
+    from stacklint import split
+    if not split.can_fork():
+        pytest.skip("this platform cannot fork")
+    service = ("  web{0}:\n    image: nginx:1.27\n    ports:\n      - target: 80\n"
+               '        published: "{1}"\n')
+    body = "".join(service.format(i, 8000 + i) for i in range(3000))
+    text = ('version: "3.8"\nservices:\n' + body +
+            'configs:\n  site:\n    content: |\n      server {}\n')
+    path = write(tmp_path, "stack.yml", text)
+    assert split.big([str(path)])
+    code, out, _ = run_cli("fix", str(path))
+    assert "published: 8000\n" in path.read_text() and "SL003" not in out
+    assert code == 1 and "unknown key `content`" in out
