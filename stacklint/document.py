@@ -32,8 +32,8 @@ PLAIN_TAG = "!stacklint/plain"
 _STD = "tag:yaml.org,2002:"
 # go-yaml v3 refuses documents whose aliases expand far beyond their size
 # ("document contains excessive aliasing"); this bound plays the same role.
-MAX_EXPANDED_NODES = 1_000_000
-_ALIAS_RATIO = 10
+MAX_EXPANDED_NODES = yamlevents.MAX_EXPANDED_NODES
+_ALIAS_RATIO = yamlevents.ALIAS_RATIO
 _NEW = tuple.__new__      # an Origin without the NamedTuple's Python-level __new__
 
 
@@ -99,7 +99,7 @@ def read(path: str | Path) -> Document:
 def parse(text: str, path: str = "<string>", encoding: str = "utf-8") -> Document:
     newline = "\r\n" if "\r\n" in text[: text.find("\n") + 1 or len(text)] else "\n"
     plain, data = yamlevents.build(text, path, resolve_plain)
-    if plain:             # no anchors, tags, merge keys, duplicates or errors: no node tree
+    if plain:             # no tags, duplicates or errors: no node tree
         return Document(path, text, encoding, newline, data)
     try:
         node = compose(text, path)

@@ -97,10 +97,94 @@ def test_edge_documents_are_read_the_same(text: str) -> None:
     assert assert_same_or_fallback(text)
 
 
+ANCHORED = """\
+version: "3.8"
+x-logging: &default-logging
+  driver: json-file
+  options: {max-size: 10m, max-file: "3"}
+x-deploy: &deploy
+  replicas: 1
+  restart_policy: &restart
+    condition: on-failure
+x-more: &more
+  replicas: 9
+  labels: [a, b]
+x-networks: &nets
+  - front
+  - &back back
+services:
+  web:
+    <<: *deploy
+    image: &img nginx:1.25
+    logging: *default-logging
+    networks: *nets
+    deploy:
+      <<: [*deploy, *more, {mode: global}]
+      replicas: 3
+      restart_policy: *restart
+  api:
+    image: *img
+    networks: [*back, other]
+    deploy: {<<: *more, <<: *deploy}
+"""
+
+
 @pytest.mark.parametrize("text", [
-    "a: &x 1\nb: *x\n",                    # anchors and aliases: the alias bound lives there
+    ANCHORED, ANCHORED.replace("\n", "\r\n"),
+    "a: &x 1\nb: *x\n", "a: &x 'q'\nb: [*x, *x]\n", "a: &m {k: 1}\nb: *m\nc: [*m]\n",
+    "<<: {a: 1}\nb: 2\n", "<<: [{a: 1}, {a: 2, b: 3}]\nb: 4\n", "a: &m {k: 1}\nb: {<<: *m, k: 2}\n",
+    "a: &m {k: 1}\nb: &n {<<: *m, j: 2}\nc: {<<: *n}\n",   # a merged map merged again
+    "&k key: 1\nother: *k\n",                                 # an anchored key
+    "a: &e []\nb: &f {}\nc: [*e, *f]\n", "a: &n ~\nb: *n\n",
+])
+def test_anchors_aliases_and_merge_keys_take_the_fast_path(text: str) -> None:
+    assert assert_same_or_fallback(text)
+
+
+def test_an_alias_is_its_anchors_object_with_the_anchors_origin() -> None:
+    ok, data = fast(ANCHORED)
+    assert ok
+    web, api = data["services"]["web"], data["services"]["api"]
+    assert web["logging"] is data["x-logging"]
+    assert web.value_origins["logging"] == data.value_origins["x-logging"]
+    assert web["replicas"] == 1 and web.key_origins["replicas"] == data["x-deploy"].key_origins[
+        "replicas"]
+    assert web["deploy"]["replicas"] == 3 and web["deploy"]["mode"] == "global"
+    assert web["deploy"]["labels"] == ["a", "b"]       # from the second merged map
+    assert api["deploy"]["replicas"] == 9               # the first `<<` wins
+
+
+def bloat(levels: int) -> str:
+    """Each level a list of ten aliases of the one before: ~10**levels nodes expanded."""
+    return "a: &a [" + ",".join(["x"] * 10) + "]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 10) + "]\n"
+        for i in range(levels))
+
+
+BLOAT = bloat(6)                # beyond the bound on expanded nodes
+RATIO = bloat(3)                # ~12k nodes from ~45: beyond the bound on the ratio
+
+
+def test_aliasing_within_the_bound_is_read_fast() -> None:
+    assert assert_same_or_fallback(bloat(2))
+
+
+@pytest.mark.parametrize("text", [
+    "a: *x\n", "a: &x 1\nb: &x 2\nc: *x\n",            # an unknown alias, a duplicate anchor
+    "a: &a {<<: *a}\n", "a: &l [*l]\n",                  # an alias inside its own anchor
+    "<<: 1\n", "a: &s x\n<<: *s\n", "a: &m {k: 1}\n<<: [*m, 1]\n",   # merges of non-maps
+    "a: &m {k: 1}\nb: {<<: *m, k: 2, k: 3}\n",             # a duplicate beside a merge
+    "*a : 1\n", BLOAT, RATIO,             # an alias as key; excessive aliasing
+])
+def test_anchor_errors_take_the_node_path_and_keep_its_message(text: str) -> None:
+    assert not assert_same_or_fallback(text)
+    with pytest.raises(InputError):
+        document.parse(text, "p.yml")
+
+
+@pytest.mark.parametrize("text", [
     "a: !!str 1\n", "a: !reset null\n", "a: ! x\n",   # tags are recorded there
-    "<<: {a: 1}\nb: 2\n", "'<<': 1\n",     # merge keys
+    "'<<': 1\n", "a: &m {k: 1}\nb: {!!merge <<: *m}\n",   # a quoted or tagged merge key
     "a: 1\na: 2\n", "a: 1\n'a': 2\n",      # duplicate keys: the error message lives there
     "1: a\n", "null: 1\n", "? [a]\n: 1\n",  # keys that are not strings
     "a: 1\n---\nb: 2\n",                    # a second document
@@ -160,3 +244,34 @@ def test_generated_documents_read_the_same(value: Any, flow: bool | None,
     except yaml.YAMLError:
         return
     assert_same_or_fallback(text)
+
+
+@pytest.mark.slow   # hypothesis
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.dictionaries(st.text("abcxyz", min_size=1, max_size=3), VALUES, min_size=1,
+                                max_size=4), min_size=1, max_size=3),
+       st.lists(st.tuples(st.integers(0, 2), st.sampled_from(["alias", "merge", "merge-list"]),
+                          st.dictionaries(st.text("abkz", min_size=1, max_size=2), SCALARS,
+                                          max_size=3)), max_size=6),
+       st.sampled_from([None, False]))
+def test_generated_anchored_documents_read_the_same(blocks: list[dict[str, Any]],
+                                                    uses: list[tuple[int, str, dict[str, Any]]],
+                                                    flow: bool | None) -> None:
+    """Blocks shared the way stacks share them: PyYAML writes an anchor for each object used
+    twice, an alias for each later use; merge keys written plain."""
+    doc: dict[str, Any] = {f"x-{i}": block for i, block in enumerate(blocks)}
+    for n, (i, how, own) in enumerate(uses):
+        block = blocks[i % len(blocks)]
+        if how == "alias":
+            doc[f"s{n}"] = {"v": block, "w": [block, own]}
+        else:
+            doc[f"s{n}"] = {"<<": block if how == "merge" else [block, own], **own}
+    try:
+        text = yaml.safe_dump(doc, default_flow_style=flow, allow_unicode=True, sort_keys=False)
+    except yaml.YAMLError:
+        return
+    text = text.replace("'<<':", "<<:")
+    ok = assert_same_or_fallback(text)
+    if "*" in text and "!!" not in text and ok is False:
+        with pytest.raises(InputError):     # a fallback only for what the node path rejects
+            node_path(text)
