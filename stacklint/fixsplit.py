@@ -52,31 +52,31 @@ def fix(path: str) -> FixResult | None:
     """The fixed file, found in two processes; None when that would not be exact."""
     from stacklint.fixer import FixResult
     if not split.can_fork():
-        return None
+        return split.fallback("fix", "no second core (or no fork)")
     try:
         _, text, encoding = split.decoded(path)
-    except (OSError, InputError):
-        return None
-    if "&" in text:
-        return None
+    except (OSError, InputError) as exc:
+        return split.fallback("fix", f"the file cannot be read ({exc})")
+    if "&" in text:       # a fix may rewrite an anchored block that the other half aliases
+        return split.fallback("fix", f"{path} has anchors (`&`), which fix reads whole")
     layout = split.plan([text])
     if layout is None:
-        return None
+        return split.fallback("fix", split.unplanned([text], [path]))
     halves = split.in_two(lambda side: _half(side, layout, path, text, encoding))
     if halves is None:
-        return None
+        return split.fallback("fix", "a half could not be fixed as planned (see above)")
     mine, theirs = halves
     top = _top_level(mine, theirs)
     if top is None:
-        return None
+        return split.fallback("fix", "the halves fixed the top level differently")
     applied = sorted(mine.applied + theirs.applied + top[0], key=_applied_order)
     if (mine.left or theirs.left) and any(_moves_lines(text, e) for f in applied
                                           for e in _edits(f)):
-        return None
+        return split.fallback("fix", "a fix moves lines while findings are left")
     fixed = apply_edits(text, [e for f in applied for e in _edits(f)])
     again = split.entries(fixed)
     if again is None or [e.name for e in again] != [e.name for e in layout.entries[0]]:
-        return None
+        return split.fallback("fix", "the fixed text's service entries are not the same")
     newline = "\r\n" if "\r\n" in text[: text.find("\n") + 1 or len(text)] else "\n"
     left = sorted(mine.left + theirs.left + top[1], key=Finding.sort_key)
     return FixResult(path, Document(path, text, encoding, newline, None),

@@ -19,7 +19,8 @@ A stack is split only when that cannot change the result:
   scalar or flow collection running across an entry boundary fails this test
   in one of the halves, because its end is blanked.
 Anything unexpected (a parse or load error, a failed child) falls back to the
-ordinary one-process check, which then reports whatever is wrong.
+ordinary one-process check, which then reports whatever is wrong.  With
+STACKLINT_DEBUG set, every fallback says why in one line on stderr.
 """
 from __future__ import annotations
 
@@ -213,19 +214,39 @@ def splittable(config: Any) -> bool:
 def check(files: Sequence[str], config: Any, env_files: Sequence[str]) -> list[Finding] | None:
     """The findings of one stack, checked in two processes; None when that is not safe
     (then the caller checks it in one)."""
-    if not can_fork() or not splittable(config):
-        return None
+    if not can_fork():
+        return fallback("check", "no second core (or no fork)")
+    if not splittable(config):
+        return fallback("check", "an enabled policy rule looks at more than one service")
     try:
         docs = [decoded(path) for path in files]
-    except (OSError, InputError):
-        return None
+    except (OSError, InputError) as exc:
+        return fallback("check", f"a file cannot be read ({exc})")
     layout = plan([text for _, text, _ in docs])
     if layout is None:
-        return None
+        return fallback("check", unplanned([text for _, text, _ in docs], [p for p, _, _ in docs]))
     halves = in_two(lambda side: _half(side, layout, docs, config, env_files))
-    if halves is None or halves[0].top != halves[1].top:
-        return None
+    if halves is None:
+        return fallback("check", "a half could not be checked as planned (see above)")
+    if halves[0].top != halves[1].top:
+        return fallback("check", "the halves read different top levels")
     return _combine(*halves, docs, config)
+
+
+def fallback(command: str, reason: str) -> None:
+    """No split: under STACKLINT_DEBUG, say why in one line on stderr."""
+    if os.environ.get("STACKLINT_DEBUG"):
+        import sys
+        print(f"stacklint: {command} in one process: {reason}", file=sys.stderr)
+
+
+def unplanned(texts: Sequence[str], paths: Sequence[str]) -> str:
+    """Why `plan` gave no halves."""
+    for text, path in zip(texts, paths):
+        if entries(text) is None:
+            return (f"{path}: `services:` is not a block mapping of plain `name:` entries at one "
+                    "indentation")
+    return "every service would fall in one half"
 
 
 def big(paths: Sequence[str]) -> bool:
@@ -253,7 +274,8 @@ def in_two(work: Callable[[int], Any]) -> tuple[Any, Any] | None:
             _die_with(parent)
             try:
                 payload: Any = work(CHILD)
-            except BaseException:                         # noqa: BLE001 - the parent falls back
+            except BaseException as exc:                  # noqa: BLE001 - the parent falls back
+                _failed(CHILD, exc)
                 payload = None
             with os.fdopen(write, "wb") as out:
                 pickle.dump(payload, out, pickle.HIGHEST_PROTOCOL)
@@ -262,7 +284,8 @@ def in_two(work: Callable[[int], Any]) -> tuple[Any, Any] | None:
     os.close(write)
     try:
         mine = work(PARENT)
-    except Exception:                                     # noqa: BLE001 - the one-process run says it
+    except Exception as exc:                              # noqa: BLE001 - the one-process run says it
+        _failed(PARENT, exc)
         mine = None
     except BaseException:                                 # interrupted: the child goes too
         _end(pid)
@@ -276,6 +299,14 @@ def in_two(work: Callable[[int], Any]) -> tuple[Any, Any] | None:
     except Exception:                                     # noqa: BLE001 - a child that died half-way
         theirs = None
     return None if mine is None or theirs is None else (mine, theirs)
+
+
+def _failed(side: int, exc: BaseException) -> None:
+    if os.environ.get("STACKLINT_DEBUG"):
+        import sys
+        half = "second" if side == CHILD else "first"
+        print(f"stacklint: the {half} half failed: {type(exc).__name__}: {exc}".splitlines()[0],
+              file=sys.stderr, flush=True)
 
 
 def _die_with(parent: int) -> None:

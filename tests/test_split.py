@@ -114,6 +114,32 @@ def test_generated_chain(tmp_path: Path) -> None:
     assert split_or_none(files) == findings
 
 
+@pytest.mark.slow   # a benchmark-sized chain on two cores
+@needs_fork
+def test_anchored_chain_splits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Top-level `x-` anchors stay in both halves, so every alias and `<<` still resolves."""
+    monkeypatch.setenv("STACKLINT_DEBUG", "1")
+    files = [str(p) for p in generate.write_anchored_chain(tmp_path, 60)]
+    findings = serial(files)
+    assert len(findings) > 60
+    assert split_or_none(files) == findings
+    assert "one process" not in capsys.readouterr().err
+
+
+@needs_fork
+def test_every_fallback_says_why_under_debug(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "docker-compose.yml"
+    path.write_text("services: {a: {image: x}, b: {image: y}}\n", encoding="utf-8")
+    assert split_or_none([str(path)]) is None
+    assert capsys.readouterr().err == ""                # silent unless asked
+    monkeypatch.setenv("STACKLINT_DEBUG", "1")
+    assert split_or_none([str(path)]) is None
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "check in one process" in err and "block mapping" in err
+
+
 @needs_fork
 def test_numbers_example() -> None:
     folder = REPO / "examples" / "numbers"
@@ -237,6 +263,18 @@ def test_a_half_that_reads_differently_falls_back(tmp_path: Path) -> None:
                     encoding="utf-8")
     assert split.entries(path.read_text()) is not None
     assert split_or_none([str(path)]) is None
+
+
+@needs_fork
+def test_a_failed_half_says_why_under_debug(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capfd: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("STACKLINT_DEBUG", "1")
+    path = tmp_path / "docker-compose.yml"
+    path.write_text("services:\n  a:\n    command: \"one\n  b:\n    two\"\n  c:\n    image: x\n",
+                    encoding="utf-8")
+    assert split_or_none([str(path)]) is None
+    err = capfd.readouterr().err
+    assert "half failed" in err and "a half could not be checked as planned" in err
 
 
 STACK_RULE = """\
