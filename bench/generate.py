@@ -2,6 +2,9 @@
 
 Layouts (all under one output folder, default `bench/out`):
   chains/n<N>/        a base and two overrides (N services) that `docker stack config` accepts
+  chains/a<N>/        the same chain written the way most real stacks are: top-level `x-` blocks
+                      with anchors (`&default-logging`, `&deploy`), `<<:` merge keys in every
+                      service, aliased lists
   merged/n<N>.yml     the same chain merged the way `docker compose config` prints it
                       (top-level `name`, no `version`, string `published`, numeric `cpus`):
                       the input for `stacklint fix`
@@ -15,6 +18,7 @@ import argparse
 import copy
 import json
 import random
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -173,6 +177,107 @@ def write_chain(out: Path, n: int, seed: int = 1) -> list[Path]:
     return paths
 
 
+# anchored chains: shared blocks as the corpus writes them.  Placeholders dumped as plain
+# scalars become aliases (`*name`) and merge keys (`<<:`) in the text afterwards.
+_ALIAS = "__alias__"
+_MERGE = "__merge__"
+_RE_ALIAS = re.compile(_ALIAS + r"([a-z-]+)")
+
+
+def _alias(name: str) -> str:
+    return _ALIAS + name
+
+
+def _anchored_text(doc: dict[str, Any], anchors: dict[str, tuple[str, ...]]) -> str:
+    """`doc` dumped, then each placeholder made an alias or merge key and each block named in
+    `anchors` ({anchor: path of keys}) given its anchor."""
+    text = _dump(doc)
+    for anchor, path in anchors.items():
+        indent = "  " * (len(path) - 1)
+        line = re.compile(rf"^({indent}{re.escape(path[-1])}:)$", re.M)
+        text, count = line.subn(rf"\1 &{anchor}", text, count=1)
+        assert count == 1, anchor
+    return _RE_ALIAS.sub(r"*\1", text.replace(_MERGE + ":", "<<:"))
+
+
+def anchored_texts(n: int, seed: int = 1) -> list[str]:
+    """The three files of the anchored N-service chain: what `chain_data` says, with the blocks
+    every service shares written once and merged or aliased into each service."""
+    base, prod, ops = chain_data(n, seed)
+    base_x = {
+        "x-logging": {"driver": "json-file", "options": {"max-size": "10m", "max-file": "3"}},
+        "x-common": {"logging": _alias("default-logging"), "stop_signal": "SIGTERM"},
+        "x-deploy": {"replicas": 1, "restart_policy": {"condition": "on-failure"}},
+        "x-healthcheck": {"interval": "30s", "timeout": "5s", "retries": 3},
+        "x-networks": {"-".join(ns): list(ns) for ns in _network_sets()},
+    }
+    for svc in base["services"].values():
+        health = svc["healthcheck"]
+        svc.pop("logging")
+        rest = dict(svc)
+        svc.clear()
+        svc[_MERGE] = _alias("common")
+        svc.update(rest)
+        svc["networks"] = _alias("net-" + "-".join(svc["networks"]))
+        svc["healthcheck"] = {_MERGE: _alias("healthcheck"), "test": health["test"]}
+        svc["deploy"] = {_MERGE: _alias("deploy")}
+    base_anchors = {"default-logging": ("x-logging",), "common": ("x-common",),
+                    "deploy": ("x-deploy",), "healthcheck": ("x-healthcheck",)}
+    base_anchors.update({"net-" + "-".join(ns): ("x-networks", "-".join(ns))
+                         for ns in _network_sets()})
+    rolling = {"delay": "10s", "failure_action": "rollback", "monitor": "30s",
+               "max_failure_ratio": 0.1, "order": "start-first"}
+    prod_x = {
+        "x-update": rolling,
+        "x-rollback": {"delay": "5s", "failure_action": "pause", "monitor": "30s",
+                       "order": "stop-first"},
+        "x-restart": {"condition": "on-failure", "delay": "5s", "max_attempts": 3,
+                      "window": "120s"},
+        "x-placement": {z: ["node.role == worker", f"node.labels.zone == {z}"] for z in "abc"},
+        "x-spread": [{"spread": "node.labels.zone"}],
+    }
+    for svc in prod["services"].values():
+        deploy = svc["deploy"]
+        zone = deploy["placement"]["constraints"][1][-1]
+        deploy["update_config"] = {_MERGE: _alias("update"),
+                                   "parallelism": deploy["update_config"]["parallelism"]}
+        deploy["rollback_config"] = {_MERGE: _alias("rollback"),
+                                     "parallelism": deploy["rollback_config"]["parallelism"]}
+        deploy["restart_policy"] = _alias("restart")
+        deploy["placement"] = {"constraints": _alias(f"zone-{zone}"),
+                               "preferences": _alias("spread")}
+    prod_anchors = {"update": ("x-update",), "rollback": ("x-rollback",),
+                    "restart": ("x-restart",), "spread": ("x-spread",)}
+    prod_anchors.update({f"zone-{z}": ("x-placement", z) for z in "abc"})
+    ops_x = {"x-probe": {"timeout": "3s", "start_period": "40s"}}
+    for svc in ops["services"].values():
+        health = svc["healthcheck"]
+        svc["healthcheck"] = {_MERGE: _alias("probe"), "interval": health["interval"],
+                              "retries": health["retries"]}
+    out = []
+    for doc, x, anchors in ((base, base_x, base_anchors), (prod, prod_x, prod_anchors),
+                            (ops, ops_x, {"probe": ("x-probe",)})):
+        ordered = {"version": doc.pop("version"), **x, **doc}
+        out.append(_anchored_text(ordered, anchors))
+    return out
+
+
+def _network_sets() -> list[tuple[str, ...]]:
+    """Every sorted non-empty subset of up to three networks (what `_base_service` picks)."""
+    from itertools import combinations
+    return [c for k in (1, 2, 3) for c in combinations(sorted(NETWORKS), k)]
+
+
+def write_anchored_chain(out: Path, n: int, seed: int = 1) -> list[Path]:
+    """Write the anchored N-service chain to out/chains/a<N>/; returns the files in merge order."""
+    folder = out / "chains" / f"a{n}"
+    paths = [folder / f for f in CHAIN_FILES]
+    for path, text in zip(paths, anchored_texts(n, seed)):
+        _write(path, text)
+    _support_files(folder)
+    return paths
+
+
 def _deep_merge(into: dict[str, Any], other: dict[str, Any]) -> None:
     # the generated overrides only nest mappings and replace scalars, so a plain deep merge
     # gives the same result as Docker's merge for them
@@ -311,6 +416,7 @@ def generate_all(out: Path, sizes: tuple[int, ...] = SIZES, seed: int = 1) -> di
     manifest: dict[str, Any] = {"seed": seed, "chains": {}, "merged": {}}
     for n in sizes:
         manifest["chains"][str(n)] = [str(p) for p in write_chain(out, n, seed)]
+        manifest["chains"][f"a{n}"] = [str(p) for p in write_anchored_chain(out, n, seed)]
     if 1000 in sizes:
         manifest["merged"]["1000"] = str(write_merged(out, 1000, seed))
     repo, listing = write_many(out, seed=seed)

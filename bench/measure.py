@@ -116,4 +116,4 @@ def measure(cases: dict[str, Case], env: dict[str, str], runs: int, warmup: int,
                     case.ours.append(ours)
                     case.theirs.append(theirs)
         else:
-            _run_case(case, env, runs, 0 if key == "check5000" or key == "merge5000" else warmup)
+            _run_case(case, env, runs, 0 if key.startswith(("check5000", "merge5000")) else warmup)

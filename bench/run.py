@@ -164,6 +164,11 @@ def build_cases(runner: Runner, out: Path, sizes: tuple[int, ...]) -> dict[str, 
         files = generate.write_chain(out, n)
         cases[f"check{n}"] = Case(f"check {n} services, 3 files", runner.stacklint_cmd(
             "check", *_compose_args(runner, "check", files)), docker_cmd(files), files[0].parent)
+        anchored = generate.write_anchored_chain(out, n)
+        cases[f"check{n}a"] = Case(f"check {n} services, 3 files, anchors and merge keys",
+                                   runner.stacklint_cmd("check", *_compose_args(
+                                       runner, "check", anchored)), docker_cmd(anchored),
+                                   anchored[0].parent)
         if n == 1000:
             cases[f"merge{n}"] = Case(f"merge {n} services, 3 files", runner.stacklint_cmd(
                 "merge", *_compose_args(runner, "merge", files)), docker_cmd(files),
@@ -186,6 +191,11 @@ BUDGETS = [
     ("check5000", "time-ratio", 0.5, "check 5000: time <= 0.5x docker"),
     ("check5000", "mem-ratio", 0.5, "check 5000: peak memory <= 0.5x docker"),
     ("check5000", "growth", 5.5, "check 5000 <= 5.5x check 1000 (linear)"),
+    ("check1000a", "time-ratio", 0.5, "check 1000 anchored: time <= 0.5x docker"),
+    ("check1000a", "mem-ratio", 0.5, "check 1000 anchored: peak memory <= 0.5x docker"),
+    ("check5000a", "time-ratio", 0.5, "check 5000 anchored: time <= 0.5x docker"),
+    ("check5000a", "mem-ratio", 0.5, "check 5000 anchored: peak memory <= 0.5x docker"),
+    ("check5000a", "growth", 5.5, "check 5000 anchored <= 5.5x check 1000 anchored"),
     ("numbers", "seconds", 0.150, "check numbers chain <= 150 ms"),
     ("version", "seconds", 0.060, "stacklint --version <= 60 ms"),
     ("fix1000", "seconds", 1.0, "fix merged 1000-service file <= 1 s"),
@@ -214,7 +224,7 @@ def budget_value(cases: dict[str, Case], key: str, what: str) -> float | None:
     if what == "mem-ratio":
         return _ratio(case.median("ours", "peak_mib"), case.median("theirs", "peak_mib"))
     if what == "growth":
-        small = cases.get("check1000")
+        small = cases.get(key.replace("5000", "1000"))
         return _ratio(case.median("ours", "seconds"), small.median("ours", "seconds")
                       if small else None)
     return case.median("ours", "seconds")
@@ -306,7 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="3 runs, no warm-up")
     parser.add_argument("--sizes", type=int, nargs="+", default=list(generate.SIZES))
     parser.add_argument("--only", nargs="+", help="case keys: version numbers check10 "
-                        "check100 check1000 check5000 merge1000 fix1000 many")
+                        "check100 check1000 check5000 (each also with `a`: the anchored chain, "
+                        "check1000a) merge1000 fix1000 many")
     parser.add_argument("--module", action="store_true",
                         help="run `python -m stacklint` instead of the console script")
     parser.add_argument("--out", type=Path, default=OUT)

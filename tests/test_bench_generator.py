@@ -95,6 +95,38 @@ def test_docker_accepts_chain(tmp_path: Path, n: int) -> None:
     assert svc["environment"]["ENVIRONMENT"] == "production"
 
 
+def test_anchored_chain_shares_blocks_the_way_real_stacks_do(tmp_path: Path) -> None:
+    files = generate.write_anchored_chain(tmp_path, 100)
+    base, prod, ops = (p.read_text() for p in files)
+    assert base.count("\n    <<: *common\n") == 100            # a merge key in every service
+    assert base.count("\n      <<: *deploy\n") == 100
+    assert "x-logging: &default-logging\n" in base and "logging: *default-logging" in base
+    assert "networks: *net-" in base and "constraints: *zone-" in prod    # aliased lists
+    assert "<<: *update" in prod and "<<: *probe" in ops
+    assert [p.read_bytes() for p in generate.write_anchored_chain(tmp_path / "again", 100)] == \
+        [p.encode() for p in (base, prod, ops)]
+
+
+def _services_without_paths(merged: dict, folder: Path) -> dict:
+    return yaml.safe_load(yaml.safe_dump(merged["services"]).replace(str(folder), "FOLDER"))
+
+
+@needs_docker
+@pytest.mark.docker
+@pytest.mark.parametrize("n", [10, 100])
+def test_docker_accepts_the_anchored_chain_and_reads_the_plain_chain_from_it(
+        tmp_path: Path, n: int) -> None:
+    anchored = generate.write_anchored_chain(tmp_path, n)
+    plain = generate.write_chain(tmp_path, n)
+    result = _docker_config(anchored)
+    assert result.returncode == 0, result.stderr
+    want = _docker_config(plain)
+    got = _services_without_paths(yaml.safe_load(result.stdout), anchored[0].parent)
+    for svc in got.values():        # the one key only the shared block adds
+        assert svc.pop("stop_signal") == "SIGTERM"
+    assert got == _services_without_paths(yaml.safe_load(want.stdout), plain[0].parent)
+
+
 @needs_docker
 @pytest.mark.docker
 def test_docker_accepts_many_stacks_and_numbers(tmp_path: Path) -> None:
