@@ -173,6 +173,7 @@ class _Chain:
                 taken.add(p.edits)
         if not chosen:
             return False
+        chosen = [_with_comments(doc, p) for p in chosen]
         new, accepted, failed = guard.apply_guarded(doc, chosen)
         for p, reason in failed:
             self.rejected[(i, p.key)] = (reason, doc.text)
@@ -189,6 +190,16 @@ class _Chain:
             if p.manual or reason:
                 out.append(finding(p, self.docs[i].path, reason))
         return sorted(out, key=Finding.sort_key)     # by place, as the two-core fix sorts
+
+
+def _with_comments(doc: Document, proposal: Proposal) -> Proposal:
+    """The proposal with the comments of the lines it rewrites kept (fixes/comments.py)."""
+    from dataclasses import replace
+    from stacklint.fixes.comments import keep
+    if any(e is None for e in proposal.edits):
+        return proposal
+    edits = keep(doc.text, proposal.edits, doc.newline)
+    return proposal if edits == proposal.edits else replace(proposal, edits=edits)
 
 
 def _suppressions(doc: Document) -> list[Any]:

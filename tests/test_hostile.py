@@ -469,3 +469,18 @@ def test_a_number_beyond_float64_is_a_string_as_for_go_yaml(here: Path, run_cli,
     assert code == 1 and f'not the string "{value}"' in out and "float64's range" in out
     assert "without quotes" not in out
     assert _docker_verdict(here) in (None, False)
+
+
+def test_fix_keeps_the_comments_of_the_lines_it_moves_and_rewrites(here: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    write(here, "a.env", "")
+    write(here, "compose.yml", 'version: "3.8"\nservices:\n  web:\n    image: nginx:1  # the image\n'
+          '    cpus: 0.5  # half a core\n    mem_limit: 512m  # memory cap\n    depends_on:\n'
+          '      db:  # the database\n        condition: service_healthy  # wait\n'
+          '    env_file:\n      - path: a.env  # env\n  db:\n    image: postgres:16\n')
+    code, _, err = run_cli("fix", "compose.yml")
+    assert code == 0, err
+    text = (here / "compose.yml").read_text()
+    for line in ('cpus: "0.5"  # half a core', "memory: 512m  # memory cap", "- db  # the database",
+                 "# wait", "- a.env  # env", "image: nginx:1  # the image"):
+        assert line in text, text
+    assert run_cli("fix", "compose.yml")[0] == 0 and (here / "compose.yml").read_text() == text
