@@ -120,3 +120,13 @@ def test_a_big_file_fixed_on_two_cores_is_checked_too(tmp_path: Path, run_cli) -
     code, out, _ = run_cli("fix", str(path))
     assert "published: 8000\n" in path.read_text() and "SL003" not in out
     assert code == 1 and "unknown key `content`" in out
+
+
+def test_a_short_port_with_an_address_is_reported_not_widened(tmp_path: Path, run_cli) -> None:
+    text = ('version: "3.8"\nservices:\n  db:\n    image: postgres:16\n    ports:\n'
+            '      - "127.0.0.1:5432:5432"\n      - "0.0.0.0:8080:80"\n      - "9000:9000"\n')
+    path = write(tmp_path, "compose.yml", text)
+    code, out, _ = run_cli("fix", str(path))
+    assert code == 1 and path.read_text() == text
+    assert "6:9: error [SL707 port-compose-key] services.db.ports.0" in out
+    assert "ports.1" not in out and "ports.2" not in out
