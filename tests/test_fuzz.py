@@ -42,7 +42,8 @@ WHERE = re.compile(r"^[^\n]+:\d+:\d+$")
 
 # Docker bugs: inputs Docker rejects for a reason stacklint deliberately does not copy.
 DOCKER_BUGS = {
-    # go-yaml v3 reads a second UTF-8 BOM as part of the first key (`\ufeffversion`)
+    # a second UTF-8 BOM: Docker reads it into the file's first keys (`\ufeffversion`, and
+    # after `version:` even `services` loses its first letter: "Additional property ervices")
     "double-bom": lambda raw, err: raw.startswith(codecs.BOM_UTF8 * 2),
 }
 
@@ -120,7 +121,8 @@ def one_input(folder: Path, raw: bytes, docker: bool) -> None:
         _same_form(raw, after)
         if accepted:
             ok, docker_err = docker_accepts(folder)
-            assert ok, f"fix turned a file docker accepts into one it rejects: {docker_err}"
+            bugs = [n for n, test in DOCKER_BUGS.items() if test(raw, docker_err)]
+            assert ok or bugs, f"fix turned a file docker accepts into one it rejects: {docker_err}"
     code, out, err, seconds = run(argv)
     assert_clean_run(argv, code, out, err, seconds)
     assert path.read_bytes() == after, "a second fix changed the file again"
