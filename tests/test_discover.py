@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -267,16 +266,15 @@ def _FAMILY(name: str) -> bool:
     return name.startswith(("compose", "docker-compose")) and name.count("/") == 0
 
 
-def test_discovery_is_fast_on_a_big_repository(in_tmp: Path) -> None:
+def test_discovery_of_a_big_repository(in_tmp: Path) -> None:
+    """Every folder's chain is found; how fast is the benchmark's job (bench/: 500 files in
+    100 stacks), not a timed test's."""
     for i in range(300):
         touch(in_tmp, f"s{i}/docker-compose.yml", f"s{i}/docker-compose.prod.yml",
               f"s{i}/docker-compose.override.yml", f"s{i}/notes.yml")
     staged = [f"s{i}/docker-compose.yml" for i in range(300)]
-    start = time.perf_counter()
     specs = discover_stacks(staged)
-    elapsed = time.perf_counter() - start
     assert len(specs) == 600
-    assert elapsed < 0.5, f"{elapsed:.3f}s for 300 folders"
 
 
 def test_with_the_real_config_loader(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
