@@ -117,7 +117,19 @@ class Running:
 
 
 def _inspect_all(docker: str, kind: str, ids: list[str]) -> list[dict[str, Any]]:
-    return (deploy.query_json(docker, [kind, "inspect", *ids]) or []) if ids else []
+    """Inspect objects listed a moment ago.  One may be gone by now (a stack being removed
+    takes its networks with it): `docker inspect` then prints the others and names the
+    missing one on stderr, and the plan goes on with what exists."""
+    if not ids:
+        return []
+    proc = deploy.run(docker, [kind, "inspect", *ids])
+    if proc.returncode != 0:
+        errors = [line for line in proc.stderr.splitlines() if line.strip()]
+        if not errors or not all("not found" in line.lower() or "no such" in line.lower()
+                                 for line in errors):
+            raise deploy.unreachable_or(proc.stderr, f"`docker {kind} inspect` failed")
+    found = json.loads(proc.stdout) if proc.stdout.strip() else []
+    return found or []
 
 
 def read_running(docker: str, stack: str) -> Running:

@@ -202,3 +202,14 @@ def test_plan_of_an_unknown_stack_creates_everything(run_cli, stack: str,
     assert plan["app"]["action"] == plan["side"]["action"] == "create"
     assert plan["config:conf"]["action"] == "create"
     assert plan["network:default"]["action"] == "create"
+
+
+def test_an_object_gone_between_listing_and_inspecting_is_left_out(swarm_stack: str) -> None:
+    """A network removed with another stack while the plan reads the swarm is no error."""
+    from stacklint import plan
+    from stacklint.deploy import DeployError
+
+    found = plan._inspect_all("docker", "network", ["sl-no-such-network-0", "ingress"])
+    assert [n["Name"] for n in found] == ["ingress"]
+    with pytest.raises(DeployError):     # anything but "not found" is still an error
+        plan._inspect_all("docker", "no-such-kind", ["ingress"])
