@@ -19,7 +19,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from stacklint import yamlevents
-from stacklint.errors import InputError
+from stacklint.errors import InputError, ReadError
 from stacklint.model import Origin
 from stacklint.tree import SList, SMap
 
@@ -91,7 +91,7 @@ def read(path: str | Path) -> Document:
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", name) from None
+        raise ReadError(f"cannot read file: {exc.strerror}", name) from None
     text, encoding = decode(raw, name)
     return parse(text, name, encoding)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
-EXIT_INPUT = 2        # unreadable input, bad usage or config
+EXIT_INPUT = 2        # stacklint could not run as asked: usage, a missing or unreadable file, config
 EXIT_INTERNAL = 3
 
 
@@ -33,9 +33,23 @@ class StacklintError(Exception):
             text += f"\n  hint: {self.hint}"
         return text
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # keep the location across a process pool (Exception pickles only the message)
+        return (type(self), (self.message, self.path, self.line, self.column, self.hint))
+
 
 class InputError(StacklintError):
-    """A file that cannot be read, decoded, parsed, interpolated or merged."""
+    """A stack file Docker or stacklint rejects: it does not decode, parse, interpolate or
+    merge.  The stack has a problem, as when a rule fails, so the run exits 1."""
+
+    exit_code = EXIT_FINDINGS
+
+
+class ReadError(InputError):
+    """A file that cannot be read or written at all (missing, a folder, no permission), or no
+    file given: stacklint could not run as asked (exit 2), whatever the files say."""
+
+    exit_code = EXIT_INPUT
 
 
 class ConfigError(StacklintError):

@@ -10,7 +10,7 @@ from typing import Any
 
 from stacklint import document as _document
 from stacklint.document import Document
-from stacklint.errors import InputError
+from stacklint.errors import InputError, ReadError
 from stacklint.fixes import FixContext, Proposal, Rule, load_fixes
 from stacklint.fixes import anchors as _anchors
 from stacklint.fixes import guard
@@ -62,7 +62,7 @@ def read_for_fix(path: str) -> tuple[Document, list[Finding]]:
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", path) from None
+        raise ReadError(f"cannot read file: {exc.strerror}", path) from None
     text, encoding = _document.decode(raw, path)
     lead = text[: len(text) - len(text.lstrip("\ufeff"))]
     if lead:                                  # a second BOM: YAML ignores it, fix keeps it
@@ -272,13 +272,8 @@ def fix_document(doc: Document) -> FixResult:
 
 
 def fix_paths(paths: Sequence[str], chain: bool) -> list[FixResult]:
-    """Read and fix files: one chain (`-f a -f b`) or each file on its own."""
-    from stacklint import split
-    if len(paths) == 1 and split.big(paths):        # on two cores, when that is exact
-        from stacklint import fixsplit
-        found = fixsplit.fix(paths[0])
-        if found is not None:
-            return [found]
+    """Read and fix files: one chain (`-f a -f b`) or each file on its own, in this process
+    (`commands.fix` decides whether a big file is fixed on two cores, `fixsplit`)."""
     read = [read_for_fix(p) for p in paths]
     groups = [list(range(len(paths)))] if chain else [[i] for i in range(len(paths))]
     results: list[FixResult] = []
@@ -319,7 +314,7 @@ def write_results(results: Sequence[FixResult]) -> None:
         others = [r.path for r in changed if r.path != path]
         also = f"; {', '.join(others)} not written either (a chain is written whole)" \
             if others else ""
-        raise InputError(f"cannot write the fixed file: {exc.strerror}{also}", str(path),
+        raise ReadError(f"cannot write the fixed file: {exc.strerror}{also}", str(path),
                          hint="check the permissions of the file and its folder, "
                               "or use --diff to see the fix") from None
 

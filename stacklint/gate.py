@@ -92,12 +92,12 @@ def _applied(finding: Finding) -> bool:
     return finding.fix is not None and bool(finding.fix.edits)
 
 
-def print_report(outcome: GateOutcome, out: TextIO) -> None:
-    """The fixes applied in memory, then the findings left."""
-    from stacklint.reporters.text import format_finding, format_fixed
+def print_report(outcome: GateOutcome, out: TextIO, files: Sequence[str] = (),
+                 format: str = "text") -> None:
+    """The fixes applied in memory, then the findings left, through a reporter."""
+    from stacklint.reporters import RunSummary, chain_name, get_reporter
 
-    for finding in outcome.fixed:
-        print(format_fixed(finding, only_in="the deployed stack"), file=out)
-    colour = bool(getattr(out, "isatty", lambda: False)())
-    for finding in outcome.findings:
-        print(format_finding(finding, colour), file=out)
+    stacks = ((chain_name(files), tuple(files)),) if files else ()
+    summary = RunSummary(stacks, fail_on=outcome.fail_on, fixed=tuple(outcome.fixed),
+                         only_in="the deployed stack")
+    get_reporter(format).report(outcome.findings, summary, out)

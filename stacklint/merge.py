@@ -9,7 +9,9 @@ from typing import Any
 
 from stacklint import mergefields
 from stacklint.errors import InputError
-from stacklint.model import Origin
+from stacklint.mergefields import KEEP, append
+from stacklint.model import Note, Origin
+from stacklint.omit import ZERO_TEXTS, is_zero, omit_empty
 from stacklint.tree import SList, SMap, copy_entries
 
 Pointer = tuple[Any, ...]
@@ -22,23 +24,7 @@ _UINT64 = {("deploy", "replicas"), ("deploy", "update_config", "parallelism"),
 _STRING_MAPS = {("labels",), ("sysctls",), ("deploy", "labels"), ("build", "args"),
                 ("build", "labels"), ("logging", "options")}
 _KEYED = {"ports": "published", "volumes": "target", "secrets": "source", "configs": "source"}
-_DURATIONS = {"delay", "monitor", "window", "timeout", "interval", "start_period",
-              "start_interval", "stop_grace_period"}
 _RESOURCES = ("networks", "volumes", "secrets", "configs")
-
-
-# the only strings `is_zero` is true for (for some keys)
-ZERO_TEXTS = frozenset(("", "0", "0s"))
-
-
-def is_zero(key: Any, value: Any) -> bool:
-    """Go's zero value test, as mergo applies it to a decoded field."""
-    if value is None or value is False or value == "" or (
-            isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0):
-        return True
-    if key in _DURATIONS and value == "0s":
-        return True
-    return key == "memory" and value == "0"
 
 
 class Merger:
@@ -51,7 +37,6 @@ class Merger:
         self.keyed_lists: dict[int, SList] = {}
 
     def note(self, kind: str, message: str, origin: Origin | None, pointer: Pointer) -> None:
-        from stacklint.stack import Note
         self.notes.append(Note(kind, message, origin, pointer))
 
     def top(self, base: SMap, over: SMap) -> SMap:
@@ -142,7 +127,7 @@ class Merger:
                 continue
             here = field + (key,)
             merged, replaced = self.field(out, key, value, pointer + (key,), here, k_origin)
-            if merged is _KEEP:
+            if merged is KEEP:
                 continue
             if replaced:
                 out.put(key, merged, k_origin, v_origin)
@@ -157,7 +142,7 @@ class Merger:
         kind = _FIELD_KINDS.get(here)
         if kind is not None:
             if kind is _UINT64_FIELD:
-                return (_KEEP, False) if value is None else (value, True)
+                return (KEEP, False) if value is None else (value, True)
             if kind is not _STRING_MAP_FIELD:
                 return kind(self, base, value, pointer, k_origin)
             if isinstance(base, SMap) and isinstance(value, SMap):
@@ -172,14 +157,14 @@ class Merger:
         if isinstance(base, SMap) and isinstance(value, SMap):
             return self.struct(base, value, pointer, here), False
         if isinstance(base, SList) and isinstance(value, SList):
-            return _append(base, value), False
+            return append(base, value), False
         if is_zero(key, value):
             if not is_zero(key, base) and value is not None:
                 self.note("falsy-override-ignored",
                           f"`{key}: {value!r}` cannot undo `{base!r}` from an earlier file: "
                           "docker stack ignores empty and false values in overrides",
                           k_origin, pointer)
-            return _KEEP, False
+            return KEEP, False
         return value, True
 
     def keyed(self, key: str, ident: str, base: SList, over: Any, pointer: Pointer) -> SList:
@@ -253,14 +238,7 @@ def _surprising(key: str, earlier: tuple[Any, Origin | None], item: Any,
     return False
 
 
-class _Keep:
-    """Marker: leave the base value."""
-
-
 _MISSING: Any = object()
-
-
-_KEEP: Any = _Keep()
 
 
 def _hashable(value: Any) -> Any:
@@ -285,11 +263,6 @@ def _union(base: SMap, over: SMap) -> SMap:
     return out
 
 
-def _append(base: SList, over: SList) -> SList:
-    return SList(list(base) + [v for v in over], base.origin,
-                 base.item_origins + over.item_origins)
-
-
 def merge(layers: list[SMap], notes: list[Any]) -> SMap:
     """The merged model of already normalised files."""
     model = layers[0]
@@ -298,7 +271,6 @@ def merge(layers: list[SMap], notes: list[Any]) -> SMap:
         model = merger.top(model, layer)
     if len(layers) == 1:
         model = copy_entries(model)
-    from stacklint.omit import omit_empty
     omit_empty(model)
     if isinstance(model.get("services"), SMap):
         model.put("services", SMap_sorted(model["services"]), model.key_origins.get("services"),

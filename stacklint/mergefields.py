@@ -6,12 +6,24 @@ from typing import Any
 from stacklint.model import Origin
 from stacklint.tree import SList, SMap, copy_entries
 
-Result = tuple[Any, bool]     # (merged value or _KEEP, is it the override's own value)
+Result = tuple[Any, bool]     # (merged value or KEEP, is it the override's own value)
+
+
+class _Keep:
+    """Marker: leave the base value."""
+
+
+KEEP: Any = _Keep()
 
 
 def _keep() -> Any:
-    from stacklint.merge import _KEEP
-    return _KEEP
+    return KEEP
+
+
+def append(base: SList, over: SList) -> SList:
+    """Two lists concatenated (with their items' origins), as mergo appends slices."""
+    return SList(list(base) + [v for v in over], base.origin,
+                 base.item_origins + over.item_origins)
 
 
 def shell_command(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin | None) -> Result:
@@ -32,8 +44,7 @@ def healthcheck_test(merger: Any, base: Any, over: Any, pointer: tuple,
             merger.note("healthcheck-test-appended",
                         "healthcheck.test is appended to the earlier file's test by docker stack, "
                         "giving one long command", origin, pointer)
-        from stacklint.merge import _append
-        return _append(base, over), False
+        return append(base, over), False
     return (over, True) if over else (_keep(), False)
 
 
@@ -134,8 +145,7 @@ def extras(base: Any, over: Any) -> Result:
                 out.copy_entry(over, key)
         return out, False
     if isinstance(base, SList) and isinstance(over, SList):
-        from stacklint.merge import _append
-        return _append(base, over), False
+        return append(base, over), False
     if isinstance(over, SList) and base is not None:
         raise ExtrasConflict("cannot append two slices with different type "
                              f"([]interface {{}}, {_go_type(base)})")

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:                 # only for annotations: both import this module
+    from stacklint.document import Document
+    from stacklint.tree import SMap
 
 
 class Severity(enum.IntEnum):
@@ -93,3 +97,38 @@ class Hit:
     pointer: tuple[str | int, ...]
     args: dict[str, Any] = field(default_factory=dict)
     fix: Fix | None = None
+
+
+# A loaded stack (`stack.load_stack`): what every stage after loading reads.
+@dataclass
+class Layer:
+    """One input file after interpolation (before normalisation)."""
+
+    document: Document
+    data: SMap
+    version: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something Docker does silently that a rule may want to warn about."""
+
+    kind: str
+    message: str
+    origin: Origin | None
+    pointer: tuple[Any, ...] = ()
+
+
+@dataclass
+class Stack:
+    layers: list[Layer]
+    model: SMap
+    version: str
+    notes: list[Note] = field(default_factory=list)
+    interpolated: set[Origin] = field(default_factory=set)
+    # secret value -> the variable or env-file entry it came from; never printed (redact.py)
+    secrets: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def paths(self) -> list[str]:
+        return [layer.document.path for layer in self.layers]

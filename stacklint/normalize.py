@@ -8,7 +8,8 @@ from typing import Any
 
 from stacklint import envfile, gotypes
 from stacklint.errors import InputError
-from stacklint.model import Origin
+from stacklint.fields import SERVICE_FIELDS, mapping
+from stacklint.model import Note, Origin
 from stacklint.tree import SList, SMap, copy_entries, make_map, writable
 
 
@@ -27,17 +28,6 @@ def copy_tree(value: Any) -> Any:
     return value
 
 
-def _map(origin: Origin | None, **items: Any) -> SMap:
-    """A new mapping whose every key and value points at `origin`."""
-    if origin is not None:
-        return make_map(items, origin, dict.fromkeys(items, origin), dict.fromkeys(items, origin))
-    out = make_map(items, None, {}, {})
-    for key, value in items.items():     # as `put` records it: a container at its own node
-        if isinstance(value, (SMap, SList)) and value.origin is not None:
-            out.value_origins[key] = value.origin
-    return out
-
-
 class Normalizer:
     """Rewrites one interpolated file into Docker's typed (long) form."""
 
@@ -52,12 +42,10 @@ class Normalizer:
         self.env = env
         self.notes = notes
         self.version = version
-        from stacklint.fields import SERVICE_FIELDS     # fields builds on this module
         self.fields = SERVICE_FIELDS
         self.bind_sources: dict[str, str] = {}
 
     def note(self, kind: str, message: str, origin: Origin | None, pointer: tuple[Any, ...]) -> None:
-        from stacklint.stack import Note
         self.notes.append(Note(kind, message, origin, pointer))
 
     def error(self, message: str, origin: Origin | None, hint: str | None = None) -> InputError:
@@ -247,60 +235,6 @@ def _at_least(version: str, wanted: str) -> bool:
     def parts(text: str) -> list[int]:
         return [int(p) if p.isdigit() else 0 for p in text.split(".")]
     return parts(version) >= parts(wanted)
-
-
-def mapping(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple[Any, ...],
-            allow_nil: bool) -> Any:
-    """`- K=V` lists and maps to a map of strings (null kept only where Docker keeps it)."""
-    if isinstance(value, SList):
-        out = SMap(origin=value.origin)
-        for item, item_origin in zip(value, value.item_origins):
-            text = item if isinstance(item, str) else gotypes.go_string(item)
-            key, has, val = text.partition("=")
-            out.put(key, val if has else (None if allow_nil else ""), item_origin, item_origin)
-        return out
-    if isinstance(value, SMap):
-        if _strings(value, allow_nil):
-            return value        # already what Docker decodes: shared, not rebuilt
-        out = SMap(origin=value.origin)
-        for key in value:
-            item = value[key]
-            text = None if item is None else (item if isinstance(item, str)
-                                              else gotypes.go_string(item))
-            out.put(key, text if (text is not None or allow_nil) else "",
-                    value.key_origins.get(key), value.value_origins.get(key))
-        return out
-    return None
-
-
-def _strings(value: SMap, allow_nil: bool) -> bool:
-    """Whether every value is a string (or a kept null)."""
-    for item in value.values():
-        if not isinstance(item, str) and (item is not None or not allow_nil):
-            return False
-    return True
-
-
-def string_list(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
-    if isinstance(value, str):
-        return SList([value], origin, [origin])
-    if isinstance(value, SList):
-        if all(isinstance(v, (str, SMap, SList)) for v in value):
-            return value
-        return SList([v if isinstance(v, (str, SMap, SList)) else gotypes.go_string(v)
-                      for v in value], value.origin, value.item_origins)
-    return None
-
-
-def shell_command(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
-    if not isinstance(value, str):
-        return None
-    try:
-        words = gotypes.shell_split(value)
-    except ValueError as exc:
-        raise norm.error(f"{'.'.join(map(str, pointer))}: cannot split {value!r}: {exc}", origin,
-                         hint="close the quote, or write the command as a list") from None
-    return SList(words, origin, [origin] * len(words))
 
 
 def normalize(data: SMap, workdir: Path, env: Mapping[str, str], notes: list[Any],

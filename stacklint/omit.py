@@ -3,10 +3,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from stacklint.merge import ZERO_TEXTS, is_zero
 from stacklint.tree import SList, SMap, writable
 
 Path = tuple[str, ...]
+
+_DURATIONS = {"delay", "monitor", "window", "timeout", "interval", "start_period",
+              "start_interval", "stop_grace_period"}
+# the only strings `is_zero` is true for (for some keys)
+ZERO_TEXTS = frozenset(("", "0", "0s"))
+
+
+def is_zero(key: Any, value: Any) -> bool:
+    """Go's zero value test, as mergo applies it to a decoded field."""
+    if value is None or value is False or value == "" or (
+            isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0):
+        return True
+    if key in _DURATIONS and value == "0s":
+        return True
+    return key == "memory" and value == "0"
+
 
 # struct-typed paths inside a service ('[]' = any list item); their zero fields are dropped
 _STRUCTS = {

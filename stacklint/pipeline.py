@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from stacklint.config import Config, default_config
 from stacklint.engine import run_rules
-from stacklint.model import Finding
+from stacklint.model import Finding, Stack
 from stacklint.suppress import suppress
 
 
@@ -17,14 +16,10 @@ class CheckResult(NamedTuple):
     findings: list[Finding]
 
 
-def _validate(stack: Any) -> list[Finding]:
-    """Schema and Docker-missed checks, when that stage is installed."""
-    try:
-        module = importlib.import_module("stacklint.validate")
-    except ImportError:
-        return []
-    validate_stack = getattr(module, "validate_stack", None)
-    return list(validate_stack(stack)) if validate_stack else []
+def _validate(stack: Stack) -> list[Finding]:
+    """Schema and Docker-missed checks (a plain import: a broken one is an internal error)."""
+    from stacklint.validate import validate_stack
+    return list(validate_stack(stack))
 
 
 def apply_config(findings: Sequence[Finding], config: Config) -> list[Finding]:

@@ -3,51 +3,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from stacklint import document as _document
 from stacklint.document import Document
-from stacklint.errors import InputError
-from stacklint.model import Origin
+from stacklint.errors import InputError, ReadError
+from stacklint.model import Layer, Note, Origin, Stack  # the records; re-exported from here
 from stacklint.tree import SMap
 
 DEFAULT_VERSION = "3.13"   # Docker 28: a missing, empty or "3" version means the latest
-
-
-@dataclass
-class Layer:
-    """One input file after interpolation (before normalisation)."""
-
-    document: Document
-    data: SMap
-    version: str
-
-
-@dataclass(frozen=True)
-class Note:
-    """Something Docker does silently that a rule may want to warn about."""
-
-    kind: str
-    message: str
-    origin: Origin | None
-    pointer: tuple[Any, ...] = ()
-
-
-@dataclass
-class Stack:
-    layers: list[Layer]
-    model: SMap
-    version: str
-    notes: list[Note] = field(default_factory=list)
-    interpolated: set[Origin] = field(default_factory=set)
-    # secret value -> the variable or env-file entry it came from; never printed (redact.py)
-    secrets: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def paths(self) -> list[str]:
-        return [layer.document.path for layer in self.layers]
 
 
 def effective_version(raw: Any) -> str:
@@ -96,7 +61,7 @@ def load_stack(sources: Sequence[str | Document | os.PathLike[str]],
                target: str = "stack", allow_version_mismatch: bool = False) -> Stack:
     """Read, interpolate, normalise and merge `sources` as `docker stack config` does."""
     if not sources:
-        raise InputError("no compose file given", hint="pass at least one file with -f")
+        raise ReadError("no compose file given", hint="pass at least one file with -f")
     try:
         return _load(sources, env, env_files, allow_version_mismatch)
     except RecursionError:

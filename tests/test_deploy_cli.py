@@ -21,7 +21,7 @@ def test_help_documents_the_exit_codes(run_cli) -> None:
     assert code == 0
     for line in ("1  refused by the gate", "4  Swarm rolled back",
                  "5  the update (or its rollback)", "6  --timeout passed",
-                 "2  bad input, or Docker trouble"):
+                 "2  stacklint could not run as asked, or Docker trouble"):
         assert line in out
 
 

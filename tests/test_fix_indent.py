@@ -28,8 +28,10 @@ def test_ambiguous_slip_is_left_alone(tmp_path: Path, run_cli) -> None:
     assert repair(text, "s.yml") is None
     path = tmp_path / "s.yml"
     path.write_text(text)
-    code, _, err = run_cli("fix", str(path))
-    assert code == 2 and "YAML syntax error" in err and path.read_text() == text
+    code, out, _ = run_cli("fix", str(path))
+    # a file that does not parse is the stack's problem (1), reported as SL003; nothing written
+    assert code == 1 and "[SL003 invalid-input] YAML syntax error" in out
+    assert "stacklint fix" not in out and path.read_text() == text
 
 
 def test_a_file_that_parses_is_not_touched() -> None:

@@ -107,8 +107,8 @@ def test_unreadable_input_exits_2(tmp_path: Path, run_cli) -> None:
     code, _, err = run_cli("fix", str(tmp_path / "missing.yml"))
     assert code == 2 and "missing.yml: error: cannot read file" in err
     bad = write(tmp_path, "bad.yml", "services:\n  web: [\n")
-    code, _, err = run_cli("fix", str(bad))
-    assert code == 2 and f"{bad}:3:1: error: YAML syntax error" in err
+    code, out, _ = run_cli("fix", str(bad))       # the stack's problem: 1, located, not written
+    assert code == 1 and f"{bad}:3:1: error [SL003 invalid-input] YAML syntax error" in out
     assert bad.read_text() == "services:\n  web: [\n"
 
 

@@ -54,12 +54,13 @@ def test_output_file_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert json.loads(capsys.readouterr().out) == yaml_data
 
 
-def test_errors_exit_2_with_location(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_errors_exit_1_with_location(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "a.yml").write_text('version: "3.7"\nservices:\n  web:\n    image: x\n')
     (tmp_path / "b.yml").write_text('version: "3.8"\nservices:\n  web:\n    image: y\n')
-    assert main(["merge", "-f", str(tmp_path / "a.yml"), "-f", str(tmp_path / "b.yml")]) == 2
-    err = capsys.readouterr().err
-    assert f"{tmp_path / 'b.yml'}:1:1: error: version mismatched" in err
+    assert main(["merge", "-f", str(tmp_path / "a.yml"), "-f", str(tmp_path / "b.yml")]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""                     # no stack printed that Docker would refuse
+    assert f"{tmp_path / 'b.yml'}:1:1: error [SL003 invalid-input] version mismatched" in err
     assert "Traceback" not in err
     assert main(["merge", "-f", str(tmp_path / "missing.yml")]) == 2
     assert "missing.yml: error: cannot read file" in capsys.readouterr().err
@@ -71,7 +72,8 @@ def test_unset_variable_warns(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     (tmp_path / "a.yml").write_text("services:\n  web:\n    image: nginx:${STACKLINT_TEST_TAG}\n")
     main(["merge", "--no-validate", "-f", str(tmp_path / "a.yml")])
     captured = capsys.readouterr()
-    assert "a.yml:3:12: warning: variable \"STACKLINT_TEST_TAG\" is not set" in captured.err
+    assert "a.yml:3:12: warning [SL050 unset-variable] variable \"STACKLINT_TEST_TAG\" is not set" \
+        in captured.err
     assert plain(parse(captured.out).data)["services"]["web"]["image"] == "nginx:"
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from stacklint.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
 from stacklint.model import Finding
+from stacklint.reporters import add_format_option, chain_name
 
 PARALLEL_FROM = 8          # below this many stacks a process pool costs more than it saves
 
@@ -24,8 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("-f", "--file", action="append", default=[], metavar="FILE",
                         help="a file of the override chain, in merge order (repeatable)")
     parser.add_argument("files", nargs="*", metavar="FILES", help="stack files to group into stacks")
-    parser.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
-                        help="how findings are printed: text (default), json, sarif (code scanning) or github (workflow annotations)")
+    add_format_option(parser)
     parser.add_argument("--fail-on", choices=("error", "warning", "info"),
                         help="lowest severity that fails the run (default: config, else warning)")
     parser.add_argument("--config", metavar="FILE", help="config file (default: nearest "
@@ -44,7 +44,7 @@ def stack_specs(args: argparse.Namespace, config: Any,
     """(name, files) of every stack this run checks; discovered files that are symlinks
     out of the current folder go to `escaped` instead (never read)."""
     if args.file:
-        specs = [(_name(args.file), tuple(args.file))]
+        specs = [(chain_name(args.file), tuple(args.file))]
         if args.files:
             specs += _discover(args.files, config, escaped)
         return specs
@@ -57,10 +57,6 @@ def stack_specs(args: argparse.Namespace, config: Any,
         raise ConfigError("nothing to check", hint="pass -f FILE…, or name stacks in .stacklint.yml "
                                                    "(stacks: {prod: [docker-compose.yml, prod.yml]})")
     return specs
-
-
-def _name(files: Sequence[str]) -> str:
-    return os.path.basename(os.path.dirname(os.path.abspath(files[0]))) or "stack"
 
 
 def _discover(files: Sequence[str], config: Any,
@@ -84,48 +80,25 @@ def check_one(files: tuple[str, ...], config: Any, env_files: tuple[str, ...],
               split: bool = False) -> tuple[list[Finding], list[str]]:
     """Findings of one stack, and the errors of a stack that cannot be loaded.
 
-    A stack whose files cannot be read, parsed, interpolated or merged is an
-    SL003 finding at the offending line (a defect in the checked files, like a
-    syntax error in a linter), so the run exits 1 and SARIF and annotations show
-    it where CI looks.  Usage and config errors, and named files that do not
-    exist, stay exit 2.  With `split`, a big stack is checked on two cores.
+    A stack whose files cannot be parsed, interpolated or merged is an SL003
+    finding at the offending line (`reporters.input_finding`), so the run exits 1.
+    Usage and config errors, and named files that do not exist or cannot be read,
+    stay exit 2.  With `split`, a big stack is checked on two cores.
     """
-    from stacklint.errors import InputError
-    from stacklint.model import Location
-    from stacklint.pipeline import check_stack
     from stacklint import split as _split
+    from stacklint.errors import InputError, ReadError
+    from stacklint.pipeline import check_stack
+    from stacklint.reporters import input_finding
     if split and _split.big(files):
         found = _split.check(files, config, env_files)
         if found is not None:
             return found, []
     try:
         return check_stack(files, config, env_files=env_files).findings, []
+    except ReadError:
+        raise
     except InputError as exc:
-        path = exc.path or files[0]
-        where = Location(path, exc.line or 1, exc.column or 1)
-        hint = _fix_repairs(path) or exc.hint
-        message = exc.message + (f" ({hint})" if hint else "")
-        return [config.ruleset().finding("invalid-input", message, where)], [str(exc)]
-
-
-def _fix_repairs(path: str) -> str | None:
-    """How `stacklint fix` repairs a file that does not parse, when it can (else None).
-
-    Only a list item's keys that lost their indentation are repaired in a file
-    that does not parse (SL711); the repair is tried here, in memory, so the
-    hint is given only where `fix` would really succeed.
-    """
-    from stacklint.document import decode
-    from stacklint.errors import InputError
-    from stacklint.fixes import sequence_indent
-    try:
-        text, _ = decode(Path(path).read_bytes(), path)
-    except (OSError, InputError):
-        return None
-    if sequence_indent.repair(text, path) is None:
-        return None
-    title = sequence_indent.RULE.title
-    return f"run `stacklint fix {path}` to {title[0].lower()}{title[1:]}"
+        return [input_finding(exc, files[0], config.ruleset())], [str(exc)]
 
 
 def _check_all(specs: list[tuple[str, tuple[str, ...]]], config: Any,

@@ -6,7 +6,8 @@ import shlex
 import signal
 import sys
 
-from stacklint.errors import EXIT_FINDINGS
+from stacklint.errors import EXIT_FINDINGS, InputError, ReadError
+from stacklint.reporters import add_format_option
 
 EXIT_REFUSED = EXIT_FINDINGS
 DEFAULT_TIMEOUT = 300.0
@@ -14,11 +15,12 @@ DEFAULT_TIMEOUT = 300.0
 EXIT_HELP = """\
 exit codes:
   0  deployed; every service's update completed (or the service was created and is running)
-  1  refused by the gate: errors, or findings at or above --fail-on; or by the preflight
-     (SL8xx, the stack against the live swarm); or, without --force, a service of the
-     stack is mid-update, paused, rolled back, or runs tasks of another image than its
-     spec; nothing was deployed
-  2  bad input, or Docker trouble: no docker CLI, engine unreachable, not a swarm manager,
+  1  refused by the gate: errors (a file that does not parse or merge is one, SL003),
+     or findings at or above --fail-on; or by the preflight (SL8xx, the stack against
+     the live swarm); or, without --force, a service of the stack is mid-update, paused,
+     rolled back, or runs tasks of another image than its spec; nothing was deployed
+  2  stacklint could not run as asked, or Docker trouble: usage, a missing or unreadable
+     file, a bad config, no docker CLI, engine unreachable, not a swarm manager,
      invalid stack name, `docker stack deploy` failed
   3  internal error in stacklint
   4  Swarm rolled back the update of at least one service
@@ -68,6 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                         help="return once Docker accepted the stack; do not follow the rollout")
     parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                         help=f"stop following after this long (default {DEFAULT_TIMEOUT:g})")
+    add_format_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -85,9 +88,17 @@ def run(args: argparse.Namespace) -> int:
     from stacklint import deploy, gate
 
     deploy.check_stack_name(args.stack, ())          # before any work: a typo is cheap to fix
-    outcome = gate.run_gate(args.files, args.config, args.fail_on, args.env_file)
+    try:
+        outcome = gate.run_gate(args.files, args.config, args.fail_on, args.env_file)
+    except ReadError:
+        raise
+    except InputError as exc:              # a stack Docker rejects is refused like any error
+        from stacklint.reporters import input_finding
+        found = input_finding(exc, args.files[0])
+        outcome = gate.GateOutcome(found.severity, findings=[found], blocking=[found])
     # a dry run's standard output is exactly the stack, so it can be saved or piped
-    gate.print_report(outcome, sys.stderr if args.dry_run else sys.stdout)
+    gate.print_report(outcome, sys.stderr if args.dry_run else sys.stdout, args.files,
+                      args.format)
     if outcome.blocking:
         print(f"stacklint: deploy refused: {len(outcome.blocking)} finding(s) at or above "
               f"{outcome.fail_on}; nothing was deployed", file=sys.stderr)

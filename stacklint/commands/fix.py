@@ -4,11 +4,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from stacklint.errors import (EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, ConfigError, InputError,
-                              StacklintError)
+                              ReadError, StacklintError)
 from stacklint.model import Finding, Location, Severity
+from stacklint.reporters import RunSummary, add_format_option
 
 if TYPE_CHECKING:
     from stacklint.fixer import FixResult
@@ -31,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                         help="write nothing; exit 1 when a fix is due")
     parser.add_argument("--config", metavar="FILE", help="config file naming the stacks "
                         "(default: nearest .stacklint.yml or pyproject.toml)")
+    add_format_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -40,11 +42,8 @@ def chains(args: argparse.Namespace, escaped: list[str] | None = None) -> list[l
     out = [list(args.chain)] if args.chain else []
     if not args.files:
         return out
-    try:
-        from stacklint.config import load_config
-        from stacklint.discover import discover_stacks
-    except ImportError:
-        return out + [[f] for f in args.files]
+    from stacklint.config import load_config
+    from stacklint.discover import discover_stacks
     escaped = [] if escaped is None else escaped
     specs = discover_stacks(list(args.files), load_config(args.config), escaped=escaped)
     named = {_key(f) for f in args.files}
@@ -61,7 +60,7 @@ def _key(path: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from stacklint.fixcheck import add_rejections, say_what_compose_sees
-    from stacklint.fixer import fix_paths
+    from stacklint.reporters import get_reporter, input_finding
 
     if not args.files and not args.chain:
         raise ConfigError("no file given",
@@ -69,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
     writable = {_key(f) for f in [*args.chain, *args.files]}
     dry = args.diff or args.check
     results: list[FixResult] = []
-    failed: list[StacklintError] = []
+    failed: list[StacklintError] = []     # could not run as asked: exit 2
+    unloadable: list[Finding] = []         # a chain Docker rejects (SL003): nothing written
     escaped: list[str] = []
     todo = chains(args, escaped)
     for path in escaped:               # never read, never written: the target is not ours
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         print(str(failed[-1]), file=sys.stderr)
     for chain in todo:         # one chain at a time: a file in two sees the first's fixes
         try:                           # a chain that cannot be read or written: say so, go on
-            fixed = fix_paths(chain, chain=True)
+            fixed = _fix_chain(chain)
             add_rejections(fixed, whole=chain == args.chain)   # what deploy would still reject
             say_what_compose_sees(fixed)
             others = [r for r in fixed if _key(r.path) not in writable and r.changed]
@@ -88,22 +88,53 @@ def run(args: argparse.Namespace) -> int:
                     _hold(result, chain, others)
             if not dry:
                 _write(mine)           # first, so "fixed" is never printed for a failed write
+        except InputError as exc:
+            if isinstance(exc, ReadError):
+                failed.append(exc)
+                print(str(exc), file=sys.stderr)
+            else:
+                unloadable.append(input_finding(exc, chain[0]))
+                if args.format == "text":
+                    _report_text([], [unloadable[-1]], dry)
+            continue
         except StacklintError as exc:
             failed.append(exc)
             print(str(exc), file=sys.stderr)
             continue
         for result in mine:
             results.append(result)
-            _report(result, args, dry)
+            if args.format == "text":
+                _report_text(result.applied, result.left, dry)
+                if args.diff and result.changed:
+                    _diff(result)
+    applied = [f for r in results for f in r.applied]
+    left = [f for r in results for f in r.left] + unloadable
+    if args.format != "text":              # one document for the run
+        # annotations and code scanning show what is due as well as what is left by hand
+        shown = left + applied if dry and args.format in ("sarif", "github") else left
+        summary = RunSummary(tuple((c[0], tuple(c)) for c in todo), fail_on=Severity.INFO,
+                             fixed=tuple(applied), verb="would fix" if dry else "fixed")
+        get_reporter(args.format).report(shown, summary, sys.stdout)
     changed = sum(r.changed for r in results)
-    left = sum(len(r.left) for r in results)
     print(f"{changed} file(s) {'to change' if dry else 'changed'}, "
-          f"{sum(len(r.applied) for r in results)} fix(es), {left} left to fix by hand"
+          f"{len(applied)} fix(es), {len(left)} left to fix by hand"
           + (f", {len(failed)} chain(s) not fixed (errors above)" if failed else ""),
           file=sys.stderr)
     if failed:
         return EXIT_INPUT
     return EXIT_FINDINGS if left or (dry and changed) else EXIT_OK
+
+
+def _fix_chain(chain: list[str]) -> list[FixResult]:
+    """One chain's results: a big single file on two cores when that is exact, else here."""
+    from stacklint import split
+    from stacklint.fixer import fix_paths
+    if len(chain) == 1 and split.big(chain):
+        from stacklint import fixsplit
+        found = fixsplit.fix(chain[0])
+        if found is not None:
+            return [found]
+    return fix_paths(chain, chain=True)
 
 
 def _write(results: list[FixResult]) -> None:
@@ -127,16 +158,14 @@ def _hold(result: FixResult, chain: list[str], others: list[FixResult]) -> None:
     result.document = result.original
 
 
-def _report(result: FixResult, args: Any, dry: bool) -> None:
-    from stacklint.reporters.text import format_fixed
-    out = sys.stdout
-    verb = "would fix" if dry else "fixed"
-    for f in result.applied:
-        out.write(format_fixed(f, verb) + "\n")
-    for f in result.left:
-        out.write(f"{f.location}: {f.severity} [{f.rule_id} {f.rule_name}] {f.message}\n")
-    if args.diff and result.changed:
-        import difflib          # only for --diff: every run of the CLI imports this module
-        out.writelines(difflib.unified_diff(
-            result.original_text.splitlines(keepends=True),
-            result.text.splitlines(keepends=True), result.path, result.path))
+def _report_text(applied: list[Finding], left: list[Finding], dry: bool) -> None:
+    from stacklint.reporters import text
+    text.report(left, RunSummary(fixed=tuple(applied), verb="would fix" if dry else "fixed"),
+                sys.stdout)
+
+
+def _diff(result: FixResult) -> None:
+    import difflib          # only for --diff: every run of the CLI imports this module
+    sys.stdout.writelines(difflib.unified_diff(
+        result.original_text.splitlines(keepends=True),
+        result.text.splitlines(keepends=True), result.path, result.path))

@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
-from stacklint.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, InputError
+from stacklint.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, InputError, ReadError
+from stacklint.model import Finding, Severity
+from stacklint.reporters import add_format_option
+
+if TYPE_CHECKING:
+    from stacklint.document import Document
+    from stacklint.stack import Stack
+    from stacklint.tree import SMap
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -31,55 +37,60 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                         "(default: a ${NAME} reference, filled in again at deploy)")
     parser.add_argument("--fix", action="store_true",
                         help="apply the safe compose-to-stack fixes in memory before merging")
+    # --format is the stack's own format here; findings go to standard error
+    add_format_option(parser, "--report-format")
     parser.set_defaults(run=run)
 
 
-def _optional(module: str) -> Any:
-    """A teammate's module that may not exist yet in this checkout."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise
-        return None
+# the notes a merge prints as warnings (what `docker stack config` warns about, or drops)
+WARN_NOTES = ("unset-variable", "ip-address-dropped", "version-mismatch",
+              "external-name-deprecated", "compose-tag-ignored", "dotenv-not-read",
+              "nested-default", "env-file-dotenv-syntax")
 
 
-def _sources(args: argparse.Namespace) -> list[Any]:
+def _sources(args: argparse.Namespace) -> tuple[list[Document], list[Finding]]:
+    """The documents to merge (fixed in memory with --fix), and the fixes' findings."""
     from stacklint import document
     docs = [document.read(path) for path in args.files]
     if not args.fix:
-        return docs
-    fixer = _optional("stacklint.fixer")
-    if fixer is None or not hasattr(fixer, "fix_in_memory"):
-        raise InputError("--fix is not available in this build")
-    from stacklint.reporters.text import format_fixed
+        return docs, []
+    from stacklint import fixer
     fixed, findings = fixer.fix_in_memory(docs)
-    for finding in findings:
-        print(format_fixed(finding, only_in="the merged output"), file=sys.stderr)
-    return list(fixed)
+    return list(fixed), findings
 
 
-def _validate(stack: Any) -> int:
-    """Print error findings; EXIT_FINDINGS when there are any."""
-    validate = _optional("stacklint.validate")
-    if validate is None:
-        return EXIT_OK
-    from stacklint.model import Severity
+def _problems(stack: Stack, validate: bool) -> list[Finding]:
+    """The warned notes, and (unless --no-validate) the errors Docker would reject."""
+    import dataclasses
+
+    from stacklint.config import default_config
+    from stacklint.engine import note_findings
     from stacklint.redact import mask_findings
-    errors = [f for f in mask_findings(validate.validate_stack(stack), stack.secrets)
-              if f.severity >= Severity.ERROR and not getattr(f, "suppressed", None)]
-    for finding in sorted(errors, key=lambda f: f.sort_key()):
-        hint = finding.fix.title if finding.fix else f"see `stacklint explain {finding.rule_id}`"
-        print(f"{finding.location}: error: {finding.message} [{finding.rule_id}]\n"
-              f"  hint: {hint}", file=sys.stderr)
-    if errors:
-        print("stacklint: the merged stack would be rejected by docker stack deploy; "
-              "fix the errors above or pass --no-validate", file=sys.stderr)
-        return EXIT_FINDINGS
-    return EXIT_OK
+    shown = [n for n in stack.notes if n.kind in WARN_NOTES]
+    found = note_findings(dataclasses.replace(stack, notes=shown), default_config())
+    if validate:
+        from stacklint.validate import validate_stack
+        errors = [f for f in validate_stack(stack) if f.severity >= Severity.ERROR
+                  and not f.suppressed]
+        found += sorted(errors, key=Finding.sort_key)
+    return mask_findings(found, stack.secrets)
 
 
-def _masked(stack: Any) -> tuple[Any, dict[str, str]]:
+def _report(args: argparse.Namespace, fixes: list[Finding], findings: list[Finding]) -> None:
+    """Findings go to standard error: standard output is the stack file."""
+    from stacklint.reporters import RunSummary, chain_name, get_reporter
+    applied = [f for f in fixes if f.fix is not None and f.fix.edits]
+    left = [f for f in fixes if not (f.fix is not None and f.fix.edits)]
+    if not (applied or left or findings) and args.report_format == "text":
+        return
+    summary = RunSummary(((chain_name(args.files), tuple(args.files)),),
+                         fail_on=Severity.ERROR,
+                         fixed=tuple(applied) if args.fix else None,
+                         only_in="the merged output")
+    get_reporter(args.report_format).report(left + findings, summary, sys.stderr)
+
+
+def _masked(stack: Stack) -> tuple[SMap, dict[str, str]]:
     """The model with each secret value as a token that becomes `${NAME}` once rendered:
     `docker stack deploy` substitutes it again, so the output deploys the same stack from
     the same environment without showing the value (an env-file entry's name must then be
@@ -100,18 +111,22 @@ def run(args: argparse.Namespace) -> int:
 
     if args.annotate and args.format == "json":
         raise ConfigError("--annotate needs --format yaml (JSON has no comments)")
-    stack = load_stack(_sources(args), env_files=args.env_files)
-    for note in stack.notes:
-        if note.kind in ("unset-variable", "ip-address-dropped", "version-mismatch",
-                         "external-name-deprecated", "compose-tag-ignored", "dotenv-not-read",
-                         "nested-default", "env-file-dotenv-syntax"):
-            where = f"{note.origin.path}:{note.origin.line}:{note.origin.column}: " \
-                if note.origin else ""
-            print(f"{where}warning: {note.message}", file=sys.stderr)
-    if not args.no_validate:
-        status = _validate(stack)
-        if status != EXIT_OK:
-            return status
+    fixes: list[Finding] = []
+    try:
+        sources, fixes = _sources(args)
+        stack = load_stack(sources, env_files=args.env_files)
+    except ReadError:
+        raise
+    except InputError as exc:              # a stack Docker rejects: located, and no output
+        from stacklint.reporters import input_finding
+        _report(args, fixes, [input_finding(exc, args.files[0])])
+        return EXIT_FINDINGS
+    findings = _problems(stack, not args.no_validate)
+    _report(args, fixes, findings)
+    if any(f.severity >= Severity.ERROR for f in findings):
+        print("stacklint: the merged stack would be rejected by docker stack deploy; "
+              "fix the errors above or pass --no-validate", file=sys.stderr)
+        return EXIT_FINDINGS
     model, tokens = stack.model, {}
     if stack.secrets and not args.show_secrets:
         model, tokens = _masked(stack)
@@ -131,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             write_atomic(args.output, text.encode("utf-8"))
         except OSError as exc:
-            raise InputError(f"cannot write {args.output}: {exc.strerror}", args.output) from None
+            raise ReadError(f"cannot write {args.output}: {exc.strerror}", args.output) from None
     else:
         sys.stdout.write(text)
     return EXIT_OK

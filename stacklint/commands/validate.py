@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
-from typing import TextIO
 
 from stacklint.errors import EXIT_FINDINGS, EXIT_OK
-from stacklint.model import Finding
+from stacklint.model import Finding, Severity
+from stacklint.reporters import add_format_option
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -23,8 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                              "compose: the compose specification")
     parser.add_argument("--env-file", dest="env_files", action="append", default=[],
                         metavar="FILE", help="KEY=VALUE lines for ${VAR} interpolation")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="how errors are printed: text (default) or json")
+    add_format_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -55,37 +53,27 @@ COMPOSE_FEATURES = ("dotenv-not-read", "nested-default", "env-file-dotenv-syntax
 def run(args: argparse.Namespace) -> int:
     import gc
 
+    from stacklint.errors import InputError, ReadError
+    from stacklint.reporters import RunSummary, chain_name, get_reporter, input_finding
+
     gc.disable()    # documents are acyclic trees; collecting while building them costs ~40%
-    findings = validate_files(args.files, args.target, args.env_files)
-    (write_json if args.format == "json" else write_text)(findings, sys.stdout)
-    failed = any(f.severity.name == "ERROR" for f in findings)
-    return EXIT_FINDINGS if failed else EXIT_OK
-
-
-def write_text(findings: Sequence[Finding], out: TextIO) -> None:
-    for f in findings:
-        print(f"{f.location}: {f.severity} [{f.rule_id} {f.rule_name}] {f.message}", file=out)
-        if f.fix is not None:
-            print(f"  help: {f.fix.title}", file=out)
-    errors = sum(1 for f in findings if f.severity.name == "ERROR")
-    out.flush()
-    warnings = len(findings) - errors      # said on success too: silence reads as "did it run?"
-    print(f"{'valid' if not errors else 'invalid'}: {_count(errors, 'error')}, "
-          f"{_count(warnings, 'warning')}", file=sys.stderr)
+    try:
+        findings = validate_files(args.files, args.target, args.env_files)
+    except ReadError:
+        raise
+    except InputError as exc:          # a stack Docker rejects: located, exit 1
+        findings = [input_finding(exc, args.files[0])]
+    summary = RunSummary(((chain_name(args.files), tuple(args.files)),), fail_on=Severity.ERROR)
+    get_reporter(args.format).report(findings, summary, sys.stdout)
+    sys.stdout.flush()
+    errors = sum(1 for f in findings if f.severity is Severity.ERROR)
+    if args.format == "text":              # said on success too: silence reads as "did it run?"
+        warnings = len(findings) - errors
+        print(f"{'valid' if not errors else 'invalid'}: {_count(errors, 'error')}, "
+              f"{_count(warnings, 'warning')}", file=sys.stderr)
+    return EXIT_FINDINGS if errors else EXIT_OK
 
 
 def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
-
-def write_json(findings: Sequence[Finding], out: TextIO) -> None:
-    rows = [{"rule_id": f.rule_id, "rule_name": f.rule_name, "severity": str(f.severity),
-             "message": f.message, "path": f.location.path, "line": f.location.line,
-             "column": f.location.column, "pointer": list(f.location.pointer),
-             "fix": None if f.fix is None else {
-                 "title": f.fix.title, "applicability": f.fix.applicability.value,
-                 "edits": [{"path": e.path, "start": e.start, "end": e.end, "content": e.content}
-                           for e in f.fix.edits]}}
-            for f in findings]
-    json.dump({"version": 1, "findings": rows}, out, indent=2, sort_keys=True)
-    out.write("\n")

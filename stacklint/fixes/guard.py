@@ -125,11 +125,8 @@ def schema_errors(doc: Document) -> set[tuple[str, str]] | None:
 
 
 def _schema_errors(doc: Document) -> set[tuple[str, str]] | None:
-    try:
-        from stacklint.stack import effective_version
-        from stacklint.validate import validate_layer
-    except ImportError:
-        return None
+    from stacklint.stack import effective_version
+    from stacklint.validate import validate_layer
     if not isinstance(doc.data, dict):
         return None
     try:

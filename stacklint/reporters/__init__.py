@@ -1,15 +1,27 @@
-"""Output formats for findings: `REPORTERS[name].report(findings, summary, out)`."""
+"""Output formats for findings: `get_reporter(name).report(findings, summary, out)`.
+
+Every command that reports findings (check, validate, fix, merge, deploy's gate) prints them
+through here, so a finding reads the same everywhere and `--format` means the same thing.
+"""
 from __future__ import annotations
 
 import importlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
-from stacklint.model import Finding, Severity
+from stacklint.model import Finding, Location, Severity
+
+if TYPE_CHECKING:
+    import argparse
+
+    from stacklint.errors import InputError
+    from stacklint.ruleset import RuleSet
 
 FORMATS = ("text", "json", "sarif", "github")
+FORMAT_HELP = ("how findings are printed: text (default), json (versioned, stable), "
+               "sarif (code scanning) or github (workflow annotations)")
 
 
 @dataclass(frozen=True)
@@ -18,9 +30,13 @@ class RunSummary:
 
     stacks: tuple[tuple[str, tuple[str, ...]], ...] = ()    # (name, files)
     seconds: float = 0.0
-    rules: Any = None                                       # the RuleSet, for rule metadata
+    rules: RuleSet | None = None                            # for rule metadata (SARIF)
     fail_on: Severity = Severity.WARNING
     extra: dict[str, Any] = field(default_factory=dict)
+    # fixes applied (or due, with --check/--diff); None for commands that do not fix
+    fixed: tuple[Finding, ...] | None = None
+    verb: str = "fixed"                                     # how text names an applied fix
+    only_in: str | None = None        # where fixes made in memory went ("the merged output")
 
     @property
     def files(self) -> list[str]:
@@ -36,6 +52,46 @@ def get_reporter(name: str) -> Reporter:
     if name not in FORMATS:
         raise KeyError(name)
     return importlib.import_module(f"stacklint.reporters.{name}")  # type: ignore[return-value]
+
+
+def add_format_option(parser: argparse.ArgumentParser, flag: str = "--format") -> None:
+    parser.add_argument(flag, choices=FORMATS, default="text",
+                        help=FORMAT_HELP)
+
+
+def input_finding(exc: InputError, fallback_path: str, rules: RuleSet | None = None) -> Finding:
+    """A stack file Docker or stacklint rejects, as an SL003 finding at the offending line
+    (a defect in the checked files, like a syntax error in a linter): exit 1, and SARIF and
+    annotations show it where CI looks."""
+    if rules is None:
+        from stacklint.config import default_config
+        rules = default_config().ruleset()
+    path = exc.path or fallback_path
+    where = Location(path, exc.line or 1, exc.column or 1)
+    hint = fix_repairs(path) or exc.hint
+    message = exc.message + (f" ({hint})" if hint else "")
+    return rules.finding("invalid-input", message, where)
+
+
+def fix_repairs(path: str) -> str | None:
+    """How `stacklint fix` repairs a file that does not parse, when it can (else None).
+
+    Only a list item's keys that lost their indentation are repaired in a file
+    that does not parse (SL711); the repair is tried here, in memory, so the
+    hint is given only where `fix` would really succeed.
+    """
+    from stacklint.document import decode
+    from stacklint.errors import StacklintError
+    from stacklint.fixes import sequence_indent
+    try:
+        with open(path, "rb") as handle:
+            text, _ = decode(handle.read(), path)
+    except (OSError, StacklintError):
+        return None
+    if sequence_indent.repair(text, path) is None:
+        return None
+    title = sequence_indent.RULE.title
+    return f"run `stacklint fix {path}` to {title[0].lower()}{title[1:]}"
 
 
 def counts(findings: Sequence[Finding]) -> dict[str, int]:
@@ -57,6 +113,11 @@ def summary_line(findings: Sequence[Finding], summary: RunSummary) -> str:
     if c["suppressed"]:
         text += f" ({c['suppressed']} suppressed)"
     return f"{text} in {summary.seconds:.2f}s"
+
+
+def chain_name(files: Sequence[str]) -> str:
+    """The name of an override chain given with -f: its first file's folder."""
+    return os.path.basename(os.path.dirname(os.path.abspath(files[0]))) or "stack"
 
 
 def repo_path(path: str) -> str:

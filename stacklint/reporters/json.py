@@ -1,4 +1,8 @@
-"""JSON output, versioned and stable (sorted keys, no timings) for snapshots and tools."""
+"""JSON output, versioned and stable (sorted keys, no timings) for snapshots and tools.
+
+One shape for every command: `version`, `stacks`, `findings`, `counts`, `fail_on`, and
+`fixed` (the fixes applied, or due with --check/--diff) from the commands that fix.
+"""
 from __future__ import annotations
 
 import json
@@ -29,12 +33,14 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
 
 
 def report(findings: Sequence[Finding], summary: RunSummary, out: TextIO) -> None:
-    document = {
+    document: dict[str, Any] = {
         "version": VERSION,
         "stacks": [{"name": name, "files": list(files)} for name, files in summary.stacks],
         "findings": [finding_dict(f) for f in findings],
         "counts": counts(findings),
         "fail_on": str(summary.fail_on),
     }
+    if summary.fixed is not None:
+        document["fixed"] = [finding_dict(f) for f in summary.fixed]
     json.dump(document, out, indent=2, sort_keys=True, ensure_ascii=False)
     out.write("\n")

@@ -23,7 +23,7 @@ def _uri(path: str) -> str:
 
 def rule_descriptor(rule: Any) -> dict[str, Any]:
     """`tool.driver.rules[]` entry from a rule file."""
-    from stacklint.commands.explain import render_markdown
+    from stacklint.reporters.ruledoc import render_markdown
     docs = rule.docs
     descriptor = {
         "id": rule.id,

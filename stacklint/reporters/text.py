@@ -38,6 +38,8 @@ def format_fixed(finding: Finding, verb: str = "fixed", only_in: str | None = No
 def report(findings: Sequence[Finding], summary: RunSummary, out: TextIO) -> None:
     # colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)
     colour = bool(getattr(out, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
+    for fixed in summary.fixed or ():
+        print(format_fixed(fixed, summary.verb, summary.only_in), file=out)
     for finding in findings:
         if finding.suppressed is None:
             print(format_finding(finding, colour), file=out)
