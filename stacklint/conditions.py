@@ -7,7 +7,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from stacklint.durations import parse_bytes, parse_duration, parse_number
+from stacklint.gotypes import byte_size as parse_bytes
+from stacklint.gotypes import duration_seconds as parse_duration
+from stacklint.gotypes import number as parse_number
 from stacklint.errors import RuleDefinitionError
 
 Pointer = tuple[Any, ...]

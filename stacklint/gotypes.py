@@ -1,4 +1,7 @@
-"""Docker's Go-side parsers and printers: durations, byte sizes, floats, port and volume specs."""
+"""Docker's Go-side parsers and printers, the one place for each: durations, byte sizes,
+floats, port and volume specs, shell words. Schema formats, normalisation, merge, rules and
+fixes all read Go values through here (`tests/test_gotypes.py` runs each input through
+every caller, against `docker stack config`)."""
 from __future__ import annotations
 
 import ipaddress
@@ -10,31 +13,86 @@ from functools import lru_cache
 
 _UNITS = {"ns": 1, "us": 1000, "µs": 1000, "μs": 1000, "ms": 10**6, "s": 10**9,
           "m": 60 * 10**9, "h": 3600 * 10**9}
-_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
+_MAX = 1 << 63                       # Go's int64 range ends at 1<<63 - 1
+_DIGITS = frozenset("0123456789")
 
 
 @lru_cache(maxsize=4096)     # a stack repeats a few durations in every service
 def parse_duration(text: str) -> int | None:
-    """Nanoseconds as Go's `time.ParseDuration` reads `text`, or None."""
-    rest = text
-    sign = 1
-    if rest[:1] in "+-" and rest:
-        sign = -1 if rest[0] == "-" else 1
-        rest = rest[1:]
+    """Nanoseconds as Go's `time.ParseDuration` reads `text`, or None where Go errs:
+    `[-+]` then "0" or `<number><unit>`…, no spaces, nothing past int64 (`2562048h`)."""
+    rest, neg = text, False
+    if rest[:1] in ("-", "+") and rest:
+        neg, rest = rest[0] == "-", rest[1:]
     if rest == "0":
         return 0
     if not rest:
         return None
-    total = Decimal(0)
-    while rest:
-        m = _DURATION_PART.match(rest)
-        if not m or m.group(1) in ("", "."):
+    total, i, n = 0, 0, len(rest)
+    while i < n:
+        if rest[i] != "." and rest[i] not in _DIGITS:
             return None
-        total += Decimal(m.group(1)) * _UNITS[m.group(2)]
-        rest = rest[m.end():]
-    if total > (1 << 63) - (sign > 0):    # an int64 of nanoseconds: `2562048h` overflows
+        start, whole = i, 0
+        while i < n and rest[i] in _DIGITS:             # leadingInt: overflow is an error
+            whole = whole * 10 + ord(rest[i]) - 48
+            if whole > _MAX:
+                return None
+            i += 1
+        pre = i > start
+        frac, scale, post = 0, 1.0, False
+        if i < n and rest[i] == ".":
+            i += 1
+            start, overflow = i, False
+            while i < n and rest[i] in _DIGITS:         # leadingFraction: extra digits dropped
+                if not overflow:
+                    nxt = frac * 10 + ord(rest[i]) - 48
+                    if frac > (_MAX - 1) // 10 or nxt > _MAX:
+                        overflow = True
+                    else:
+                        frac, scale = nxt, scale * 10
+                i += 1
+            post = i > start
+        if not pre and not post:
+            return None
+        start = i
+        while i < n and rest[i] != "." and rest[i] not in _DIGITS:
+            i += 1
+        unit = _UNITS.get(rest[start:i])
+        if unit is None:
+            return None
+        if whole > _MAX // unit:
+            return None
+        value = whole * unit
+        if frac:
+            value += int(float(frac) * (float(unit) / scale))   # Go's float64 arithmetic
+            if value > _MAX:
+                return None
+        total += value
+        if total > _MAX:
+            return None
+    if neg:
+        return -total
+    return total if total < _MAX else None
+
+
+def duration_seconds(value: object) -> float | None:
+    """Seconds in a decoded value Docker reads as a duration: a Go duration string, or a
+    number (nanoseconds, as Go decodes it); None for anything else (for rules)."""
+    if isinstance(value, bool):
         return None
-    return sign * int(total)
+    if isinstance(value, (int, float)):
+        return float(value) / 1e9
+    if not isinstance(value, str):
+        return None
+    ns = parse_duration(value)
+    return None if ns is None else ns / 1e9
+
+
+def is_duration(value: object) -> bool:
+    """The schema's `duration` format: False only for a string Go's ParseDuration rejects."""
+    if not isinstance(value, str):
+        return True          # the type check reports non-strings
+    return parse_duration(value) is not None
 
 
 @lru_cache(maxsize=4096)
@@ -72,8 +130,15 @@ def format_duration(ns: int) -> str:
     return sign + text
 
 
-# strconv.ParseFloat's decimal and hexadecimal forms, ASCII digits only (no `_`, no spaces)
-_GO_FLOAT = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+def format_seconds(seconds: float) -> str:
+    """Seconds printed as Go prints the duration (`1m30s`, `500ms`), for messages."""
+    return format_duration(round(seconds * 1e9))
+
+
+# strconv.ParseFloat's decimal and hexadecimal forms, ASCII digits only, no spaces; a `_`
+# only between digits (`docker stack config` reads memory "1_000" as 1000)
+_D = r"[0-9]+(?:_[0-9]+)*"
+_GO_FLOAT = re.compile(rf"[+-]?(?:(?:{_D}\.?(?:{_D})?|\.{_D})(?:[eE][+-]?{_D})?"
                        r"|0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?[0-9]+)")
 _DIGITS_DOT_SPACE = "0123456789. "
 
@@ -82,8 +147,13 @@ def go_parse_float(text: str) -> float | None:
     """`strconv.ParseFloat(text, 64)`, None on a syntax or range error (`1e309`)."""
     if not _GO_FLOAT.fullmatch(text):
         return None
-    value = float.fromhex(text) if "x" in text.lower() else float(text)
+    value = float.fromhex(text) if "x" in text.lower() else float(text.replace("_", ""))
     return value if math.isfinite(value) else None
+
+
+def _go_int64(value: float) -> int:
+    """Go's `int64(float64)` on amd64: out of range gives the minimum int64 (`9e18k`)."""
+    return int(value) if -_MAX <= value < _MAX else -_MAX
 
 
 @lru_cache(maxsize=4096)     # the same few sizes in every service
@@ -100,16 +170,47 @@ def parse_bytes(text: str) -> int | None:
     if size is None or size < 0:
         return None
     if not suffix:
-        return int(size)
+        return _go_int64(size)
     suffix = suffix.lower()
     if len(suffix) > 3:
         return None
     if suffix[0] == "b":
-        return int(size) if len(suffix) == 1 else None
+        return _go_int64(size) if len(suffix) == 1 else None
     unit = "kmgtp".find(suffix[0])
     if unit == -1 or suffix[1:] not in ("", "b", "ib"):
         return None
-    return int(size * 1024 ** (unit + 1))
+    return _go_int64(size * 1024 ** (unit + 1))
+
+
+def byte_size(value: object) -> int | None:
+    """Bytes in a decoded value Docker reads as a byte size (a number, or a size string);
+    None for anything else (for rules)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    return parse_bytes(value) if isinstance(value, str) else None
+
+
+def is_byte_size(value: object) -> bool:
+    """True when Docker reads `value` as a byte size (`512m`, `1.5G`, `1048576`)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value >= 0
+    return isinstance(value, str) and parse_bytes(value) is not None
+
+
+def number(value: object) -> float | None:
+    """A number from an int, float or numeric string (`cpus: "0.50"`), as Go's ParseFloat
+    reads the string; None for anything else (for rules)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    return go_parse_float(value) if isinstance(value, str) else None
 
 
 def format_float(value: float) -> str:
@@ -152,35 +253,86 @@ class PortEntry:
     dropped_ip: str = ""
 
 
+_PORT = re.compile(r"[0-9]+")
+
+
 def _port_range(text: str) -> tuple[int, int]:
-    """go-connections `ParsePortRange`: 16-bit numbers, start <= end."""
-    start, _, end = text.partition("-")
-    if not (start.isascii() and start.isdigit()) or (end and not (end.isascii() and end.isdigit())):
+    """go-connections `ParsePortRange`: "80" or "8000-8010", 16-bit numbers, start <= end."""
+    start, dash, end = text.partition("-")
+    if not _PORT.fullmatch(start) or (dash and not _PORT.fullmatch(end)):
         raise ValueError(text)
-    low, high = int(start), int(end or start)
+    low, high = int(start), int(end) if dash else int(start)
     if high > 65535 or high < low:
         raise ValueError(text)
     return low, high
 
 
+def _split_port(spec: str) -> tuple[str, str, str, str]:
+    """(ip, host, container, protocol) of a short port spec, as `nat.ParsePortSpec` cuts it."""
+    parts = spec.split(":")
+    container, _, proto = parts[-1].partition("/")
+    host = parts[-2] if len(parts) > 1 else ""
+    ip = ":".join(parts[:-2])
+    if ip.startswith("["):
+        ip = ip[1:].rstrip("]")
+    return ip, host, container, proto
+
+
+def port_spec_problem(spec: str) -> str | None:
+    """Why `nat.ParsePortSpec` rejects `spec`, or None when it accepts it."""
+    ip, host, container, proto = _split_port(spec)
+    if ip:
+        try:
+            ipaddress.ip_address(ip)
+        except ValueError:
+            return f"invalid IP address: {ip}"
+    if not container:
+        return "no container port"
+    try:
+        start, end = _port_range(container)
+    except ValueError:
+        return f"invalid container port: {container} (a number from 0 to 65535, or a range)"
+    if host:
+        try:
+            host_start, host_end = _port_range(host)
+        except ValueError:
+            return f"invalid published port: {host} (a number from 0 to 65535, or a range)"
+        if end - start != host_end - host_start and end != start:
+            return f"the ranges {host} and {container} have different lengths"
+    if proto and proto.lower() not in ("tcp", "udp", "sctp"):
+        return f"invalid protocol: {proto} (use tcp, udp or sctp)"
+    return None
+
+
+def _numerator(value: float) -> int:
+    from fractions import Fraction
+
+    return Fraction(value).numerator
+
+
+def is_port_spec(value: object) -> bool:
+    """The schema's `ports` format: a short port spec, as a string or a number."""
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, (int, float)):
+        # gojsonschema hands numbers over as big.Rat; Docker parses the numerator
+        if value != value or value in (float("inf"), float("-inf")):
+            return False
+        value = str(int(value) if float(value).is_integer() else _numerator(value))
+    if not isinstance(value, str):
+        return True
+    return port_spec_problem(value) is None
+
+
 def parse_port(spec: str) -> list[PortEntry]:
     """`nat.ParsePortSpec` + swarm's conversion, in Docker's (string-sorted) order."""
-    parts = spec.split(":")
-    container = parts[-1]
-    ip = ":".join(parts[:-2]) if len(parts) > 2 else ""
-    host = parts[-2] if len(parts) > 1 else ""
-    container, _, proto = container.partition("/")
+    problem = port_spec_problem(spec)
+    if problem is not None:
+        raise ValueError(f"{spec}: {problem}")
+    ip, host, container, proto = _split_port(spec)
     proto = (proto or "tcp").lower()
-    if proto not in ("tcp", "udp", "sctp") or not container:
-        raise ValueError(spec)
-    if ip.startswith("[") and ip.endswith("]"):
-        ip = ip[1:-1]
-    if ip:
-        ipaddress.ip_address(ip)
     start, end = _port_range(container)
     hstart, hend = _port_range(host) if host else (0, 0)
-    if host and end - start != hend - hstart and end != start:
-        raise ValueError(spec)
     bindings: dict[str, list[tuple[int, int]]] = {}
     for i in range(end - start + 1):
         if start == end and hstart != hend:

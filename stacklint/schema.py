@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any, Protocol
 
-from stacklint import formats
+from stacklint import gotypes
 from stacklint.errors import InputError
 from stacklint.resources import schemas_dir
 
@@ -151,7 +151,7 @@ class CompiledSchema(Protocol):
     def iter_errors(self, instance: Any) -> Iterator[SchemaError]: ...
 
 
-FORMATS = {"duration": formats.is_duration, "ports": formats.is_port_spec}
+FORMATS = {"duration": gotypes.is_duration, "ports": gotypes.is_port_spec}
 
 
 class _TwoStage:

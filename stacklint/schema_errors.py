@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from stacklint import formats, suggest
+from stacklint import gotypes, suggest
 from stacklint.schema import SchemaError
 
 Pointer = tuple[Any, ...]
@@ -279,7 +279,7 @@ def _format_problem(error: SchemaError, root: dict[str, Any], pointer: Pointer,
                       f"{where}: {shown(value)} is not a duration: write a number with "
                       "a unit (ns, us, ms, s, m, h), e.g. 30s, 1m30s or 500ms")
         return
-    reason = formats.port_spec_problem(str(value)) if isinstance(value, (str, int)) else None
+    reason = gotypes.port_spec_problem(str(value)) if isinstance(value, (str, int)) else None
     yield Problem("schema-violation", pointer, False,
                   f"{where}: {shown(value)} is not a port spec ({reason or 'unreadable'}): "
                   "write [HOST:]CONTAINER[/PROTOCOL], e.g. \"8080:80\" or \"53:53/udp\"")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from stacklint import formats, suggest
+from stacklint import gotypes, suggest
 from stacklint.schema_errors import Problem, dotted, shown
 
 # cli/command/stack/loader/loader.go + compose/types: "Ignoring unsupported options" and
@@ -132,13 +132,13 @@ def _update_policies(service: dict[str, Any], at: tuple[Any, ...]) -> Iterator[P
 def _values(service: dict[str, Any], at: tuple[Any, ...]) -> Iterator[Problem]:
     for path in DURATIONS:
         value = _get(service, path)
-        if isinstance(value, str) and (not formats.is_duration(value) or value.startswith("-")):
+        if isinstance(value, str) and (not gotypes.is_duration(value) or value.startswith("-")):
             yield Problem("invalid-duration", at + path, False,
                           f"{dotted(at + path)}: {shown(value)} is not a positive duration: "
                           "write a number with a unit (ns, us, ms, s, m, h), e.g. 30s or 1m30s")
     for path in SIZES:
         value = _get(service, path)
-        if value is not None and not isinstance(value, float) and not formats.is_byte_size(value):
+        if value is not None and not isinstance(value, float) and not gotypes.is_byte_size(value):
             yield Problem("invalid-byte-size", at + path, False,
                           f"{dotted(at + path)}: {shown(value)} is not a size: write a number "
                           "with an optional unit b, k, m, g (e.g. 512m or 1g)")

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 
-from stacklint.durations import format_duration, parse_duration, parse_number
+from stacklint.gotypes import duration_seconds as parse_duration
+from stacklint.gotypes import format_seconds as format_duration
+from stacklint.gotypes import number as parse_number
 from stacklint.model import Hit
 
 # Docker's defaults (docker service create --help, SwarmKit api/specs.proto)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from stacklint.checks import RuleContext, get
-from stacklint.durations import parse_bytes
+from stacklint.gotypes import byte_size as parse_bytes
 from stacklint.model import Hit
 
 
