@@ -6,7 +6,12 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from stacklint.config import Config
+    # a Config, the raw mapping of one (tests, tools), or none: the defaults
+    ConfigLike = Config | Mapping[str, Any] | None
 
 # Names the pre-commit hooks and `stacklint check` (no arguments) treat as stack files, in any
 # folder: compose*.y(a)ml, docker-compose*.y(a)ml, docker-stack*.y(a)ml, stack*.y(a)ml.
@@ -53,7 +58,7 @@ def _real_folder(folder: str) -> str:
     return os.path.realpath(folder)
 
 
-def discover_stacks(files: Sequence[str], config: Any = None, *,
+def discover_stacks(files: Sequence[str], config: ConfigLike = None, *,
                     skip_unknown: bool | None = None,
                     escaped: list[str] | None = None) -> list[StackSpec]:
     """The stacks that `files` belong to, each once, in order of first mention.
@@ -100,7 +105,7 @@ def _contained(specs: list[StackSpec], escaped: list[str] | None) -> list[StackS
     return kept
 
 
-def discover_repo(root: str = ".", config: Any = None,
+def discover_repo(root: str = ".", config: ConfigLike = None,
                   escaped: list[str] | None = None) -> list[StackSpec]:
     """Every stack under `root`: the configured ones, then each stack-named file's chain
     (never through a symlink out of `root`: see `escapes`)."""
@@ -112,13 +117,13 @@ def discover_repo(root: str = ".", config: Any = None,
     return configured + sorted(found, key=lambda spec: spec.files)
 
 
-def is_stack_file(path: str, config: Any = None) -> bool:
+def is_stack_file(path: str, config: ConfigLike = None) -> bool:
     """True when `path` is named like a stack file or is listed in the config's `stacks`."""
     path = _clean(path)
     return bool(STACK_FILE_RE.search(path)) or _key(path) in _membership(configured_stacks(config))
 
 
-def configured_stacks(config: Any) -> list[StackSpec]:
+def configured_stacks(config: ConfigLike) -> list[StackSpec]:
     """The config's `stacks` (name -> paths relative to the config's folder) as StackSpecs."""
     raw = _get(config, "stacks") or {}
     if not isinstance(raw, Mapping):
@@ -154,7 +159,7 @@ def _family_stacks(folder: str, base: str, listing: set[str]) -> Iterator[StackS
     chain (`-c docker-compose.yml -c docker-compose.prod.yml`) leaves the override out.
     """
     family = _FAMILY_RE.match(base)[1]  # type: ignore[index]
-    variants = {}
+    variants: dict[str, Any] = {}
     for name in sorted(listing):
         match = _FAMILY_RE.match(name)
         if match and match[1] == family and match[2] is not None:
@@ -206,13 +211,13 @@ def _listdir(folder: str) -> set[str]:
         return set()
 
 
-def _get(config: Any, name: str) -> Any:
+def _get(config: ConfigLike, name: str) -> Any:
     if isinstance(config, Mapping):
         return config.get(name)
     return getattr(config, name, None)
 
 
-def _config_dir(config: Any) -> str:
+def _config_dir(config: ConfigLike) -> str:
     """The folder `stacks` paths are relative to: the config's `root` (its own folder)."""
     return os.fspath(_get(config, "root") or ".")
 

@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from stacklint.checks import RuleContext
 from stacklint.conditions import compile_condition, first_value, parse_path
 from stacklint.model import Finding, Fix, Applicability, Hit, Location, Severity
 from stacklint.ruleset import Rule
 from stacklint.tree import key_origin, locate
+
+if TYPE_CHECKING:
+    from stacklint.config import Config
+    from stacklint.model import Stack
 
 SCOPE_KEYS = {"service": "services", "network": "networks", "volume": "volumes",
               "secret": "secrets", "config": "configs"}
@@ -22,7 +26,7 @@ class _Args(dict):  # type: ignore[type-arg]
         return "{" + key + "}"
 
 
-def run_rules(stack: Any, config: Any = None) -> list[Finding]:
+def run_rules(stack: Stack, config: Config | None = None) -> list[Finding]:
     """Findings of every enabled policy rule and merge note, sorted by place."""
     if config is None:
         from stacklint.config import default_config
@@ -39,7 +43,7 @@ def run_rules(stack: Any, config: Any = None) -> list[Finding]:
     return sorted(out, key=Finding.sort_key)
 
 
-def scope_items(stack: Any, scope: str) -> list[RuleContext]:
+def scope_items(stack: Stack, scope: str) -> list[RuleContext]:
     """One context per scope item (each service, network …; the stack once)."""
     if scope == "stack":
         return [RuleContext(stack, node=stack.model)]
@@ -51,7 +55,7 @@ def scope_items(stack: Any, scope: str) -> list[RuleContext]:
             for name, node in items.items() if isinstance(node, dict)]
 
 
-def run_rule(rule: Rule, stack: Any, config: Any, items: list[RuleContext] | None = None,
+def run_rule(rule: Rule, stack: Stack, config: Config, items: list[RuleContext] | None = None,
              where: Locator | None = None) -> list[Finding]:
     """The findings of one rule (a crash names the rule)."""
     options = config.options_for(rule)
@@ -111,7 +115,7 @@ class _Stamp:
     """What every finding of one rule shares, worked out once per run instead of per hit."""
 
     def __init__(self, rule: Rule, options: Mapping[str, Any], where: Locator,
-                 config: Any) -> None:
+                 config: Config) -> None:
         self.id, self.name, self.scope, self.where = rule.id, rule.name, rule.scope, where
         self.args = {k: "any" if v is None else v for k, v in options.items()}
         self.fix = (Fix(rule.fix_title, (), Applicability.DISPLAY_ONLY)
@@ -137,7 +141,7 @@ def make_finding(stamp: _Stamp, hit: Hit, name: str | None) -> Finding:
                    hit.fix or stamp.fix)
 
 
-def locate_pointer(stack: Any, pointer: tuple[Any, ...]) -> Location:
+def locate_pointer(stack: Stack, pointer: tuple[Any, ...]) -> Location:
     """Where a pointer's value was written: the key's line, or its nearest existing ancestor."""
     return Locator(stack)(pointer)
 
@@ -145,7 +149,7 @@ def locate_pointer(stack: Any, pointer: tuple[Any, ...]) -> Location:
 class Locator:
     """Locations of pointers into one stack; each file's text is found once, not per finding."""
 
-    def __init__(self, stack: Any) -> None:
+    def __init__(self, stack: Stack) -> None:
         self.stack = stack
         self.texts: dict[str, list[str]] = {}         # path -> texts, in chain order
         for layer in getattr(stack, "layers", ()):
@@ -189,7 +193,7 @@ class Locator:
         return None, None
 
 
-def _layer_origin(stack: Any, pointer: tuple[Any, ...]) -> Any:
+def _layer_origin(stack: Stack, pointer: tuple[Any, ...]) -> Any:
     """A value the merge dropped (`monitor: 0s`) still has a line in the file that set it."""
     for layer in reversed(getattr(stack, "layers", ())):
         node: Any = layer.data
@@ -203,7 +207,7 @@ def _layer_origin(stack: Any, pointer: tuple[Any, ...]) -> Any:
     return None
 
 
-def note_findings(stack: Any, config: Any, where: Locator | None = None) -> list[Finding]:
+def note_findings(stack: Stack, config: Config, where: Locator | None = None) -> list[Finding]:
     """Merge surprises and interpolation warnings recorded by load_stack, as findings."""
     rules = config.ruleset()
     by_kind = {kind: r for r in rules if r.kind == "note"

@@ -12,7 +12,7 @@ from stacklint.suppress import suppress
 
 
 class CheckResult(NamedTuple):
-    stack: Any
+    stack: Stack
     findings: list[Finding]
 
 
@@ -40,12 +40,12 @@ def apply_config(findings: Sequence[Finding], config: Config) -> list[Finding]:
     return out
 
 
-def raw_findings(stack: Any, config: Config) -> tuple[list[Finding], list[Finding]]:
+def raw_findings(stack: Stack, config: Config) -> tuple[list[Finding], list[Finding]]:
     """Validation and policy findings of a loaded stack, configured, not yet suppressed."""
     return apply_config(_validate(stack), config), run_rules(stack, config)
 
 
-def finish(stack: Any, findings: list[Finding], config: Config) -> list[Finding]:
+def finish(stack: Stack, findings: list[Finding], config: Config) -> list[Finding]:
     """Suppressions applied (and SL001/SL002 added), configured and sorted."""
     rules = config.ruleset()
 
@@ -61,7 +61,7 @@ def finish(stack: Any, findings: list[Finding], config: Config) -> list[Finding]
     return sorted(apply_config(findings, config), key=Finding.sort_key)
 
 
-def lint_stack(stack: Any, config: Config | None = None) -> list[Finding]:
+def lint_stack(stack: Stack, config: Config | None = None) -> list[Finding]:
     """Validation + policy findings of a loaded stack, configured and suppressed, sorted."""
     config = config or default_config()
     validation, policy = raw_findings(stack, config)

@@ -30,12 +30,17 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TYPE_CHECKING, cast
 
 from stacklint import document as _document
 from stacklint.document import Document
 from stacklint.errors import InputError
 from stacklint.model import Finding
+from stacklint.tree import SMap
+
+if TYPE_CHECKING:
+    from stacklint.config import Config
+    from stacklint.model import Stack
 
 PARENT, CHILD = 0, 1
 SPLIT_FROM = 256 * 1024     # bytes of input below which a fork costs more than it saves
@@ -130,7 +135,8 @@ def _eol(text: str, at: int, end: int) -> int:
 def blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
     """`text` with each span (whole lines) emptied: its line breaks kept, the rest of its
     length as spaces in front, so every offset, line and column after it is unchanged."""
-    parts, pos = [], 0
+    parts: list[str] = []
+    pos = 0
     for start, end in spans:
         breaks = text.count("\n", start, end)
         parts += (text[pos:start], " " * (end - start - breaks), "\n" * breaks)
@@ -205,13 +211,13 @@ class Half:
     extensions: dict[str, Any]      # service (None: the top level) -> a node with its `x-stacklint`
 
 
-def splittable(config: Any) -> bool:
+def splittable(config: Config) -> bool:
     """True when every enabled policy rule looks at one service at a time."""
     return all(rule.scope == "service" and (rule.python is None or rule.builtin)
                for rule in config.ruleset() if rule.kind == "policy" and config.is_enabled(rule))
 
 
-def check(files: Sequence[str], config: Any, env_files: Sequence[str]) -> list[Finding] | None:
+def check(files: Sequence[str], config: Config, env_files: Sequence[str]) -> list[Finding] | None:
     """The findings of one stack, checked in two processes; None when that is not safe
     (then the caller checks it in one)."""
     if not can_fork():
@@ -353,7 +359,7 @@ def read_half(layout: Plan, index: int, side: int, path: str, text: str,
     doc = _document.parse(layout.half(text, index, side), path, encoding)
     services = doc.data.get("services") if isinstance(doc.data, dict) else None
     kept = layout.kept(index, side)
-    if not isinstance(services, dict) or list(services) != [e.name for e in kept] \
+    if not isinstance(services, SMap) or list(services) != [e.name for e in kept] \
             or any(services.key_origins[e.name].line != e.line for e in kept):
         raise _NotSplittable(path)
     return doc
@@ -368,7 +374,7 @@ def owner_of(finding: Finding, layout: Plan, paths: dict[str, int]) -> int:
     return PARENT if index is None else layout.owner_at(index, finding.location.line)
 
 
-def _half(side: int, layout: Plan, docs: Sequence[tuple[str, str, str]], config: Any,
+def _half(side: int, layout: Plan, docs: Sequence[tuple[str, str, str]], config: Config,
           env_files: Sequence[str]) -> Half:
     from stacklint.pipeline import raw_findings
     from stacklint.stack import load_stack
@@ -394,10 +400,9 @@ def _half(side: int, layout: Plan, docs: Sequence[tuple[str, str, str]], config:
 
 
 def _combine(mine: Half, theirs: Half, docs: Sequence[tuple[str, str, str]],
-             config: Any) -> list[Finding]:
+             config: Config) -> list[Finding]:
     """Both halves' findings, suppressed over the original text as one stack would be."""
     from stacklint.pipeline import finish
-    from stacklint.tree import SMap
     validation = sorted(mine.validation + theirs.validation, key=Finding.sort_key)
     policy = sorted(mine.policy + theirs.policy, key=Finding.sort_key)
     # what suppression reads: the original text, and each `x-stacklint` with its origins
@@ -411,4 +416,5 @@ def _combine(mine: Half, theirs: Half, docs: Sequence[tuple[str, str, str]],
     view = SimpleNamespace(model=model, layers=[
         SimpleNamespace(data=None, document=SimpleNamespace(path=path, text=text))
         for path, text, _ in docs])
-    return finish(view, validation + policy, config)
+    # a view with just what suppression reads of a Stack (the merged model, the files' text)
+    return finish(cast("Stack", view), validation + policy, config)

@@ -10,9 +10,12 @@ import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 from stacklint.model import Finding, Location, Severity
+
+if TYPE_CHECKING:
+    from stacklint.model import Stack
 
 UNUSED, MALFORMED = "unused-suppression", "malformed-suppression"
 _COMMENT = re.compile(r"(?:^|\s)#\s*stacklint\s*:(?P<body>.*)$")
@@ -122,7 +125,7 @@ def _malformed(where: Location, message: str) -> Finding:
     return Finding("SL002", MALFORMED, Severity.WARNING, message, where)
 
 
-def parse_extensions(stack: Any, resolve: Any) -> tuple[list[Suppression], list[Finding]]:
+def parse_extensions(stack: Stack, resolve: Any) -> tuple[list[Suppression], list[Finding]]:
     """`x-stacklint: {ignore: {rule: reason}}` on services and at the top level."""
     from stacklint.engine import locate_pointer
     found, bad = [], []
@@ -179,7 +182,7 @@ def unused(suppressions: Sequence[Suppression], enabled: Any) -> list[Finding]:
     return out
 
 
-def suppress(stack: Any, findings: Sequence[Finding], resolve: Any,
+def suppress(stack: Stack, findings: Sequence[Finding], resolve: Any,
              enabled: Any) -> list[Finding]:
     """All of the above for one stack: suppressed findings marked, plus SL001/SL002 findings."""
     sups: list[Suppression] = []

@@ -10,12 +10,15 @@ from collections.abc import Callable, Iterator, Mapping
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TYPE_CHECKING, TypeVar
 
 from stacklint.gotypes import duration_seconds as parse_duration
 from stacklint.gotypes import format_seconds as format_duration
 from stacklint.gotypes import number as parse_number
 from stacklint.model import Hit
+
+if TYPE_CHECKING:
+    from stacklint.model import Stack
 
 # Docker's defaults (docker service create --help, SwarmKit api/specs.proto)
 DEFAULT_MONITOR = 5.0            # update/rollback monitor; `0s` means this default
@@ -36,7 +39,7 @@ class RuleContext:
     worked out once for all of them.
     """
 
-    stack: Any
+    stack: Stack
     options: Mapping[str, Any] = field(default_factory=dict)
     name: str | None = None            # the scope item's name (service, network …)
     node: Any = None                   # the scope item's value

@@ -11,7 +11,7 @@ from stacklint.reporters import add_format_option
 
 if TYPE_CHECKING:
     from stacklint.document import Document
-    from stacklint.stack import Stack
+    from stacklint.model import Stack
     from stacklint.tree import SMap
 
 
@@ -127,7 +127,8 @@ def run(args: argparse.Namespace) -> int:
         print("stacklint: the merged stack would be rejected by docker stack deploy; "
               "fix the errors above or pass --no-validate", file=sys.stderr)
         return EXIT_FINDINGS
-    model, tokens = stack.model, {}
+    model = stack.model
+    tokens: dict[str, str] = {}
     if stack.secrets and not args.show_secrets:
         model, tokens = _masked(stack)
     try:

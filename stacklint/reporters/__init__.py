@@ -51,7 +51,7 @@ def get_reporter(name: str) -> Reporter:
     """The reporter module for a format name (imported only when used)."""
     if name not in FORMATS:
         raise KeyError(name)
-    return importlib.import_module(f"stacklint.reporters.{name}")  # type: ignore[return-value]
+    return importlib.import_module(f"stacklint.reporters.{name}")
 
 
 def add_format_option(parser: argparse.ArgumentParser, flag: str = "--format") -> None:
