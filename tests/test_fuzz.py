@@ -44,8 +44,17 @@ WHERE = re.compile(r"^[^\n]+:\d+:\d+$")
 DOCKER_BUGS = {
     # a second UTF-8 BOM: Docker reads it into the file's first keys (`\ufeffversion`, and
     # after `version:` even `services` loses its first letter: "Additional property ervices")
-    "double-bom": lambda raw, err: raw.startswith(codecs.BOM_UTF8 * 2),
+    "double-bom": lambda raw, err: _second_bom(raw),
 }
+
+
+def _second_bom(raw: bytes) -> bool:
+    """A byte order mark right after the first (UTF-8 or UTF-16)."""
+    from stacklint.document import decode
+    try:
+        return decode(raw, NAME)[0].startswith("\ufeff")
+    except Exception:       # noqa: BLE001 - undecodable: not this bug
+        return False
 
 
 def _options(request: pytest.FixtureRequest) -> tuple[int, int]:
