@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from stacklint.document import Timestamp
 from stacklint.schema_errors import Problem, dotted
 
 # unsigned integers in docker/cli's types (uint64, *uint64)
@@ -33,12 +34,36 @@ def problems(data: Any) -> Iterator[Problem]:
         entries = data.get(kind)
         for name, entry in (entries.items() if isinstance(entries, dict) else ()):
             yield from _file_mode(entry, (kind, name))
+    yield from _timestamps(data, ())
     services = services if isinstance(services, dict) else {}
     for name, service in services.items():
         for kind in ("secrets", "configs"):
             items = service.get(kind) if isinstance(service, dict) else None
             for index, item in enumerate(items if isinstance(items, list) else ()):
                 yield from _file_mode(item, ("services", name, kind, index))
+
+
+# maps of free text: docker/cli turns a time.Time there into text ("2001-12-14 00:00:00
+# +0000 UTC") instead of refusing it, so only struct fields and list items are refused
+FREE_MAPS = frozenset(["environment", "labels", "extra_hosts", "sysctls", "args", "options",
+                       "driver_opts"])
+
+
+def _timestamps(node: Any, at: tuple[Any, ...]) -> Iterator[Problem]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str) and key.startswith("x-") or (
+                    key in FREE_MAPS and isinstance(value, dict)):
+                continue
+            yield from _timestamps(value, at + (key,))
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _timestamps(item, at + (index,))
+    elif isinstance(node, Timestamp) and at:
+        yield Problem("schema-violation", at, False,
+                      f"{dotted(at)} is the unquoted date {node}, which YAML reads as a timestamp "
+                      "and Docker refuses (expected type 'string', got unconvertible type "
+                      f"'time.Time'): quote it (\"{node}\")")
 
 
 def _number(value: Any) -> bool:

@@ -178,6 +178,37 @@ _SPECIAL = {
 }
 
 
+class Timestamp(str):
+    """A plain scalar go-yaml v3 reads as a timestamp (time.Time), kept as its text.
+
+    Docker decodes a time.Time into no string field ("expected type 'string', got
+    unconvertible type 'time.Time'"); `decoding` says so where the value stands."""
+
+
+# go-yaml v3's allowedTimestampFormats, as Go's time.Parse reads them: "2006-1-2T15:4:5.9Z07:00"
+# (and a lower-case t), "2006-1-2 15:4:5.9" (one or more spaces, no zone), "2006-1-2"
+_TIMESTAMP = re.compile(r"(\d{4})-(\d\d?)-(\d\d?)(?:(?:([Tt])|( +))(\d\d?):(\d\d?):(\d\d?)"
+                        r"(?:[.,]\d+)?(Z|[+-](\d\d):(\d\d))?)?")
+_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def is_timestamp(text: str) -> bool:
+    """Whether go-yaml v3 resolves this plain scalar to a time.Time."""
+    m = _TIMESTAMP.fullmatch(text)
+    if m is None:
+        return False
+    year, month, day, t, space, hour, minute, second, zone, zh, zm = m.groups()
+    if t and zone is None or space and zone is not None:
+        return False
+    year, month, day = int(year), int(month), int(day)
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    if not 1 <= month <= 12 or not 1 <= day <= _DAYS[month - 1] - (month == 2 and not leap):
+        return False
+    if hour is not None and (int(hour) > 23 or int(minute) > 59 or int(second) > 59):
+        return False
+    return zh is None or int(zh) <= 24 and int(zm) <= 60
+
+
 def resolve_plain(text: str) -> Any:
     """The value go-yaml v3 gives a plain (unquoted, untagged) scalar."""
     if text in _NULLS:
@@ -192,6 +223,8 @@ def resolve_plain(text: str) -> Any:
             return text
     if not (first.isdigit() or first in "+-"):
         return text
+    if text[4:5] == "-" and is_timestamp(text):
+        return Timestamp(text)
     digits = text.replace("_", "")
     m = _INT.fullmatch(digits)
     if m:

@@ -131,7 +131,7 @@ def scalar(value: Any) -> str:
 @functools.lru_cache(maxsize=1 << 16)      # keys and many values repeat in every service
 def _string(text: str) -> str:
     resolved = resolve_plain(text)
-    looks_typed = text.lower() in _YAML11 or resolved != text or not isinstance(resolved, str)
+    looks_typed = text.lower() in _YAML11 or resolved != text or resolved.__class__ is not str
     if (not looks_typed and _PLAIN.fullmatch(text) and not _PLAIN_BREAKS.search(text)
             and not _UNSAFE.search(text)):
         return text

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stacklint.document import parse, read, resolve_plain
+from stacklint.document import Timestamp, parse, read, resolve_plain
 from stacklint.errors import InputError
 from stacklint.tree import plain
 
@@ -16,7 +16,8 @@ from stacklint.tree import plain
     ("yes", "yes"), ("on", "on"), ("Off", "Off"), ("y", "y"), ("true", True), ("False", False),
     ("TRUE", True), ("0400", 256), ("012", 10), ("0o17", 15), ("0x1F", 31), ("0b101", 5),
     ("1_000", 1000), ("+12", 12), ("-0", 0), ("1.0", 1.0), ("1e3", 1000.0), (".5", 0.5),
-    ("~", None), ("null", None), ("", None), ("2001-12-14", "2001-12-14"), ("1.2.3", "1.2.3"),
+    ("~", None), ("null", None), ("", None), ("2001-12-14", Timestamp("2001-12-14")),
+    ("2001-12-14 21:59:43.10 -5", "2001-12-14 21:59:43.10 -5"), ("2001-02-30", "2001-02-30"), ("1.2.3", "1.2.3"),
     ("08", 8.0), ("9999999999999999999999", 1e22), ("0.50", 0.5), ("-.inf", -math.inf),
 ])
 def test_plain_scalars_like_go_yaml_v3(text: str, value: object) -> None:
