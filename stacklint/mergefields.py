@@ -119,15 +119,32 @@ def _network_entry(merger: Any, base: SMap, over: SMap, pointer: tuple,
     out = copy_entries(base)
     if "aliases" in out and "aliases" not in over:
         merger.note("aliases-cleared", "this entry has no `aliases`, so docker stack drops the "
-                    "aliases set by an earlier file", origin, pointer)
+                    "aliases set by an earlier file (docker compose keeps them): repeat them "
+                    "here to keep them on both routes", origin, pointer)
         out.pop_entry("aliases")
     if "aliases" in over:
+        lost = _lost_aliases(out.get("aliases"), over["aliases"], pointer[1])
+        if lost:
+            merger.note("aliases-replaced", f"these aliases replace the earlier file's, so docker "
+                        f"stack drops {', '.join(map(str, lost))} (docker compose appends them): "
+                        "list every alias the service needs here",
+                        over.key_origins.get("aliases"), pointer + ("aliases",))
         out.copy_entry(over, "aliases")
         out["aliases"] = over["aliases"]
     for key in ("ipv4_address", "ipv6_address"):
         if over.get(key):
             out.copy_entry(over, key)
     return out
+
+
+def _lost_aliases(base: Any, over: Any, service: Any) -> list[Any]:
+    """The earlier file's aliases that replacing them by `over` loses (not the service's
+    own name: swarm gives every task that alias anyway)."""
+    if not isinstance(base, list):
+        return []
+    kept = set(map(str, over)) if isinstance(over, list) else set()
+    kept.add(str(service))
+    return [alias for alias in base if str(alias) not in kept]
 
 
 def extras(base: Any, over: Any) -> Result:

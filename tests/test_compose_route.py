@@ -44,7 +44,8 @@ ROUTES = {
                         "Compose replaces it [SL051]",
     "ports": "stack deploy keeps one port per published port (tcp+udp on one port collapse, "
              "unpublished ports collapse); Compose keeps every entry [SL052]",
-    "aliases": "stack deploy replaces a service network's aliases; Compose appends them",
+    "aliases": "stack deploy replaces a service network's aliases; Compose appends them "
+               "[SL060]",
     "environment precedence": "stack deploy lets a later env_file override `environment`; "
                               "Compose gives `environment` precedence",
     "falsy override": "stack deploy ignores `false`, `\"\"`, `0s` and `[]` over a set value; "
