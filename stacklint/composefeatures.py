@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from stacklint.model import Origin
+from stacklint.model import Note, Origin
 
 # `${NAME:-default}` / `${NAME-…}` / `${NAME:?…}` whose default holds another `${`
 _NESTED = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*):?[-?][^}$]*\$\{([A-Za-z_][A-Za-z0-9_]*)")
@@ -34,7 +34,6 @@ def chain_notes(documents: Sequence[Any], values: Mapping[str, str], workdir: Pa
                 env_files: Sequence[str]) -> list[Any]:
     """Notes on `.env` and nested defaults, at every reference (each line a person may
     change; the two-core check sees each service's references in one half)."""
-    from stacklint.stack import Note
 
     notes: list[Note] = []
     for doc in documents:
@@ -76,7 +75,6 @@ def chain_notes(documents: Sequence[Any], values: Mapping[str, str], workdir: Pa
 def env_file_notes(pairs: Sequence[tuple[str, Any, Origin]], pointer: tuple[Any, ...]
                    ) -> list[Any]:
     """Env-file lines that dotenv (Compose) and `docker stack` (literal) read differently."""
-    from stacklint.stack import Note
 
     notes = []
     for key, value, origin in pairs:

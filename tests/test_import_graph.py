@@ -1,0 +1,147 @@
+"""The package has no import cycle, not even through imports inside functions.
+
+A cycle dodged by a function-level import still couples two modules both ways; the fix is
+to move the shared piece to the module it belongs to (records live in `stacklint.model`).
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "stacklint"
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _modules() -> dict[str, Path]:
+    return {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _resolve(module: str, is_package: bool, node: ast.ImportFrom) -> str:
+    if not node.level:
+        return node.module or ""
+    base = module.split(".")
+    if not is_package:
+        base = base[:-1]
+    base = base[: len(base) - (node.level - 1)]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _runtime_nodes(tree: ast.AST):
+    """Every node that can run, at any depth (function bodies included).
+
+    Only `if TYPE_CHECKING:` bodies are left out: they never run, they name types for annotations.
+    """
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        yield node
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            pending.extend(node.orelse)
+            continue
+        pending.extend(ast.iter_child_nodes(node))
+
+
+def _imports(module: str, path: Path, known: set[str]) -> set[str]:
+    """Every package module `module` imports, at any depth of its body."""
+    found: set[str] = set()
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in _runtime_nodes(tree):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            target = _resolve(module, path.name == "__init__.py", node)
+            # `from pkg import mod` imports the submodule; `from mod import name` the module
+            targets = [f"{target}.{alias.name}" if f"{target}.{alias.name}" in known else target
+                       for alias in node.names]
+        else:
+            continue
+        for target in targets:
+            # `import a.b.c` runs a, a.b and a.b.c; the deepest known module is the edge
+            while target and target not in known:
+                target = target.rpartition(".")[0]
+            if target and target.startswith("stacklint") and target != module:
+                found.add(target)
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    modules = _modules()
+    known = set(modules)
+    return {name: _imports(name, path, known) for name, path in modules.items()}
+
+
+def _is_ancestor_package(a: str, b: str) -> bool:
+    return b.startswith(a + ".")
+
+
+def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan), each as a path."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[list[str]] = []
+
+    def edges(node: str) -> list[str]:
+        # importing a submodule runs its package's __init__ first: that edge is not a cycle
+        return sorted(t for t in graph.get(node, ()) if not _is_ancestor_package(t, node))
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in edges(node):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                components.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return sorted(components)
+
+
+def _describe(graph: dict[str, set[str]], component: list[str]) -> str:
+    members = set(component)
+    return "; ".join(f"{a} -> {', '.join(sorted(graph[a] & members))}" for a in component)
+
+
+def test_finds_a_cycle_through_a_function_level_import(tmp_path: Path) -> None:
+    # the checker itself must see imports inside functions
+    source = ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from stacklint import c\n"
+              "def f():\n    from stacklint import b\n")
+    imported = [n.names[0].name for n in _runtime_nodes(ast.parse(source))
+                if isinstance(n, ast.ImportFrom) and n.module == "stacklint"]
+    assert imported == ["b"], "function bodies are read, TYPE_CHECKING bodies are not"
+    graph = {"stacklint.a": {"stacklint.b"}, "stacklint.b": {"stacklint.a"}, "stacklint.c": set()}
+    assert find_cycles(graph) == [["stacklint.a", "stacklint.b"]]
+
+
+def test_the_package_has_no_import_cycle() -> None:
+    graph = import_graph()
+    assert "stacklint.model" in graph and graph["stacklint.stack"], "the graph was read"
+    cycles = find_cycles(graph)
+    assert not cycles, "import cycles:\n" + "\n".join(_describe(graph, c) for c in cycles)
