@@ -35,6 +35,8 @@ class Merger:
         # lists `keyed` made (by id, kept alive here): keying one again with nothing
         # to add gives the same list, so a later file without the field reuses it
         self.keyed_lists: dict[int, SList] = {}
+        # the chain's own files: an environment key from elsewhere was read from an env_file
+        self.stack_files: set[str] = set()
 
     def note(self, kind: str, message: str, origin: Origin | None, pointer: Pointer) -> None:
         self.notes.append(Note(kind, message, origin, pointer))
@@ -267,6 +269,8 @@ def merge(layers: list[SMap], notes: list[Any]) -> SMap:
     """The merged model of already normalised files."""
     model = layers[0]
     merger = Merger(notes)
+    merger.stack_files = {layer.origin.path for layer in layers
+                          if getattr(layer, "origin", None) is not None}
     for layer in layers[1:]:
         model = merger.top(model, layer)
     if len(layers) == 1:

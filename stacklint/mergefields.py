@@ -62,8 +62,26 @@ def environment(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origi
                         f"{out[key]!r} from an earlier file", over.key_origins.get(key),
                         pointer + (key,))
             continue
+        _env_file_over_environment(merger, out, over, key, pointer)
         out.copy_entry(over, key)
     return out, False
+
+
+def _env_file_over_environment(merger: Any, base: SMap, over: SMap, key: Any,
+                               pointer: tuple) -> None:
+    """docker stack resolves env_file per file, so a later file's env_file beats an earlier
+    file's `environment`; Compose gives `environment` precedence over every env_file."""
+    if key not in base or base[key] == over[key]:
+        return
+    before, after = base.key_origins.get(key), over.key_origins.get(key)
+    files = merger.stack_files
+    if before is None or after is None or before.path not in files or after.path in files:
+        return
+    merger.note("env-file-overrides-environment",
+                f"{key}={over[key]!r} from this env_file replaces {key}={base[key]!r} of "
+                f"`environment` in {before.path}:{before.line} under docker stack; docker "
+                "compose keeps the `environment` value: set the key in the later file's "
+                "`environment`, or only in env files", after, pointer + (key,))
 
 
 def logging(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin | None) -> Result:

@@ -47,11 +47,11 @@ ROUTES = {
     "aliases": "stack deploy replaces a service network's aliases; Compose appends them "
                "[SL060]",
     "environment precedence": "stack deploy lets a later env_file override `environment`; "
-                              "Compose gives `environment` precedence",
+                              "Compose gives `environment` precedence [SL061]",
     "falsy override": "stack deploy ignores `false`, `\"\"`, `0s` and `[]` over a set value; "
                       "Compose applies them [SL053]",
     "environment null": "stack deploy keeps the base's value under `KEY: null`; Compose "
-                        "passes the bare key",
+                        "passes the bare key [SL053]",
     "top-level entry": "stack deploy replaces a top-level network/volume/secret entry; "
                        "Compose merges it [SL054]",
     "repeated entries": "stack deploy appends dns, dns_search and extra_hosts with repeats; "
