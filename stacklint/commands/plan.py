@@ -6,6 +6,7 @@ import json
 import sys
 
 from stacklint.errors import EXIT_FINDINGS
+from stacklint.reporters import add_format_option
 
 EXIT_HELP = """\
 exit codes:
@@ -28,7 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         epilog=EXIT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_arguments(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="text for people (default) or json for tools")
+                        help="the plan: text for people (default) or json for tools")
+    # the plan is not a list of findings; the gate's findings print as every command's do
+    add_format_option(parser, "--report-format")
     parser.set_defaults(run=run)
 
 
@@ -55,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     deploy.check_stack_name(args.stack, ())
     outcome = gate.run_gate(args.files, args.config, args.fail_on, args.env_file)
     if outcome.blocking:
-        gate.print_report(outcome, sys.stderr)
+        gate.print_report(outcome, sys.stderr, args.files, args.report_format)
         print(f"stacklint: deploy would be refused: {len(outcome.blocking)} finding(s) at or "
               f"above {outcome.fail_on}", file=sys.stderr)
         return EXIT_FINDINGS

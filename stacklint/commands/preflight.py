@@ -5,6 +5,7 @@ import argparse
 import sys
 
 from stacklint.errors import EXIT_FINDINGS, EXIT_OK
+from stacklint.reporters import add_format_option
 
 HELP = """\
 exit codes:
@@ -31,8 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("-f", "--file", dest="files", action="append", required=True,
                         metavar="FILE", help="a compose file; repeat for overrides, base first")
     parser.add_argument("stack", metavar="STACK", help="the stack name")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="text for people (default) or json for tools")
+    add_format_option(parser)
     parser.add_argument("--fail-on", choices=("error", "warning", "info"),
                         help="lowest severity that fails the run (default: config, else warning)")
     parser.add_argument("--config", metavar="PATH", help="config file (default: the nearest one)")
