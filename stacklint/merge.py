@@ -192,9 +192,12 @@ class Merger:
     def collapsed(self, key: str, ident: str, value: Any, origin: Origin | None,
                   pointer: Pointer) -> None:
         kind = "ports-collapsed" if key == "ports" else f"{key}-collapsed"
+        extra = "" if key not in ("secrets", "configs") else (
+            "; docker compose keeps every entry, so the two routes mount different targets: "
+            f"list each {key[:-1]}'s entries in one file only")
         self.note(kind, f"{key} entries are keyed by `{ident}` ({value!r}) when files are "
-                  "merged: this entry silently replaces an earlier one with the same key",
-                  origin, pointer)
+                  "merged: this entry silently replaces an earlier one with the same key"
+                  + extra, origin, pointer)
 
     def secret_targets(self, secrets: SList, pointer: Pointer) -> None:
         seen: dict[Any, Any] = {}
@@ -236,8 +239,17 @@ def _surprising(key: str, earlier: tuple[Any, Origin | None], item: Any,
         return (before.get("protocol", "tcp") != item.get("protocol", "tcp")
                 or not item.get("published"))
     if key in ("secrets", "configs"):
-        return any(k not in item for k in before)
+        # another target: docker stack mounts only the later one, Compose both
+        return any(k not in item for k in before) or _target(before) != _target(item)
     return False
+
+
+def _target(entry: dict[Any, Any]) -> Any:
+    """Where a secret/config entry is mounted (the default target is its source's name)."""
+    target = entry.get("target") or entry.get("source")
+    if isinstance(target, str) and target.startswith("/run/secrets/"):
+        return target[len("/run/secrets/"):]
+    return target
 
 
 _MISSING: Any = object()
