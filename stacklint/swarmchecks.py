@@ -119,9 +119,16 @@ def _update_policies(service: dict[str, Any], at: tuple[Any, ...]) -> Iterator[P
         ratio = policy.get("max_failure_ratio")
         if isinstance(ratio, (int, float)) and not isinstance(ratio, bool) \
                 and not 0 <= ratio <= 1:
+            # `docker stack config` accepts any number; swarmkit refuses it in update_config
+            # only, and stores a rollback_config ratio as given (checked on a real swarm)
+            verdict = ("the swarm refuses the service at deploy (update-maxfailureratio cannot be "
+                       "less than 0 or bigger than 1)" if key == "update_config" else
+                       "the swarm deploys it as given, where above 1 no failures ever stop a "
+                       "rollback and below 0 the first one does")
             yield Problem("invalid-max-failure-ratio", here + ("max_failure_ratio",), False,
                           f"{dotted(here)}.max_failure_ratio is a fraction of tasks from 0 to 1 "
-                          f"(0.2 = 20%), not {ratio}")
+                          f"(0.2 = 20%), not {ratio}: `docker stack config` accepts it, but "
+                          f"{verdict}")
         order = policy.get("order")
         if isinstance(order, str) and order not in ORDERS:
             yield Problem("invalid-update-order", here + ("order",), False,

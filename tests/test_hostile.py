@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import require_docker
+from swarmhelp import IMAGE, docker, swarm_stack  # noqa: F401  (a fixture)
 
 WHERE = re.compile(r"^[^\s:]+:\d+:\d+: ", re.M)
 
@@ -405,6 +406,7 @@ REJECTED = [
     ("    ports: [80.5]\n", "the number 80.5"),
     ("    ports: [{target: 80, published: -1e30}]\n", "must be at least 0"),
     ("    ulimits: {nofile: 1e30}\n", "a ulimit is an integer"),
+    ("    ulimits: {nofile: 1.5}\n", "a ulimit is an integer"),   # Docker: must be a integer
     ("    ulimits: {nofile: {soft: 1.0, hard: 2}}\n", "a ulimit is an integer"),
     ("    stop_grace_period: 2562048h\n", "duration"),
     ("    healthcheck: {interval: 2562048h}\n", "duration"),
@@ -497,3 +499,34 @@ def test_a_quoted_date_stays_quoted_in_merged_output(here: Path, run_cli) -> Non
     write(here, "s.yml", 'version: "3.8"\nservices:\n  a:\n    image: x:1\n    user: "2001-12-14"\n')
     code, out, err = run_cli("merge", "-f", "s.yml")
     assert code == 0 and 'user: "2001-12-14"' in out, out + err
+
+
+# -- deliberate differences from `docker stack config` ---------------------------------------
+
+RATIO = 'version: "3.8"\nservices:\n  a:\n    image: {image}\n    deploy:\n      {key}: {{max_failure_ratio: {ratio}}}\n'
+
+
+@pytest.mark.parametrize("key,ratio,said", [
+    ("update_config", "-1", "the swarm refuses the service at deploy"),
+    ("rollback_config", "2.5", "the swarm deploys it as given"),
+])
+def test_a_ratio_outside_0_to_1_stays_a_finding_docker_config_accepts(  # type: ignore[no-untyped-def]
+        here: Path, run_cli, key: str, ratio: str, said: str) -> None:
+    # deliberate: `docker stack config` accepts any number here; the swarm refuses an update
+    # ratio outside 0..1 and keeps a rollback one that cannot mean a fraction of tasks
+    write(here, "s.yml", RATIO.format(image="x:1", key=key, ratio=ratio))
+    code, out, err = run_cli("validate", "-f", "s.yml")
+    assert code == 1 and "s.yml:6:" in out and said in out and "docker stack config` accepts" in out
+    assert _docker_verdict(here) in (None, True)
+
+
+def test_the_swarm_refuses_an_update_ratio_below_0(swarm_stack: str, tmp_path: Path) -> None:
+    (tmp_path / "s.yml").write_text(RATIO.format(image=f"{IMAGE}:v1", key="update_config", ratio="-1"))
+    done = docker("stack", "deploy", "-c", str(tmp_path / "s.yml"), swarm_stack, timeout=120)
+    assert "update-maxfailureratio cannot be less than 0 or bigger than 1" in done.stdout + done.stderr
+    (tmp_path / "s.yml").write_text(RATIO.format(image=f"{IMAGE}:v1", key="rollback_config", ratio="-1"))
+    done = docker("stack", "deploy", "-c", str(tmp_path / "s.yml"), swarm_stack, timeout=120)
+    assert done.returncode == 0, done.stderr
+    spec = docker("service", "inspect", f"{swarm_stack}_a", "--format",
+                  "{{.Spec.RollbackConfig.MaxFailureRatio}}")
+    assert spec.stdout.strip() == "-1"
