@@ -165,6 +165,26 @@ def _lost_aliases(base: Any, over: Any, service: Any) -> list[Any]:
     return [alias for alias in base if str(alias) not in kept]
 
 
+def appended_entries(merger: Any, base: Any, over: Any, pointer: tuple,
+                     origin: Origin | None) -> Result:
+    """dns, dns_search, extra_hosts: appended like any list, repeats included (Compose
+    drops a repeated dns/dns_search entry)."""
+    if not (isinstance(base, SList) and isinstance(over, SList)):
+        return (over, True) if over else (_keep(), False)
+    field, seen = pointer[-1], set(map(str, base))
+    for index, (item, item_origin) in enumerate(zip(over, over.item_origins)):
+        if str(item) in seen:
+            compose = ("docker compose drops the repeat" if field != "extra_hosts"
+                       else "docker compose sorts the entries")
+            merger.note("list-entry-repeated",
+                        f"{field} {item!r} is already set by an earlier file: docker stack "
+                        f"appends an override's {field} to the earlier file's and sends it twice "
+                        f"({compose}): list only the entries this file adds",
+                        item_origin or origin, pointer + (index,))
+        seen.add(str(item))
+    return append(base, over), False
+
+
 def extras(base: Any, over: Any) -> Result:
     """Service-level x-* values: maps united key by key, lists appended, anything else
     (even null, "" or 0) replaced: mergo on map[string]any."""
@@ -205,4 +225,6 @@ SPECIAL = {
     ("command",): shell_command, ("entrypoint",): shell_command,
     ("healthcheck", "test"): healthcheck_test, ("environment",): environment,
     ("logging",): logging, ("ulimits",): ulimits, ("networks",): networks,
+    ("dns",): appended_entries, ("dns_search",): appended_entries,
+    ("extra_hosts",): appended_entries,
 }

@@ -55,7 +55,7 @@ ROUTES = {
     "top-level entry": "stack deploy replaces a top-level network/volume/secret entry; "
                        "Compose merges it [SL054]",
     "repeated entries": "stack deploy appends dns, dns_search and extra_hosts with repeats; "
-                        "Compose drops the repeats",
+                        "Compose drops the repeats [SL062]",
     "secret targets": "stack deploy keeps one entry per secret source (an override's entry "
                       "replaces the base's, two targets collapse); Compose keeps every entry "
                       "[SL057]",
