@@ -235,7 +235,8 @@ class Interpolator:
             new = substitute(value, self._lookup, unset)
         except TemplateError as exc:
             raise self._error(f"invalid interpolation format for {dotted}: "
-                              f'"{exc}"; you may need to escape any $ with another $', origin)
+                              f'"{exc}"; you may need to escape any $ with another $', origin,
+                              _template_hint(value))
         if new == value:
             return value
         if origin is not None:
@@ -261,10 +262,26 @@ class Interpolator:
             self.result.secrets.setdefault(value, name)
         return value
 
-    def _error(self, message: str, origin: Origin | None) -> InputError:
+    def _error(self, message: str, origin: Origin | None, hint: str = _HINT) -> InputError:
         if origin is None:
-            return InputError(message, self.path, hint=_HINT)
-        return InputError(message, origin.path, origin.line, origin.column, hint=_HINT)
+            return InputError(message, self.path, hint=hint)
+        return InputError(message, origin.path, origin.line, origin.column, hint=hint)
+
+
+# Compose's alternative value `${A:+x}` / `${A+x}`: docker/cli's template has no such form
+_ALTERNATIVE = re.compile(r"(?<!\$)\$\{([_A-Za-z][_A-Za-z0-9]*):?\+")
+
+
+def _template_hint(value: str) -> str:
+    """The fix for a template docker stack rejects: a named Compose-only form, or _HINT."""
+    m = _ALTERNATIVE.search(value)
+    if m is None:
+        return _HINT
+    name = m.group(1)
+    return (f"`{m.group(0)}…}}` is docker compose's alternative value (the text when {name} "
+            "is set), which docker stack does not support and stops at: export the value itself "
+            "in a variable and write `${VALUE}` (or `${VALUE:-}`), or put each variant in its "
+            "own override file")
 
 
 def _offsets(text: str, char: str) -> list[int]:

@@ -103,6 +103,23 @@ def test_invalid_format_error_text() -> None:
     assert (info.value.path, info.value.line) == ("c.yml", 4)
 
 
+@pytest.mark.parametrize("form", ["${TLS:+--tls}", "${TLS+--tls}"])
+def test_compose_alternative_value_is_named_with_its_way_out(form: str) -> None:
+    # docker stack config rejects both forms with its generic message (checked with 28.2.2)
+    with pytest.raises(InputError) as info:
+        _load(f'services:\n  web:\n    command: "serve {form}"\n', {"TLS": "1"})
+    assert info.value.message.startswith("invalid interpolation format for services.web.command")
+    assert "alternative value" in info.value.hint and "docker stack does not support" in \
+        info.value.hint and "${VALUE}" in info.value.hint
+    assert info.value.line == 3
+
+
+def test_plain_invalid_format_keeps_the_escape_hint() -> None:
+    with pytest.raises(InputError) as info:
+        _load("services:\n  web:\n    environment:\n      PRICE: costs 5$\n", {})
+    assert "alternative value" not in info.value.hint and "$$" in info.value.hint
+
+
 def test_version_is_never_substituted() -> None:
     data, result = _load('version: "${V}"\nservices:\n  web:\n    image: "${V}"\n', {"V": "3.8"})
     assert data == {"version": "${V}", "services": {"web": {"image": "3.8"}}}
