@@ -98,16 +98,49 @@ def read(path: str | Path) -> Document:
 
 def parse(text: str, path: str = "<string>", encoding: str = "utf-8") -> Document:
     newline = "\r\n" if "\r\n" in text[: text.find("\n") + 1 or len(text)] else "\n"
+    try:
+        data, tags = _values(text, path)
+    except InputError:
+        copy = tab_led_comments(text)
+        if copy is None:
+            raise
+        data, tags = _values(copy, path)    # same offsets: origins point into `text` as well
+    return Document(path, text, encoding, newline, data, tags)
+
+
+def _values(text: str, path: str) -> tuple[Any, list[tuple[str, Origin]]]:
     plain, data = yamlevents.build(text, path, resolve_plain)
     if plain:             # no tags, duplicates or errors: no node tree
-        return Document(path, text, encoding, newline, data)
+        return data, []
     try:
         node = compose(text, path)
         converter = Converter(path)
         data = None if node is None else converter.convert(node)
     except RecursionError:
         raise too_deep(path) from None
-    return Document(path, text, encoding, newline, data, converter.tags)
+    return data, converter.tags
+
+
+def tab_led_comments(text: str) -> str | None:
+    """A copy of `text` for parsing only, or None when it would be the same.
+
+    go-yaml v3 reads the comment lines that follow a comment line itself (blank lines may
+    stand between), tabs in their indentation included; PyYAML's scanner refuses a tab
+    there. In the copy each such tab becomes one space, so every offset stays the same.
+    Only a file that failed to parse as it is is read this way."""
+    out: list[str] = []
+    after_comment = changed = False
+    for line in text.splitlines(keepends=True):
+        body = line.lstrip(" \t")
+        if body.startswith("#"):
+            lead = line[: len(line) - len(body)]
+            if after_comment and "\t" in lead:
+                line, changed = lead.replace("\t", " ") + body, True
+            after_comment = True
+        elif body.strip(" \t\r\n"):
+            after_comment = False
+        out.append(line)
+    return "".join(out) if changed else None
 
 
 def _bad_character(text: str, exc: Any, path: str) -> InputError:

@@ -530,3 +530,46 @@ def test_the_swarm_refuses_an_update_ratio_below_0(swarm_stack: str, tmp_path: P
     spec = docker("service", "inspect", f"{swarm_stack}_a", "--format",
                   "{{.Spec.RollbackConfig.MaxFailureRatio}}")
     assert spec.stdout.strip() == "-1"
+
+
+# -- a tab in the indentation of a comment line ------------------------------------------------
+
+TAB_COMMENTS = [   # (text, Docker accepts): go-yaml takes a tab-led comment after a comment line
+    ('version: "3.8"\nservices:\n  a:\n    image: x:1\n    # one\n\t# two\n    user: root\n', True),
+    ('version: "3.8"\nservices:\n  a:\n    image: x:1\n    # one\n\n  \t# two\n\t# three\n'
+     '    user: root\n', True),
+    ('# a\n\t# b\nversion: "3.8"\nservices:\n  a:\n    image: x:1\n', True),
+    ('version: "3.8"\nservices:\n  a:\n    image: x:1 # c\n\t# two\n    user: root\n', False),
+    ('version: "3.8"\nservices:\n  a:\n\t# c\n    image: x:1\n', False),
+    ('\t# first\nversion: "3.8"\nservices:\n  a:\n    image: x:1\n', False),
+]
+
+
+@pytest.mark.parametrize("text,accepted", TAB_COMMENTS, ids=[str(i) for i in range(len(TAB_COMMENTS))])
+def test_a_tab_led_comment_line_is_read_where_go_yaml_reads_it(  # type: ignore[no-untyped-def]
+        here: Path, run_cli, text: str, accepted: bool) -> None:
+    write(here, "s.yml", text)
+    code, out, err = run_cli("validate", "-f", "s.yml")
+    assert (code == 0) is accepted, out + err
+    assert accepted or WHERE.search(out + err), out + err
+    assert _docker_verdict(here) in (None, accepted)
+
+
+def test_origins_after_a_tab_led_comment_stay_exact() -> None:
+    from stacklint.document import parse
+    from stacklint.tree import value_origin
+    text = 'version: "3.8"\n# one\n\t# two\nservices:\n  a:\n    # x\n \t # y\n    user: root\n'
+    doc = parse(text, "s.yml")
+    service = doc.data["services"]["a"]
+    origin = value_origin(service, "user")
+    assert (origin.line, origin.column) == (8, 11)
+    assert text[origin.start:origin.end] == "root" and doc.text == text
+
+
+def test_fix_keeps_the_tabs_of_a_comment_line(here: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    write(here, "s.yml", 'version: "3.8"\nservices:\n  web:\n    image: nginx:1\n    # one\n'
+                         '\t# two\n    cpus: 0.5\n')
+    code, _, err = run_cli("fix", "s.yml")
+    assert code == 0, err
+    text = (here / "s.yml").read_text()
+    assert "    # one\n\t# two\n" in text and 'cpus: "0.5"' in text, text
