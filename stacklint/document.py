@@ -105,7 +105,36 @@ def parse(text: str, path: str = "<string>", encoding: str = "utf-8") -> Documen
         if copy is None:
             raise
         data, tags = _values(copy, path)    # same offsets: origins point into `text` as well
+    if text.startswith("\ufeff"):   # a second BOM: the parsers skip it without counting it
+        data, tags = _past_bom(data), [(tag, _shift(origin)) for tag, origin in tags]
     return Document(path, text, encoding, newline, data, tags)
+
+
+def _shift(origin: Origin) -> Origin:
+    """`origin` with the skipped BOM counted: one more offset, one more column on line 1."""
+    path, line, column, start, end = origin
+    return Origin(path, line, column + (line == 1), start + 1, end + 1)
+
+
+def _past_bom(data: Any) -> Any:
+    """Every origin in `data` shifted past a leading BOM (an alias's shared node once)."""
+    seen: set[int] = set()
+    todo = [data]
+    while todo:
+        node = todo.pop()
+        if not isinstance(node, (SMap, SList)) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        node.origin = node.origin and _shift(node.origin)
+        if isinstance(node, SMap):
+            for origins in (node.key_origins, node.value_origins):
+                for key, origin in origins.items():
+                    origins[key] = _shift(origin)
+            todo.extend(node.values())
+        else:
+            node.item_origins = [o and _shift(o) for o in node.item_origins]
+            todo.extend(node)
+    return data
 
 
 def _values(text: str, path: str) -> tuple[Any, list[tuple[str, Origin]]]:
@@ -184,8 +213,9 @@ def compose(text: str, path: str) -> Node | None:
             raise too_deep(path) from None
         if exc.context and exc.context not in problem:
             problem = f"{problem} ({exc.context})"
+        bom = mark is not None and mark.line == 0 and text.startswith("\ufeff")   # skipped, uncounted
         raise InputError(f"YAML syntax error: {problem}", path,
-                         mark.line + 1 if mark else None, mark.column + 1 if mark else None,
+                         mark.line + 1 if mark else None, mark.column + 1 + bom if mark else None,
                          hint="check the indentation and quoting around this line") from None
     except yaml.reader.ReaderError as exc:     # a character YAML forbids: say where it is
         raise _bad_character(text, exc, path) from None

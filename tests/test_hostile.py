@@ -573,3 +573,21 @@ def test_fix_keeps_the_tabs_of_a_comment_line(here: Path, run_cli) -> None:  # t
     assert code == 0, err
     text = (here / "s.yml").read_text()
     assert "    # one\n\t# two\n" in text and 'cpus: "0.5"' in text, text
+
+
+def test_a_second_bom_counts_on_line_1(here: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    import codecs
+    from stacklint.document import read
+    from stacklint.tree import value_origin
+    write(here, "s.yml", codecs.BOM_UTF8 * 2 + b'version: 3.8\nx-a: &a {k: v}\nx-b: *a\n'
+                         b'services: {a: {image: "x:1"}}\n')
+    code, out, _ = run_cli("validate", "-f", "s.yml")
+    assert code == 1 and "s.yml:1:11: " in out, out     # the second BOM is a character on line 1
+    doc = read(here / "s.yml")
+    for container, key, said in ((doc.data, "version", "3.8"), (doc.data["x-b"], "k", "v"),
+                                 (doc.data["services"]["a"], "image", '"x:1"')):
+        origin = value_origin(container, key)
+        assert doc.text[origin.start:origin.end] == said, origin
+    write(here, "e.yml", codecs.BOM_UTF8 * 2 + b'version: "3.8": x\n')
+    code, out, _ = run_cli("validate", "-f", "e.yml")
+    assert code == 1 and "e.yml:1:16: " in out, out
