@@ -17,6 +17,8 @@ from stacklint.model import Note, Origin
 # `${NAME:-default}` / `${NAME-…}` / `${NAME:?…}` whose default holds another `${`
 _NESTED = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*):?[-?][^}$]*\$\{([A-Za-z_][A-Za-z0-9_]*)")
 _REFERENCE = r"(?<!\$)\$(?:\{{{0}\b|{0}\b)"
+# an unbraced `$NAME` followed by a modifier: docker/cli takes `$A-x` as `${A-x}`
+_UNBRACED_MODIFIER = re.compile(r"(?<!\$)\$([A-Za-z_][A-Za-z0-9_]*)(:?[-?])([^}\s\"'#]*)")
 
 
 def _origin(path: str, text: str, start: int, end: int) -> Origin:
@@ -48,6 +50,7 @@ def chain_notes(documents: Sequence[Any], values: Mapping[str, str], workdir: Pa
                 f"as text, with {outer} set its value and a stray closing brace (Compose uses "
                 f"{inner}'s value); write the default out, or set {outer} whenever you deploy",
                 _origin(doc.path, doc.text, m.start(), m.end())))
+        notes += _unbraced_modifier_notes(doc)
     dotenv = workdir / ".env"
     if not dotenv.is_file() or any(Path(f).resolve() == dotenv.resolve() for f in env_files):
         return notes
@@ -69,6 +72,25 @@ def chain_notes(documents: Sequence[Any], values: Mapping[str, str], workdir: Pa
                 f"`docker stack deploy` does not: the stack gets {name}'s default or an empty "
                 f"string; export it before deploying (`set -a; . ./.env; set +a`), or check "
                 f"with `--env-file .env`", _origin(doc.path, doc.text, m.start(), m.end())))
+    return notes
+
+
+def _unbraced_modifier_notes(doc: Any) -> list[Note]:
+    notes = []
+    for m in _UNBRACED_MODIFIER.finditer(doc.text):
+        if _comment(doc.text, m.start()):
+            continue
+        name, modifier, rest = m.groups()
+        role = "the default" if "-" in modifier else "the error message when it is unset"
+        # no braces in the message: findings' messages are templates
+        notes.append(Note(
+            "unbraced-variable-modifier",
+            f"`{m.group(0)}`: docker stack reads an unbraced `${name}` followed by `{modifier}` "
+            f"as the braced form: `{rest}` is {role}, and with {name} set the stack gets "
+            f"{name}'s value alone; docker compose reads `${name}` followed by the text "
+            f"`{modifier}{rest}`. Put braces around the name to keep the text, or around the "
+            f"whole expression for {role}",
+            _origin(doc.path, doc.text, m.start(), m.end())))
     return notes
 
 

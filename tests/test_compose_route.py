@@ -59,7 +59,8 @@ ROUTES = {
     "secret targets": "stack deploy keeps one entry per secret source (an override's entry "
                       "replaces the base's, two targets collapse); Compose keeps every entry "
                       "[SL057]",
-    "interpolation": "Compose's `${A-x}`/`$A-x` and `${A?}` forms differ from stack deploy's",
+    "interpolation": "Compose's `${A-x}`/`$A-x` and `${A?}` forms differ from stack deploy's "
+                     "[SL063 for `$A-x`]",
     ".env": "Compose reads `.env` of the project folder; stack deploy does not",
     "tags": "stack deploy ignores `!reset` and `!override`; Compose applies them",
     "dotenv syntax": "Compose reads an env_file with dotenv rules (quotes, `#` comments, "
