@@ -57,10 +57,13 @@ def environment(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origi
         value = over[key]
         # mergo: an empty base value takes anything (even null); a set one only a non-empty
         if key in out and (value is None or value == "") and out[key]:
+            compose = ("docker compose passes the bare key (the deploying shell's value, or "
+                       "none)" if value is None else "docker compose sets it empty")
             merger.note("falsy-override-ignored",
                         f"environment {key}: an empty or null value cannot unset "
-                        f"{out[key]!r} from an earlier file", over.key_origins.get(key),
-                        pointer + (key,))
+                        f"{out[key]!r} from an earlier file: docker stack keeps that value, "
+                        f"{compose}; remove the key from the earlier file, or set the value "
+                        "you want here", over.key_origins.get(key), pointer + (key,))
             continue
         _env_file_over_environment(merger, out, over, key, pointer)
         out.copy_entry(over, key)
