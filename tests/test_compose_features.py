@@ -14,7 +14,7 @@ def test_validate_and_merge_name_a_nested_default(tmp_path: Path, run_cli) -> No
     assert code == 0          # docker stack accepts it: a warning, not an error
     assert f"{path}:3:19: warning [SL066 nested-default] TAG's default refers to FALLBACK_TAG" in out
     code, _, err = run_cli("merge", "-f", str(path))
-    assert code == 0 and f"{path}:3:19: warning: TAG's default refers to FALLBACK_TAG" in err
+    assert code == 0 and f"{path}:3:19: warning [SL066 nested-default] TAG's default refers to FALLBACK_TAG" in err
 
 
 def test_dotenv_is_named_until_it_is_passed(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
