@@ -109,6 +109,13 @@ def wait(check: Any, seconds: float, every: float = 0.5) -> bool:
     return bool(check())
 
 
+def stack_containers(stack: str, node: str) -> list[str]:
+    """IDs of the containers a node still has of `stack`'s tasks."""
+    proc = docker("ps", "-aq", "--filter", f"label=com.docker.stack.namespace={stack}",
+                  node=node, timeout=20)
+    return proc.stdout.split()
+
+
 def new_stack_name() -> str:
     return f"slc{uuid.uuid4().hex[:8]}"
 
@@ -173,6 +180,9 @@ class Cluster:
             wait(lambda: not docker("service", "ls", "-q", "--filter",
                                     f"label=com.docker.stack.namespace={name}").stdout.strip(),
                  30)
+            # a removed service's containers keep their reservations until they have stopped
+            # (busybox ignores SIGTERM: the 10 s grace period), and the next test may need them
+            wait(lambda: not any(stack_containers(name, node) for node in NODES), 60)
         for name in self.configs:
             docker("config", "rm", name)
 

@@ -237,7 +237,7 @@ def test_staging_only_prod_checks_the_seed_chain(project: Project) -> None:
 def test_unparsable_file_blocks_the_commit_with_its_position(project: Project) -> None:
     project.write("docker-stack.yml", "services:\n  web:\n    image: [nginx\n")
     out = assert_blocked(project, project.commit("docker-stack.yml"), "")
-    assert re.search(r"^docker-stack\.yml:4:\d+: error: ", out, re.M), out
+    assert re.search(r"^docker-stack\.yml:4:\d+: error \[SL003 invalid-input\] ", out, re.M), out
     assert "- exit code: 1" in out, out
 
 
