@@ -5,7 +5,9 @@ The wanted specs come from `specconvert` (what the CLI sends); the running ones 
 fills in, network IDs back to names, order-free lists sorted, empty values dropped), so
 what is left is what the engine will see change. The decision follows swarmkit:
 - a task is replaced when its task spec or endpoint spec changes (`orchestrator.IsTaskDirty`);
-- a change of placement constraints alone replaces only tasks on nodes that no longer match;
+- a change of placement alone (constraints, preferences, max_replicas_per_node) replaces only
+  the tasks whose node no longer matches the constraints (`IsTaskDirtyPlacementConstraintsOnly`);
+  a global service's tasks on such nodes are shut down, and nodes that newly match get one;
 - service labels, `update_config`, `rollback_config` are stored without touching a task;
 - the number of replicas is a scale; a change of mode kind is refused by the engine;
 - a job's tasks run again on every update, changed or not (`JobIteration` goes up).
@@ -24,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from stacklint import deploy, specconvert
+from stacklint.cluster.constraints import ConstraintError, parse
+from stacklint.cluster.state import Node, node_from
 from stacklint.specconvert import NAMESPACE_LABEL
 
 CREATE, ROLL, SCALE, META, NONE, JOB, REFUSED, REMOVE, KEEP = (
@@ -35,6 +39,8 @@ _UPDATE_DEFAULTS = {"Parallelism": 1, "Delay": 0, "FailureAction": "pause",
 _HEALTH_DEFAULTS = {"Interval": 30_000_000_000, "Timeout": 30_000_000_000, "Retries": 3,
                     "StartPeriod": 0}
 _NS = 1_000_000_000
+# what a rollout's duration estimate leaves out: nothing in the spec says how long they take
+NOT_COUNTED = "image pulls, container starts and scheduling"
 # the compose key a spec path comes from, for the reasons a line gives
 _COMPOSE = {
     "TaskTemplate.ContainerSpec.Image": "image", "TaskTemplate.ContainerSpec.Env": "environment",
@@ -76,6 +82,8 @@ class ServicePlan:
     why: str = ""
     changes: list[Change] = field(default_factory=list)
     rollout: dict[str, Any] | None = None   # how a rolling update will go
+    # a placement-only change: which tasks go ({"task", "node"}), which stay, where tasks start
+    placement: dict[str, Any] | None = None
 
 
 @dataclass
@@ -153,13 +161,24 @@ def read_running(docker: str, stack: str) -> Running:
                    volumes)
 
 
-def task_nodes(docker: str, service: str) -> list[dict[str, Any]]:
-    """The nodes (inspect data) that run a task of `service` now, one entry per task."""
+def task_placements(docker: str, service: str) -> list[tuple[str, Node | None]]:
+    """(task ID, its node) for every task of `service` meant to run; a pending task has no
+    node (None)."""
     rows = deploy.query_lines(docker, ["service", "ps", "--no-trunc", "--filter",
                                        "desired-state=running", "--format", "{{json .}}", service])
     names = sorted({r.get("Node", "") for r in rows if r.get("Node")})
-    nodes = {n["Description"]["Hostname"]: n for n in _inspect_all(docker, "node", names)}
-    return [nodes[r["Node"]] for r in rows if r.get("Node") in nodes]
+    nodes = {n.hostname: n for n in map(node_from, _inspect_all(docker, "node", names))}
+    return [(r["ID"], nodes.get(r.get("Node") or "")) for r in rows]
+
+
+def task_nodes(docker: str, service: str) -> list[Node]:
+    """The nodes that run a task of `service` now, one entry per task."""
+    return [n for _, n in task_placements(docker, service) if n is not None]
+
+
+def swarm_nodes(docker: str) -> list[Node]:
+    ids = [r["ID"] for r in deploy.query_lines(docker, ["node", "ls", "--format", "{{json .}}"])]
+    return [node_from(n) for n in _inspect_all(docker, "node", ids)]
 
 
 # --- normalisation -------------------------------------------------------------------------
@@ -294,26 +313,15 @@ def plan_service(stack: str, name: str, wanted: dict[str, Any], current: dict[st
         plan.why = ("a job's tasks run again on every update, changed or not"
                     + ("" if changes else " (nothing changed)"))
     elif tasks:
-        only_constraints = all(p.startswith("TaskTemplate.Placement.Constraints")
-                               for p, _, _ in tasks)
-        replaced = None
-        if only_constraints and docker:
-            nodes = task_nodes(docker, full)
-            constraints = new["TaskTemplate"].get("Placement", {}).get("Constraints") or []
-            replaced = sum(1 for n in nodes if not node_matches(constraints, n))
-            if replaced == 0:
-                plan.action = META
-                plan.why = (f"only placement constraints changed and the node of every task "
-                            f"({len(nodes)}) still matches: no task is replaced")
-                return plan
-        plan.action = ROLL
-        plan.why = ("task spec changed" if not only_constraints else
-                    f"placement constraints changed: {replaced} task(s) on nodes that no "
-                    f"longer match are replaced")
-        plan.rollout = rollout_of(new, _desired(current), replaced)
-        if only_constraints and plan.rollout["order"] == "start-first":
-            plan.why += (" (start-first: an old task runs until its replacement started on "
-                         "a matching node)")
+        placement_only = all(p.startswith("TaskTemplate.Placement") for p, _, _ in tasks)
+        if placement_only and docker:
+            _placement_change(plan, docker, new, current, [p for p, _, _ in tasks],
+                              new_kind == "Global")
+            if scale:
+                plan.why += "; the number of replicas changes too"
+        else:
+            plan.action, plan.why = ROLL, "task spec changed"
+            plan.rollout = rollout_of(new, _desired(current))
     elif scale:
         plan.action, plan.why = SCALE, "only the number of replicas changes"
     elif changes:
@@ -323,6 +331,98 @@ def plan_service(stack: str, name: str, wanted: dict[str, Any], current: dict[st
     if note:
         plan.why += f"; {note}"
     return plan
+
+
+def matches(constraints: Iterable[str], node: Node) -> bool:
+    """swarmkit's constraint filter (cluster.constraints); an unparsable constraint, which
+    the engine refuses at deploy, matches no node."""
+    try:
+        return all(parse(text).matches(node) for text in constraints)
+    except ConstraintError:
+        return False
+
+
+def _names(nodes: Iterable[Node | None]) -> str:
+    """Hostnames, sorted, a count after a name that holds several tasks."""
+    counts: dict[str, int] = {}
+    for node in nodes:
+        name = node.hostname if node is not None else "(no node: pending)"
+        counts[name] = counts.get(name, 0) + 1
+    return ", ".join(f"{n} ({c})" if c > 1 else n for n, c in sorted(counts.items()))
+
+
+def _placement_change(plan: ServicePlan, docker: str, new: dict[str, Any],
+                      current: dict[str, Any], paths: list[str], is_global: bool) -> None:
+    """Only `TaskTemplate.Placement` changed.  swarmkit (`IsTaskDirtyPlacementConstraintsOnly`,
+    with the whole Placement: constraints, preferences, max replicas, platforms) keeps a task
+    whose node matches the new constraints and replaces the others; the scheduler applies
+    preferences and max_replicas_per_node to tasks it places from now on, never to running
+    ones.  A global service does not roll: its tasks on nodes that no longer match are shut
+    down, and a node that now matches gets a task (`global.reconcileServices`)."""
+    constraints = new["TaskTemplate"].get("Placement", {}).get("Constraints") or []
+    placed = task_placements(docker, plan.name)
+    gone = [(t, n) for t, n in placed if n is None or not matches(constraints, n)]
+    stay = [(t, n) for t, n in placed if (t, n) not in gone]
+    nodes = swarm_nodes(docker)
+    # where a new task can start: the scheduler's ready, active nodes that match
+    open_nodes = [n for n in nodes if n.takes_tasks and matches(constraints, n)]
+    plan.placement = {
+        "constraints": list(constraints),
+        "removed" if is_global else "replaced":
+            [{"task": t, "node": n.hostname if n else None} for t, n in gone],
+        "kept": [{"task": t, "node": n.hostname if n else None} for t, n in stay],
+        "matching_nodes": sorted(n.hostname for n in open_nodes)}
+    later = [f for f in ("Preferences", "MaxReplicas")
+             if any(p.startswith(f"TaskTemplate.Placement.{f}") for p in paths)]
+    words = {"Preferences": "placement preferences", "MaxReplicas": "max_replicas_per_node"}
+    note = (f"; {' and '.join(words[f] for f in later)} apply only to tasks placed from now "
+            f"on, never to running ones" if later else "")
+    if is_global:
+        # the global orchestrator's nodes: all but drained and down ones; a paused node gets
+        # no new task
+        running_on = {n.id for _, n in placed if n is not None}
+        added = [n for n in nodes if n.availability == "active" and n.state != "down"
+                 and n.id not in running_on and matches(constraints, n)]
+        plan.placement["added_on"] = sorted(n.hostname for n in added)
+        if not gone and not added:
+            plan.action = META
+            plan.why = (f"only the placement changed and the node of every task "
+                        f"({len(placed)}) still matches: no task is replaced" + note)
+            return
+        parts = []
+        if gone:
+            parts.append(f"the {len(gone)} task(s) on {_names(n for _, n in gone)} no longer "
+                         f"match and are shut down, not replaced")
+        if added:
+            parts.append(f"a new task starts on {_names(added)}")
+        parts.append(f"the {len(stay)} on {_names(n for _, n in stay) or 'no node'} stay"
+                     if stay else "no task stays")
+        plan.action = SCALE
+        plan.why = ("global service, placement changed: " + "; ".join(parts)
+                    + " (at once: update_config does not apply)" + note)
+        return
+    if not gone:
+        plan.action = META
+        plan.why = (f"only the placement changed and the node of every task ({len(placed)}) "
+                    f"still matches: no task is replaced" + note)
+        return
+    plan.action = ROLL
+    plan.why = (f"placement constraints changed: the {len(gone)} task(s) on "
+                f"{_names(n for _, n in gone)} no longer match and are replaced; "
+                + (f"the {len(stay)} on {_names(n for _, n in stay)} stay" if stay
+                   else "no task stays"))
+    plan.rollout = rollout_of(new, _desired(current), len(gone))
+    if not open_nodes:
+        plan.why += ("; no ready node matches: the replacements stay pending"
+                     + (" and the old tasks keep running (start-first), so the update never "
+                        "completes" if plan.rollout["order"] == "start-first" else
+                        ", and stop-first stops each old task first"))
+    else:
+        plan.why += (f"; the replacements go to the matching nodes "
+                     f"({', '.join(plan.placement['matching_nodes'])})")
+        if plan.rollout["order"] == "start-first":
+            plan.why += " (start-first: an old task runs until its replacement is running)"
+    plan.why += note
 
 
 def _mode_name(kind: str) -> str:
@@ -338,11 +438,16 @@ def _desired(current: dict[str, Any]) -> int:
 
 
 def rollout_of(spec: dict[str, Any], tasks: int, replaced: int | None = None) -> dict[str, Any]:
-    """How a rolling update will go, and its worst case without a failure.
+    """How a rolling update will go, and how long it takes when no task fails.
 
-    One batch: stop the old tasks (stop-first: up to stop_grace_period), start the new ones
-    and wait until they are healthy (start_period + retries x (interval + timeout)), then
-    watch them for `monitor`; `delay` between batches.
+    swarmkit's updater (`update.Updater.Run`) runs `parallelism` workers; each takes the next
+    task, stops the old one first (stop-first: until it exits, at most stop_grace_period),
+    starts the new one and waits until it is running, which for a task with a healthcheck
+    means healthy, then waits `delay`.  After the last task it watches once more for
+    `monitor` (delay + 1s when delay >= monitor) and marks the update completed.  Per task,
+    healthy takes at least one `interval` (the first probe) and, without failing, at most
+    start_period + retries x (interval + timeout).  Not counted, as the spec cannot say:
+    pulling the image on the node, creating and starting the container, scheduling.
     """
     conf = spec.get("UpdateConfig") or {}
     mode = spec.get("Mode") or {}
@@ -353,43 +458,22 @@ def rollout_of(spec: dict[str, Any], tasks: int, replaced: int | None = None) ->
     batches = 1 if parallelism == 0 else max(1, math.ceil(count / parallelism))
     container = spec["TaskTemplate"]["ContainerSpec"]
     health = container.get("Healthcheck")
-    healthy = 0
+    healthy_least = healthy_most = 0
     if health and health.get("Test") != ["NONE"]:
         h = {**_HEALTH_DEFAULTS, **health}
-        healthy = h["StartPeriod"] + h["Retries"] * (h["Interval"] + h["Timeout"])
+        healthy_least = h["Interval"]
+        healthy_most = h["StartPeriod"] + h["Retries"] * (h["Interval"] + h["Timeout"])
     order = conf.get("Order", "stop-first")
     stop = container.get("StopGracePeriod", 10 * _NS) if order == "stop-first" else 0
     monitor, delay = conf.get("Monitor", 0), conf.get("Delay", 0)
-    worst = batches * (stop + healthy + monitor) + (batches - 1) * delay
+    watch = delay + _NS if delay >= monitor else monitor
+    least = batches * (healthy_least + delay) + watch
+    worst = batches * (stop + healthy_most + delay) + watch
     return {"tasks": count, "parallelism": parallelism, "batches": batches, "order": order,
             "monitor_s": monitor / _NS, "delay_s": delay / _NS,
             "failure_action": conf.get("FailureAction", "pause"),
-            "worst_case_s": round(worst / _NS, 1)}
-
-
-def node_matches(constraints: Iterable[str], node: dict[str, Any]) -> bool:
-    """swarmkit's constraint filter for the keys it knows (`==` and `!=`)."""
-    desc, spec = node.get("Description") or {}, node.get("Spec") or {}
-    facts = {"node.id": node.get("ID", ""), "node.hostname": desc.get("Hostname", ""),
-             "node.role": spec.get("Role", ""),
-             "node.platform.os": (desc.get("Platform") or {}).get("OS", ""),
-             "node.platform.arch": (desc.get("Platform") or {}).get("Architecture", "")}
-    for key, value in (spec.get("Labels") or {}).items():
-        facts[f"node.labels.{key}"] = value
-    for key, value in ((desc.get("Engine") or {}).get("Labels") or {}).items():
-        facts[f"engine.labels.{key}"] = value
-    for text in constraints:
-        op = "!=" if "!=" in text else "=="
-        key, _, expected = (part.strip() for part in text.partition(op))
-        known = key.lower() if not key.startswith(("node.labels.", "engine.labels.")) else key
-        actual = facts.get(known)
-        equal = actual is not None and str(actual).lower() == expected.lower()
-        if (op == "==") != equal:
-            return False
-    return True
-
-
-# --- networks, volumes, configs, secrets ----------------------------------------------------
+            "least_s": round(least / _NS, 1), "worst_case_s": round(worst / _NS, 1),
+            "not_counted": NOT_COUNTED}
 
 def plan_objects(stack: str, model: dict[str, Any], running: Running,
                  recorded: tuple[int, dict[str, str]] | None = None) -> list[ObjectPlan]:
@@ -533,7 +617,11 @@ def render_text(plan: Plan) -> str:
             lines.append(f"  {'':<{width}}    rolls {r['tasks']} task(s) in {r['batches']} "
                          f"batch(es) of {r['parallelism'] or 'all'}, {r['order']}, monitor "
                          f"{r['monitor_s']:g}s, delay {r['delay_s']:g}s, on failure "
-                         f"{r['failure_action']}; worst case {r['worst_case_s']:g}s")
+                         f"{r['failure_action']}")
+            span = (f"{r['least_s']:g}s" if r["least_s"] == r["worst_case_s"] else
+                    f"{r['least_s']:g}s to {r['worst_case_s']:g}s")
+            lines.append(f"  {'':<{width}}    takes {span} without a failure, plus "
+                         f"{r['not_counted']} (not counted)")
     for o in plan.objects:
         lines.append(f"  {o.kind} {o.name}: {o.action}" + (f" ({o.why})" if o.why else ""))
     counts: dict[str, int] = {}

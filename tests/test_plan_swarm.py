@@ -149,7 +149,9 @@ def test_constraint_no_node_matches_replaces_the_tasks(run_cli, stack: str,
     path.write_text(BASE.replace("node.role == manager", "node.labels.sl-nowhere == yes"))
     plan = _plan(run_cli, path, stack)
     assert plan["app"]["action"] == "rolling update"
-    assert "2 task(s) on nodes that no longer match" in plan["app"]["why"]
+    assert "the 2 task(s) on" in plan["app"]["why"]
+    assert "no longer match and are replaced; no task stays" in plan["app"]["why"]
+    assert "no ready node matches: the replacements stay pending" in plan["app"]["why"]
     docker("stack", "deploy", "--resolve-image", "never", "-c", str(path), stack)
     # replacements are created (and stay pending: no node matches); start-first keeps
     # the old tasks running until a replacement starts, so they stay too
@@ -213,3 +215,55 @@ def test_an_object_gone_between_listing_and_inspecting_is_left_out(swarm_stack: 
     assert [n["Name"] for n in found] == ["ingress"]
     with pytest.raises(DeployError):     # anything but "not found" is still an error
         plan._inspect_all("docker", "no-such-kind", ["ingress"])
+
+
+TIMED = f"""\
+version: "3.8"
+services:
+  app:
+    image: {IMAGE}:v1
+    stop_grace_period: 1s
+    healthcheck:
+      test: [CMD, wget, -q, -O, /dev/null, http://localhost/]
+      interval: 2s
+      timeout: 1s
+      retries: 2
+    deploy:
+      replicas: 3
+      update_config: {{parallelism: 1, order: start-first, monitor: 30s}}
+"""
+
+
+def _utc(text: str) -> float:
+    """An RFC 3339 time as Go prints it (nanoseconds) in seconds."""
+    from datetime import datetime
+
+    head, _, frac = text.rstrip("Z").partition(".")
+    return datetime.fromisoformat(head + "+00:00").timestamp() + float("0." + (frac or "0"))
+
+
+def test_rollout_estimate_bounds_the_real_update(run_cli, stack: str, tmp_path: Path) -> None:
+    """The updater waits `monitor` once, after the last task is running, not after each one:
+    three tasks with a 30 s monitor take about 30 s more than their starts, not 90 s."""
+    path = _write(tmp_path, TIMED)
+    _deploy(path, stack)
+    path.write_text(TIMED.replace(":v1", ":v2"))
+    code, out, err = run_cli("plan", "-f", str(path), stack, "--resolve-image", "never",
+                             "--fail-on", "error")
+    assert code == 0, out + err
+    # 3 x 2s (first probe) + 30s at least; 3 x (start_period 0 + 2 x (2s + 1s)) + 30s at most
+    assert "takes 36s to 48s without a failure, plus image pulls, container starts and " \
+           "scheduling (not counted)" in out, out
+    rollout = _plan(run_cli, path, stack)["app"]["rollout"]
+    assert (rollout["least_s"], rollout["worst_case_s"], rollout["batches"]) == (36, 48, 3)
+    proc = docker("stack", "deploy", "--resolve-image", "never", "-c", str(path), stack)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    _settle(stack, timeout=180)
+    status = json.loads(docker("service", "inspect", f"{stack}_app").stdout)[0]["UpdateStatus"]
+    assert status["State"] == "completed", status
+    took = _utc(status["CompletedAt"]) - _utc(status["StartedAt"])
+    print(f"update took {took:.1f}s (plan: {rollout['least_s']}s to {rollout['worst_case_s']}s)")
+    assert took >= rollout["least_s"], took
+    # what the estimate leaves out (starting three containers) gets 10 s each on a busy
+    # machine; a monitor after every task would need 3 x 30s + 3 x 2s = 96 s at least
+    assert took <= rollout["worst_case_s"] + 3 * 10, took
