@@ -412,17 +412,35 @@ def _placement_change(plan: ServicePlan, docker: str, new: dict[str, Any],
                 + (f"the {len(stay)} on {_names(n for _, n in stay)} stay" if stay
                    else "no task stays"))
     plan.rollout = rollout_of(new, _desired(current), len(gone))
-    if not open_nodes:
-        plan.why += ("; no ready node matches: the replacements stay pending"
-                     + (" and the old tasks keep running (start-first), so the update never "
-                        "completes" if plan.rollout["order"] == "start-first" else
-                        ", and stop-first stops each old task first"))
+    start_first = plan.rollout["order"] == "start-first"
+    fit = _room(new, open_nodes, [n for _, n in stay])
+    if fit < len(gone):
+        plan.why += ("; no ready node matches: the replacements stay pending" if not open_nodes
+                     else f"; {f'only {fit}' if fit else 'none'} of the {len(gone)} "
+                          f"replacements fit{'s' if not fit else ''} (max_replicas_per_node on "
+                          f"{_names(open_nodes)}): {'the others stay' if fit else 'they stay'} "
+                          f"pending")
+        plan.why += (" and their old tasks keep running (start-first), so the update never "
+                     "completes" if start_first else ", and stop-first stops each old task first")
     else:
         plan.why += (f"; the replacements go to the matching nodes "
                      f"({', '.join(plan.placement['matching_nodes'])})")
-        if plan.rollout["order"] == "start-first":
+        if start_first:
             plan.why += " (start-first: an old task runs until its replacement is running)"
     plan.why += note
+
+
+def _room(spec: dict[str, Any], open_nodes: list[Node], staying: list[Node | None]) -> int:
+    """How many new tasks the matching nodes take under max_replicas_per_node (the
+    scheduler's MaxReplicasFilter counts the service's tasks on a node); other limits
+    (resources, ports) are the preflight's."""
+    most = int(spec["TaskTemplate"].get("Placement", {}).get("MaxReplicas") or 0)
+    if not open_nodes:
+        return 0
+    if not most:
+        return 1 << 30
+    ids = [n.id for n in staying if n is not None]
+    return sum(max(0, most - ids.count(n.id)) for n in open_nodes)
 
 
 def _mode_name(kind: str) -> str:

@@ -256,3 +256,36 @@ def test_rollout_estimate_counts_only_the_replaced_tasks(cluster: Cluster,
     after = _tasks(service)
     kept = {t for t, (n, _) in before.items() if n != lone}
     assert kept <= set(after) and len(set(after) - kept) == 1
+
+
+def test_replacements_that_do_not_fit_stay_pending_and_the_old_tasks_run(
+        cluster: Cluster, tmp_path: Path) -> None:
+    """max_replicas_per_node 1 on five nodes, narrowed to the three managers: the managers
+    are full, so the workers' replacements cannot be placed; start-first keeps the old ones."""
+    one = "\n        max_replicas_per_node: 1"
+    stack = cluster.stack()
+    service = f"{stack}_app"
+    path = write(tmp_path, "first.yml", _stack_file(
+        "replicas: 5", f"        constraints: [{EVERYWHERE}]{one}"))
+    _deploy(path, stack)
+    assert wait(lambda: _settled(service, 5, MANAGERS | WORKERS), 120), _tasks(service)
+    before = _tasks(service)
+    path = write(tmp_path, "stack.yml", _stack_file(
+        "replicas: 5", f"        constraints: [node.role == manager]{one}"))
+    plan = _plan(path, stack)
+    assert plan["action"] == "rolling update", plan
+    assert ("none of the 2 replacements fits (max_replicas_per_node on manager1, manager2, "
+            "manager3): they stay pending and their old tasks keep running (start-first), so "
+            "the update never completes") in plan["why"]
+    _deploy(path, stack)
+
+    def pending() -> list[str]:
+        rows = docker("service", "ps", service, "--no-trunc", "--filter",
+                      "desired-state=running", "--format", "{{.CurrentState}} {{.Error}}")
+        return [r for r in rows.stdout.splitlines()
+                if r.startswith("Pending") and "max replicas per node limit exceed" in r]
+    assert wait(lambda: bool(pending()), 60), docker("service", "ps", service).stdout
+    # the old tasks, the workers' included, all still run; the update stays in progress
+    assert not wait(lambda: any(t not in _tasks(service) or _tasks(service)[t][1] != "Running"
+                                for t in before), 10), _tasks(service)
+    assert _update_state(service) == "updating"
