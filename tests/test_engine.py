@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from stacklint.conditions import evaluate, parse_path, resolve
 from stacklint.config import default_config
 from stacklint.document import parse
-from stacklint.durations import format_duration, parse_bytes, parse_duration
+from stacklint.gotypes import byte_size as parse_bytes, duration_seconds as parse_duration, format_seconds as format_duration
 from stacklint.engine import run_rules
 from stacklint.errors import RuleDefinitionError
 from stacklint.model import Severity

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from stacklint import formats, gotypes
+from stacklint import gotypes
 from stacklint.checks import duration as rule_duration
 from stacklint.gotypes import parse_bytes
 from stacklint.stack import load_stack
@@ -43,7 +43,7 @@ def _stack(tmp_path: Path, service: str) -> Path:
 def test_a_duration_reads_the_same_everywhere(text: str, tmp_path: Path) -> None:
     ns = DURATIONS[text]
     assert gotypes.parse_duration(text) == ns
-    assert formats.is_duration(text) is (ns is not None)                 # schema format
+    assert gotypes.is_duration(text) is (ns is not None)                 # schema format
     assert rule_duration(text) == (None if ns is None else ns / 1e9)    # the rules' reader
     stack = load_stack([str(_stack(tmp_path, f'    stop_grace_period: "{text}"\n'))])
     printed = stack.model["services"]["web"]["stop_grace_period"]      # what merge prints
@@ -54,7 +54,7 @@ def test_a_duration_reads_the_same_everywhere(text: str, tmp_path: Path) -> None
 def test_a_byte_size_reads_the_same_everywhere(text: str, tmp_path: Path) -> None:
     size = SIZES[text]
     assert parse_bytes(text) == size
-    assert formats.is_byte_size(text) is (size is not None)             # swarm checks
+    assert gotypes.is_byte_size(text) is (size is not None)             # swarm checks
     stack = load_stack([str(_stack(tmp_path, "    deploy:\n      resources:\n        limits:\n"
                                              f'          memory: "{text}"\n'))])
     printed = stack.model["services"]["web"]["deploy"]["resources"]["limits"]["memory"]

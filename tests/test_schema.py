@@ -13,7 +13,7 @@ import yaml
 
 from conformance import differences, document, load, property_paths
 from conftest import FIXTURES, REPO, require_docker, shared_path
-from stacklint import formats
+from stacklint import gotypes
 from stacklint import schema as S
 from stacklint.validate import validate_layer
 
@@ -109,8 +109,8 @@ def test_version_boundary_matches_docker(case: dict[str, Any], tmp_path: Path) -
 def _reference(name: str) -> tuple[Any, dict[str, Any]]:
     schema = load(shared_path("reference-schemas", name))
     checker = jsonschema.FormatChecker(formats=())
-    checker.checks("duration")(formats.is_duration)
-    checker.checks("ports")(formats.is_port_spec)
+    checker.checks("duration")(gotypes.is_duration)
+    checker.checks("ports")(gotypes.is_port_spec)
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft4Validator)
     return cls(schema, format_checker=checker), schema
 
@@ -140,7 +140,7 @@ def test_compose_target_conforms_to_compose_spec() -> None:
                                      ("-5s", True), ("500ms", True), ("1d", False), ("10", False),
                                      ("", False), ("s", False), ("1h 30m", False)])
 def test_go_durations(text: str, ok: bool) -> None:
-    assert formats.is_duration(text) is ok
+    assert gotypes.is_duration(text) is ok
 
 
 @pytest.mark.parametrize("spec,ok", [("80", True), ("8080:80", True), ("53:53/udp", True),
@@ -149,13 +149,13 @@ def test_go_durations(text: str, ok: bool) -> None:
                                      ("80/http", False), ("abc", False), ("8000-8002:80-81", False),
                                      ("300.1.1.1:80:80", False), ("[::1]:80:80", True)])
 def test_port_specs(spec: Any, ok: bool) -> None:
-    assert formats.is_port_spec(spec) is ok
+    assert gotypes.is_port_spec(spec) is ok
 
 
 @pytest.mark.parametrize("size,ok", [("512m", True), ("1.5G", True), ("64KB", True), (1048576, True),
                                      ("12zz", False), ("1 GiB", True), ("-1", False), (True, False)])
 def test_byte_sizes(size: Any, ok: bool) -> None:
-    assert formats.is_byte_size(size) is ok
+    assert gotypes.is_byte_size(size) is ok
 
 
 DURATIONS = ["10s", "1m30s", "0", "1.5h", "-5s", "500ms", "1us", "2µs", "1d", "10", "s", "1h 30m",
@@ -170,8 +170,8 @@ def test_formats_match_docker(tmp_path: Path) -> None:
     """Go's duration and port-spec parsers, as `docker stack config` applies them."""
     docker = require_docker()
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
-    cases = [({"healthcheck": {"interval": d}}, formats.is_duration(d)) for d in DURATIONS]
-    cases += [({"ports": [p]}, formats.is_port_spec(p)) for p in PORTS]
+    cases = [({"healthcheck": {"interval": d}}, gotypes.is_duration(d)) for d in DURATIONS]
+    cases += [({"ports": [p]}, gotypes.is_port_spec(p)) for p in PORTS]
     wrong = []
     for service, ours in cases:
         path = tmp_path / "f.yml"

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from stacklint import durations, tree
+from stacklint import gotypes, tree
 from stacklint.cluster import health, scheduling
 from stacklint.cluster.constraints import ConstraintError, known, parse
 from stacklint.cluster.scheduling import Want
@@ -126,9 +126,9 @@ def _wants(ctx: Context, out: list[Finding]) -> Iterator[Want]:
         want.max_per_node = _int(placement.get("max_replicas_per_node"), 0)
         reserve = ((deploy.get("resources") or {}).get("reservations") or {}) \
             if isinstance(deploy.get("resources"), dict) else {}
-        cpus = durations.parse_number(reserve.get("cpus"))
+        cpus = gotypes.number(reserve.get("cpus"))
         want.nano_cpus = int((cpus or 0) * 1e9)
-        want.memory = durations.parse_bytes(reserve.get("memory")) or 0
+        want.memory = gotypes.byte_size(reserve.get("memory")) or 0
         for port in svc.get("ports") or []:
             if isinstance(port, dict) and port.get("mode") == "host" and port.get("published"):
                 want.host_ports.append((_int(port["published"], 0),
