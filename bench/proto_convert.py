@@ -1,4 +1,4 @@
-"""A faster node-to-SMap conversion, measured against `stacklint.document.Converter`.
+"""A faster node-to-SMap conversion, measured against `stacklint.load.document.Converter`.
 
 Same output (values, key and value origins, errors) as `Converter.convert`; it differs only in
 cost: no alias bookkeeping when the text has no anchor, scalars resolved inline, and `Origin`
@@ -17,8 +17,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stacklint import document
-from stacklint.document import PLAIN_TAG, Converter, resolve_plain
+from stacklint.load import document
+from stacklint.load.document import PLAIN_TAG, Converter, resolve_plain
 from stacklint.model import Origin
 from stacklint.tree import SList, SMap
 

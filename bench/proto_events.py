@@ -18,8 +18,8 @@ from yaml._yaml import CParser
 from yaml import events as ev
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from stacklint import document  # noqa: E402
-from stacklint.document import resolve_plain  # noqa: E402
+from stacklint.load import document  # noqa: E402
+from stacklint.load.document import resolve_plain  # noqa: E402
 from stacklint.model import Origin  # noqa: E402
 from stacklint.tree import SList, SMap  # noqa: E402
 

@@ -33,16 +33,16 @@ import whatif  # noqa: E402
 # (depth, module, attribute path): pipeline order, children indented under their stage
 STAGES = [
     (0, "stacklint.config", "Config.ruleset"),
-    (0, "stacklint.stack", "load_stack"),
-    (1, "stacklint.document", "read"),
-    (2, "stacklint.document", "compose"),
-    (2, "stacklint.document", "Converter.convert"),
+    (0, "stacklint.load.stack", "load_stack"),
+    (1, "stacklint.load.document", "read"),
+    (2, "stacklint.load.document", "compose"),
+    (2, "stacklint.load.document", "Converter.convert"),
     (2, "proto_convert", "convert"),
     (2, "proto_events", "build"),
-    (1, "stacklint.interpolate", "interpolate"),
-    (1, "stacklint.normalize", "normalize"),
-    (1, "stacklint.merge", "merge"),
-    (2, "stacklint.omit", "omit_empty"),
+    (1, "stacklint.load.interpolate", "interpolate"),
+    (1, "stacklint.load.normalize", "normalize"),
+    (1, "stacklint.load.merge", "merge"),
+    (2, "stacklint.load.omit", "omit_empty"),
     (0, "stacklint.validate", "validate_stack"),
     (1, "stacklint.validate", "validate_layer"),
     (0, "stacklint.engine", "run_rules"),
@@ -51,9 +51,9 @@ STAGES = [
     (0, "stacklint.suppress", "suppress"),
 ]
 FIX_STAGES = [
-    (0, "stacklint.document", "parse"),      # every parse, wherever it is called from
-    (1, "stacklint.document", "compose"),
-    (1, "stacklint.document", "Converter.convert"),
+    (0, "stacklint.load.document", "parse"),      # every parse, wherever it is called from
+    (1, "stacklint.load.document", "compose"),
+    (1, "stacklint.load.document", "Converter.convert"),
     (1, "proto_convert", "convert"),
     (0, "stacklint.fixer", "read_for_fix"),
     (0, "stacklint.fixer", "fix_chain"),

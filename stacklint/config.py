@@ -133,7 +133,7 @@ def load_config(path: str | os.PathLike[str] | None = None, search: bool = True)
 
 
 def _read_yaml(path: Path) -> Any:
-    from stacklint.document import read
+    from stacklint.load.document import read
     try:
         data = read(path).data
     except StacklintError as exc:

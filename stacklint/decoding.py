@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from stacklint.document import Timestamp
+from stacklint.load.document import Timestamp
 from stacklint.schema_errors import Problem, dotted
 
 # unsigned integers in docker/cli's types (uint64, *uint64)

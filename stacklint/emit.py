@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from stacklint.document import resolve_plain
+from stacklint.load.document import resolve_plain
 from stacklint.model import Origin
 from stacklint.tree import SList, SMap
 

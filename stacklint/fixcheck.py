@@ -17,7 +17,7 @@ from stacklint.model import Finding, Location, Severity
 from stacklint.tree import SMap
 
 if TYPE_CHECKING:
-    from stacklint.document import Document
+    from stacklint.load.document import Document
     from stacklint.fixer import FixResult
 
 EMPTY = ("the file is empty, so there is no stack to fix; `docker compose … config > stack.yml` "
@@ -64,7 +64,7 @@ def add_rejections(results: Sequence[FixResult], whole: bool = False,
 
 def _fixed(result: FixResult) -> Document:
     """The document as it will be written, parsed (the two-core fix hands back text only)."""
-    from stacklint.document import parse
+    from stacklint.load.document import parse
 
     doc = result.document if result.document is not None else result.original
     assert doc is not None
@@ -83,7 +83,7 @@ def _compose_output(result: FixResult) -> bool:
 
 
 def _errors(docs: list[Document], whole: bool, env: dict[str, str] | None) -> list[Finding]:
-    from stacklint.stack import load_stack
+    from stacklint.load.stack import load_stack
     from stacklint.validate import validate_layer, validate_stack
 
     try:

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stacklint import document as _document
-from stacklint.document import Document
+from stacklint.load import document as _document
+from stacklint.load.document import Document
 from stacklint.errors import InputError, ReadError
 from stacklint.fixes import FixContext, Proposal, Rule, load_fixes
 from stacklint.fixes import anchors as _anchors

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from stacklint import split
-from stacklint.document import Document
+from stacklint.load.document import Document
 from stacklint.errors import InputError
 from stacklint.fixes.versions import as_tuple
 from stacklint.model import Edit, Finding

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from stacklint.document import Document
+from stacklint.load.document import Document
 from stacklint.model import Finding, Severity
 
 

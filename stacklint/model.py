@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:                 # only for annotations: both import this module
-    from stacklint.document import Document
+    from stacklint.load.document import Document
     from stacklint.tree import SMap
 
 

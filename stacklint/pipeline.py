@@ -71,6 +71,6 @@ def lint_stack(stack: Stack, config: Config | None = None) -> list[Finding]:
 def check_stack(sources: Sequence[Any], config: Config | None = None,
                 env: Mapping[str, str] | None = None, env_files: Sequence[str] = ()) -> CheckResult:
     """load_stack + validate_stack + run_rules + suppressions, for one override chain."""
-    from stacklint.stack import load_stack
+    from stacklint.load.stack import load_stack
     stack = load_stack(list(sources), env=env, env_files=list(env_files))
     return CheckResult(stack, lint_stack(stack, config))

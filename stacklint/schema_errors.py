@@ -195,7 +195,7 @@ def _or(types: list[str]) -> str:
 def _type_hint(wanted: list[str], value: Any) -> str:
     """How to write the value so it has the wanted type."""
     if isinstance(value, str) and {"integer", "number"} & set(wanted):
-        from stacklint.document import resolve_plain
+        from stacklint.load.document import resolve_plain
         plain = resolve_plain(value.strip()) if value.strip() else None
         if isinstance(plain, (int, float)) and not isinstance(plain, bool):
             return f": write it without quotes ({value.strip()})"

@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, TYPE_CHECKING, cast
 
-from stacklint import document as _document
-from stacklint.document import Document
+from stacklint.load import document as _document
+from stacklint.load.document import Document
 from stacklint.errors import InputError
 from stacklint.model import Finding
 from stacklint.tree import SMap
@@ -377,7 +377,7 @@ def owner_of(finding: Finding, layout: Plan, paths: dict[str, int]) -> int:
 def _half(side: int, layout: Plan, docs: Sequence[tuple[str, str, str]], config: Config,
           env_files: Sequence[str]) -> Half:
     from stacklint.pipeline import raw_findings
-    from stacklint.stack import load_stack
+    from stacklint.load.stack import load_stack
     halves = [read_half(layout, index, side, path, text, encoding)
               for index, (path, text, encoding) in enumerate(docs)]
     top = [[(key, tuple(doc.data.key_origins[key])) for key in doc.data] for doc in halves]

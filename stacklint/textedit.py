@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from stacklint.document import resolve_plain
+from stacklint.load.document import resolve_plain
 from stacklint.model import Edit, Origin
 from stacklint.tree import SList, SMap
 

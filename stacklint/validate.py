@@ -16,7 +16,7 @@ from stacklint.schema_errors import Problem, dotted, explain
 from stacklint.tree import locate
 
 if TYPE_CHECKING:
-    from stacklint.stack import Stack
+    from stacklint.load.stack import Stack
 
 # rule name -> (id, default severity); rules/SL0nn-<name>.yaml documents each one
 RULES: dict[str, tuple[str, Severity]] = {
@@ -144,7 +144,7 @@ def validate_stack(stack: Stack, target: str = "stack") -> list[Finding]:
         out += validate_layer(layer.data, layer.version, layer.document.path, target)
     path = stack.layers[0].document.path if stack.layers else "<stack>"
     if stack.layers:                       # relative paths resolve from the first file's folder
-        from stacklint import outside
+        from stacklint.load import outside
         folder = os.path.dirname(os.path.abspath(path))
         for layer in stack.layers:
             out += [finding(p.rule, layer.data, p.pointer, p.message, layer.document.path)

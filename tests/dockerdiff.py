@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from stacklint import emit
-from stacklint.document import parse
+from stacklint.load.document import parse
 from stacklint.errors import InputError
-from stacklint.stack import load_stack
+from stacklint.load.stack import load_stack
 from stacklint.tree import plain
 
 REPO = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Grouping loose files into whole override chains (stacklint.discover)."""
+"""Grouping loose files into whole override chains (stacklint.load.discover)."""
 from __future__ import annotations
 
 import os
@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import NOTES_NUMBERS, missing_shared
-from stacklint.discover import (STACK_FILE_RE, StackSpec, configured_stacks, discover_repo,
+from stacklint.load.discover import (STACK_FILE_RE, StackSpec, configured_stacks, discover_repo,
                                 discover_stacks, is_stack_file)
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"

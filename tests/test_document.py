@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stacklint.document import Timestamp, parse, read, resolve_plain
+from stacklint.load.document import Timestamp, parse, read, resolve_plain
 from stacklint.errors import InputError
 from stacklint.tree import plain
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from stacklint.conditions import evaluate, parse_path, resolve
 from stacklint.config import default_config
-from stacklint.document import parse
+from stacklint.load.document import parse
 from stacklint.gotypes import byte_size as parse_bytes, duration_seconds as parse_duration, format_seconds as format_duration
 from stacklint.engine import run_rules
 from stacklint.errors import RuleDefinitionError
@@ -149,7 +149,7 @@ def test_a_crashing_rule_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_notes_become_findings_at_the_override_line() -> None:
     from stacklint.model import Origin
-    from stacklint.stack import Note
+    from stacklint.load.stack import Note
     stack = _Stack("services:\n  web: {image: a:1}\n")
     stack.notes = [Note("ports-collapsed", "gone", Origin("prod.yml", 7, 9, 0, 1), ("services",)),
                    Note("some-new-kind", "odd", Origin("prod.yml", 2, 1, 0, 1), ())]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stacklint import composeproject, document
+from stacklint.load import composeproject, document
 from stacklint.fixes import FixContext
 from stacklint.fixes import project_names
 from stacklint.resources import rules_dir

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import require_docker
-from stacklint.document import parse
+from stacklint.load.document import parse
 from stacklint.fixer import fix_chain
 from stacklint.fixes.guard import comparable
 
@@ -234,7 +234,7 @@ override_st = st.lists(service_st.map(lambda s: {**s, "depends": "none", "port":
 @given(stack_st, override_st, st.booleans())
 def test_merged_model_changes_only_where_fixed(args: tuple[Any, ...], over: list[Any],
                                                over_version: bool) -> None:
-    from stacklint.stack import load_stack
+    from stacklint.load.stack import load_stack
     from stacklint.tree import plain
 
     step, seq, newline, services, top = args

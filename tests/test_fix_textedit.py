@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from stacklint.document import parse
+from stacklint.load.document import parse
 from stacklint.textedit import apply_edits, delete_entry, insert_entry, replace_value
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import NOTES_NUMBERS, require_docker
-from stacklint import document, fixer
+from stacklint import fixer
+from stacklint.load import document
 from stacklint.fixes import FixContext, Proposal, Rule, load_fixes
 from stacklint.fixes.versions import minimum
 from stacklint.model import Edit

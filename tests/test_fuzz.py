@@ -50,7 +50,7 @@ DOCKER_BUGS = {
 
 def _second_bom(raw: bytes) -> bool:
     """A byte order mark right after the first (UTF-8 or UTF-16)."""
-    from stacklint.document import decode
+    from stacklint.load.document import decode
     try:
         return decode(raw, NAME)[0].startswith("\ufeff")
     except Exception:       # noqa: BLE001 - undecodable: not this bug
@@ -145,7 +145,7 @@ def _bom(raw: bytes) -> bytes:
 
 
 def _endings(raw: bytes) -> set[str]:
-    from stacklint.document import decode
+    from stacklint.load.document import decode
     text, _ = decode(raw, NAME)
     text = text.replace("\r\n", "\x00")
     return {name for name, mark in (("crlf", "\x00"), ("lf", "\n"), ("cr", "\r")) if mark in text}

@@ -13,7 +13,7 @@ import pytest
 from stacklint import gotypes
 from stacklint.checks import duration as rule_duration
 from stacklint.gotypes import parse_bytes
-from stacklint.stack import load_stack
+from stacklint.load.stack import load_stack
 
 # text -> nanoseconds Go's time.ParseDuration gives, None where it errs
 DURATIONS = {

@@ -556,7 +556,7 @@ def test_a_tab_led_comment_line_is_read_where_go_yaml_reads_it(  # type: ignore[
 
 
 def test_origins_after_a_tab_led_comment_stay_exact() -> None:
-    from stacklint.document import parse
+    from stacklint.load.document import parse
     from stacklint.tree import value_origin
     text = 'version: "3.8"\n# one\n\t# two\nservices:\n  a:\n    # x\n \t # y\n    user: root\n'
     doc = parse(text, "s.yml")
@@ -577,7 +577,7 @@ def test_fix_keeps_the_tabs_of_a_comment_line(here: Path, run_cli) -> None:  # t
 
 def test_a_second_bom_counts_on_line_1(here: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
     import codecs
-    from stacklint.document import read
+    from stacklint.load.document import read
     from stacklint.tree import value_origin
     write(here, "s.yml", codecs.BOM_UTF8 * 2 + b'version: 3.8\nx-a: &a {k: v}\nx-b: *a\n'
                          b'services: {a: {image: "x:1"}}\n')

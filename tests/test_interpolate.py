@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stacklint.document import parse
+from stacklint.load.document import parse
 from stacklint.errors import InputError
-from stacklint.interpolate import TemplateError, interpolate, substitute
+from stacklint.load.interpolate import TemplateError, interpolate, substitute
 from stacklint.tree import plain
 
 ENV = {"SET": "value", "EMPTY": "", "TAG": "1.25", "lower": "lc"}

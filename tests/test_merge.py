@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stacklint.document import parse, read
+from stacklint.load.document import parse, read
 from stacklint.errors import InputError
-from stacklint.stack import load_stack
+from stacklint.load.stack import load_stack
 from stacklint.tree import plain
 from conftest import shared_params
 from tests import dockerdiff as dd

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from stacklint.cli import main
-from stacklint.document import parse
+from stacklint.load.document import parse
 from stacklint.tree import plain
 from tests import dockerdiff as dd
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from stacklint import emit
-from stacklint.stack import load_stack
+from stacklint.load.stack import load_stack
 from conftest import missing_shared
 from tests import deploydiff as dep
 from tests import dockerdiff as dd

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stacklint.document import parse
+from stacklint.load.document import parse
 from stacklint.emit import prepare, render, scalar
 from stacklint.tree import SList, SMap, plain
 

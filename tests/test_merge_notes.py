@@ -1,7 +1,7 @@
 """Merge surprises are recorded as notes at the override's line."""
 from __future__ import annotations
 
-from stacklint.stack import Note, load_stack
+from stacklint.load.stack import Note, load_stack
 from tests import dockerdiff as dd
 
 

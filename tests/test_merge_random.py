@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from stacklint import emit
-from stacklint.stack import load_stack
+from stacklint.load.stack import load_stack
 from tests import deploydiff, mergegen
 from tests import dockerdiff as dd
 from tests.test_merge_deploy import _loose

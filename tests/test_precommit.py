@@ -14,7 +14,7 @@ import yaml
 
 from conftest import NOTES_NUMBERS
 from precommit_harness import REPO, Project, make_project, prune, snapshot
-from stacklint.discover import STACK_FILE_RE
+from stacklint.load.discover import STACK_FILE_RE
 
 pytestmark = pytest.mark.slow   # pre-commit builds the hook environment from a snapshot
 

@@ -7,9 +7,9 @@ import pytest
 
 from pathlib import Path
 
-from stacklint.document import decode
+from stacklint.load.document import decode
 from stacklint.model import Origin
-from stacklint.stack import load_stack
+from stacklint.load.stack import load_stack
 from stacklint.tree import SList, SMap, locate
 from tests import dockerdiff as dd
 

@@ -357,11 +357,11 @@ def test_fix_generated_compose_v2_file(tmp_path: Path) -> None:
 def test_fix_cases_with_a_twin_service(case: str, tmp_path: Path) -> None:
     source = FIXTURES / "fix" / case / "1.yml"
     raw = source.read_bytes()
-    from stacklint.document import decode
+    from stacklint.load.document import decode
     text, encoding = decode(raw, str(source))
     path = tmp_path / "1.yml"
     twinned = _twin(text)
-    from stacklint.document import Document
+    from stacklint.load.document import Document
     path.write_bytes(Document(str(path), twinned, encoding, "\n", None).encode(twinned))
     assert_same_fix(path, must_split=False)
 

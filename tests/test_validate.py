@@ -12,7 +12,7 @@ import yaml
 
 from conftest import FIXTURES, require_docker
 from stacklint.commands.validate import validate_files
-from stacklint.document import parse
+from stacklint.load.document import parse
 from stacklint.errors import InputError
 from stacklint.model import Severity
 from stacklint.validate import RULES, validate_layer

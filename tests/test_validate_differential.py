@@ -12,7 +12,7 @@ import pytest
 from conftest import SHARED, shared_params
 from stacklint.errors import StacklintError
 from stacklint.model import Severity
-from stacklint.stack import load_stack
+from stacklint.load.stack import load_stack
 from stacklint.validate import validate_stack
 
 CASES = SHARED / "oracle" / "merge-cases"

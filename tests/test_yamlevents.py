@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stacklint import document, yamlevents
+from stacklint.load import document, yamlevents
 from stacklint.errors import InputError
 from stacklint.tree import SList, SMap
 

@@ -50,7 +50,7 @@ def stack_specs(args: argparse.Namespace, config: Any,
         return specs
     if args.files:
         return _discover(args.files, config, escaped)
-    from stacklint.discover import configured_stacks, discover_repo
+    from stacklint.load.discover import configured_stacks, discover_repo
     found = configured_stacks(config) if config.stacks else discover_repo(".", config, escaped)
     specs = [(s.name, tuple(s.files)) for s in found]
     if not specs and not escaped:
@@ -61,7 +61,7 @@ def stack_specs(args: argparse.Namespace, config: Any,
 
 def _discover(files: Sequence[str], config: Any,
               escaped: list[str] | None = None) -> list[tuple[str, tuple[str, ...]]]:
-    from stacklint.discover import discover_stacks
+    from stacklint.load.discover import discover_stacks
     return [(s.name, tuple(s.files))
             for s in discover_stacks(list(files), config, escaped=escaped)]
 
@@ -134,7 +134,7 @@ def _grouping_notes(args: argparse.Namespace, specs: list[tuple[str, tuple[str, 
     """Files that look like one chain but were checked apart, or were left out: say so once."""
     if not args.files:                     # -f names a chain; the config's stacks are grouped
         return []
-    from stacklint import chainhint
+    from stacklint.load import chainhint
     notes = [chainhint.skipped_note(args.files, specs, config.root),
              chainhint.apart_note(specs, config.root)]
     return [n for n in notes if n]

@@ -43,7 +43,7 @@ def chains(args: argparse.Namespace, escaped: list[str] | None = None) -> list[l
     if not args.files:
         return out
     from stacklint.config import load_config
-    from stacklint.discover import discover_stacks
+    from stacklint.load.discover import discover_stacks
     escaped = [] if escaped is None else escaped
     specs = discover_stacks(list(args.files), load_config(args.config), escaped=escaped)
     named = {_key(f) for f in args.files}

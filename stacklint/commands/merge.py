@@ -10,7 +10,7 @@ from stacklint.model import Finding, Severity
 from stacklint.reporters import add_format_option
 
 if TYPE_CHECKING:
-    from stacklint.document import Document
+    from stacklint.load.document import Document
     from stacklint.model import Stack
     from stacklint.tree import SMap
 
@@ -50,7 +50,7 @@ WARN_NOTES = ("unset-variable", "ip-address-dropped", "version-mismatch",
 
 def _sources(args: argparse.Namespace) -> tuple[list[Document], list[Finding]]:
     """The documents to merge (fixed in memory with --fix), and the fixes' findings."""
-    from stacklint import document
+    from stacklint.load import document
     docs = [document.read(path) for path in args.files]
     if not args.fix:
         return docs, []
@@ -107,7 +107,7 @@ def _masked(stack: Stack) -> tuple[SMap, dict[str, str]]:
 
 def run(args: argparse.Namespace) -> int:
     from stacklint import emit
-    from stacklint.stack import load_stack
+    from stacklint.load.stack import load_stack
 
     if args.annotate and args.format == "json":
         raise ConfigError("--annotate needs --format yaml (JSON has no comments)")

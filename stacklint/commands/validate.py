@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def validate_files(files: Sequence[str], target: str = "stack",
                    env_files: Sequence[str] = ()) -> list[Finding]:
     """Load the chain and validate it (an unreadable file raises InputError)."""
-    from stacklint.stack import load_stack
+    from stacklint.load.stack import load_stack
     from stacklint.validate import validate_stack
 
     from stacklint.redact import mask_findings

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from stacklint.document import Document
+from stacklint.load.document import Document
 from stacklint.model import Edit, Origin, Severity
 from stacklint.tree import SList, SMap
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from stacklint.document import Document, parse
+from stacklint.load.document import Document, parse
 from stacklint.errors import InputError
 from stacklint.fixes import Proposal
 from stacklint.model import Finding, Location, Severity
@@ -125,7 +125,7 @@ def schema_errors(doc: Document) -> set[tuple[str, str]] | None:
 
 
 def _schema_errors(doc: Document) -> set[tuple[str, str]] | None:
-    from stacklint.stack import effective_version
+    from stacklint.load.stack import effective_version
     from stacklint.validate import validate_layer
     if not isinstance(doc.data, dict):
         return None

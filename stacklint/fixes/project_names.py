@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from stacklint import composeproject
-from stacklint.composeproject import Project
-from stacklint.document import Document
+from stacklint.load import composeproject
+from stacklint.load.composeproject import Project
+from stacklint.load.document import Document
 from stacklint.fixes import FixContext, Proposal, Rule, interpolated
 from stacklint.textedit import delete_entry, is_flow, scalar_text
 from stacklint.tree import SMap

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from stacklint.document import parse
+from stacklint.load.document import parse
 from stacklint.errors import InputError
 from stacklint.fixes import Rule
 from stacklint.model import Edit

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 
-from stacklint.document import Document
+from stacklint.load.document import Document
 from stacklint.fixes import FixContext, Proposal, Rule
 from stacklint.fixes.versions import NEWEST, as_tuple, minimum
 from stacklint.model import Edit

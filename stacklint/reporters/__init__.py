@@ -80,7 +80,7 @@ def fix_repairs(path: str) -> str | None:
     that does not parse (SL711); the repair is tried here, in memory, so the
     hint is given only where `fix` would really succeed.
     """
-    from stacklint.document import decode
+    from stacklint.load.document import decode
     from stacklint.errors import StacklintError
     from stacklint.fixes import sequence_indent
     try:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from stacklint import mergefields
+from stacklint.load import mergefields
 from stacklint.errors import InputError
-from stacklint.mergefields import KEEP, append
+from stacklint.load.mergefields import KEEP, append
 from stacklint.model import Note, Origin
-from stacklint.omit import ZERO_TEXTS, is_zero, omit_empty
+from stacklint.load.omit import ZERO_TEXTS, is_zero, omit_empty
 from stacklint.tree import SList, SMap, copy_entries
 
 Pointer = tuple[Any, ...]

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from stacklint import yamlevents
+from stacklint.load import yamlevents
 from stacklint.errors import InputError, ReadError
 from stacklint.model import Origin
 from stacklint.tree import SList, SMap

@@ -9,7 +9,7 @@ from stacklint.model import Origin
 from stacklint.tree import SList, SMap, make_map, shallow_copy, writable
 
 if TYPE_CHECKING:                 # the handlers are called with the Normalizer that runs them
-    from stacklint.normalize import Normalizer
+    from stacklint.load.normalize import Normalizer
 
 # Every handler leaves its input alone: a value it does not rewrite is returned as it is
 # (shared with the layer), and a container is copied on its first edit (`writable`).

@@ -55,7 +55,7 @@ def chain_notes(documents: Sequence[Any], values: Mapping[str, str], workdir: Pa
     if not dotenv.is_file() or any(Path(f).resolve() == dotenv.resolve() for f in env_files):
         return notes
     try:
-        from stacklint import envfile
+        from stacklint.load import envfile
         defined = envfile.parse(dotenv, lenient=True)
     except Exception:       # noqa: BLE001 - an unreadable .env is Compose's problem, not ours
         return notes

@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from stacklint import document as _document
-from stacklint.document import Document
+from stacklint.load import document as _document
+from stacklint.load.document import Document
 from stacklint.errors import InputError, ReadError
 from stacklint.model import Layer, Note, Origin, Stack  # the records; re-exported from here
 from stacklint.tree import SMap
@@ -80,7 +80,7 @@ _TAG_INSTEAD = {
 
 def _load(sources: Sequence[str | Document | os.PathLike[str]], env: Mapping[str, str] | None,
           env_files: Sequence[str], allow_version_mismatch: bool) -> Stack:
-    from stacklint import envfile, interpolate, merge, normalize
+    from stacklint.load import envfile, interpolate, merge, normalize
 
     values: dict[str, str] = envfile.load_values(list(env_files))
     values.update(os.environ if env is None else env)
@@ -110,7 +110,7 @@ def _load(sources: Sequence[str | Document | os.PathLike[str]], env: Mapping[str
                               f'variable "{name}" is not set: {path} gets an empty string',
                               origin, pointer))
         layers.append(Layer(doc, data, version))
-    from stacklint.composefeatures import chain_notes
+    from stacklint.load.composefeatures import chain_notes
     notes += chain_notes(documents, values, workdir, env_files)
     normalised = [normalize.normalize(layer.data, Path(workdir), values, notes, layer.version,
                                       secrets, interpolated) for layer in layers]

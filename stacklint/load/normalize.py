@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from stacklint import envfile, gotypes
+from stacklint import gotypes
+from stacklint.load import envfile
 from stacklint.errors import InputError
-from stacklint.fields import SERVICE_FIELDS, mapping
+from stacklint.load.fields import SERVICE_FIELDS, mapping
 from stacklint.model import Note, Origin
 from stacklint.tree import SList, SMap, copy_entries, make_map, writable
 
@@ -131,7 +132,7 @@ class Normalizer:
                     raise self.error(exc.message, origin, exc.hint or
                                      "env_file paths are relative to the first file's folder"
                                      ) from None
-                from stacklint.composefeatures import env_file_notes
+                from stacklint.load.composefeatures import env_file_notes
                 self.notes += env_file_notes(pairs, ("services", name, "environment"))
                 # each value points at its line in the env file, where a person changes it
                 self._update_env(result, [(k, v, o, o) for k, v, o in pairs], from_file=True)

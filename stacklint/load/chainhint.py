@@ -75,7 +75,7 @@ def _merge_order(files: Iterable[str]) -> list[str]:
 
 
 def _text(path: str) -> str | None:
-    from stacklint.document import decode
+    from stacklint.load.document import decode
     from stacklint.errors import InputError
     try:
         return decode(Path(path).read_bytes(), path)[0]
