@@ -47,7 +47,7 @@ class _FastValid:
 def _patch_validator() -> None:
     from functools import lru_cache
 
-    from stacklint import schema
+    from stacklint.validate import schema
 
     try:
         import jsonschema_rs

@@ -84,7 +84,7 @@ def _compose_output(result: FixResult) -> bool:
 
 def _errors(docs: list[Document], whole: bool, env: dict[str, str] | None) -> list[Finding]:
     from stacklint.load.stack import load_stack
-    from stacklint.validate import validate_layer, validate_stack
+    from stacklint.validate.validator import validate_layer, validate_stack
 
     try:
         stack = load_stack(docs, env=env, allow_version_mismatch=True)

@@ -18,7 +18,7 @@ class CheckResult(NamedTuple):
 
 def _validate(stack: Stack) -> list[Finding]:
     """Schema and Docker-missed checks (a plain import: a broken one is an internal error)."""
-    from stacklint.validate import validate_stack
+    from stacklint.validate.validator import validate_stack
     return list(validate_stack(stack))
 
 

@@ -5,8 +5,8 @@ import jsonschema
 import pytest
 
 from conformance import SAMPLES, document, property_paths
-from stacklint import schema as S
-from stacklint.fastcheck import compile_schema, equal
+from stacklint.validate import schema as S
+from stacklint.validate.fastcheck import compile_schema, equal
 
 
 def _jsonschema(target: str, version: str) -> jsonschema.Draft7Validator:

@@ -14,8 +14,8 @@ import yaml
 from conformance import differences, document, load, property_paths
 from conftest import FIXTURES, REPO, require_docker, shared_path
 from stacklint import gotypes
-from stacklint import schema as S
-from stacklint.validate import validate_layer
+from stacklint.validate import schema as S
+from stacklint.validate.validator import validate_layer
 
 BOUNDARIES = yaml.safe_load((FIXTURES / "validate" / "boundaries.yaml").read_text(encoding="utf-8"))
 IDS = [f"{c['since']}-{c['key']}-{i}" for i, c in enumerate(BOUNDARIES)]

@@ -15,7 +15,7 @@ from stacklint.commands.validate import validate_files
 from stacklint.load.document import parse
 from stacklint.errors import InputError
 from stacklint.model import Severity
-from stacklint.validate import RULES, validate_layer
+from stacklint.validate.validator import RULES, validate_layer
 
 HERE = FIXTURES / "validate"
 CHECKS = yaml.safe_load((HERE / "checks.yaml").read_text(encoding="utf-8"))
@@ -179,7 +179,7 @@ def _documents() -> Any:
 def test_random_documents_never_crash() -> None:
     from hypothesis import given, settings
 
-    from stacklint.swarmchecks import check_model
+    from stacklint.validate.swarmchecks import check_model
 
     @settings(max_examples=300, deadline=None)
     @given(_documents())

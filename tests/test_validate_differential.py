@@ -13,7 +13,7 @@ from conftest import SHARED, shared_params
 from stacklint.errors import StacklintError
 from stacklint.model import Severity
 from stacklint.load.stack import load_stack
-from stacklint.validate import validate_stack
+from stacklint.validate.validator import validate_stack
 
 CASES = SHARED / "oracle" / "merge-cases"
 CORPUS = SHARED / "corpus"

@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _did_you_mean(word: str, rules: Any) -> str:
     """The rules a mistyped or partial name most likely means, else where to look."""
-    from stacklint.suggest import closest
+    from stacklint.validate.suggest import closest
     low = word.lower()
     named = [r for r in rules if low in r.name or low in r.id.lower()]
     if not named:

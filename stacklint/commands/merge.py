@@ -69,7 +69,7 @@ def _problems(stack: Stack, validate: bool) -> list[Finding]:
     shown = [n for n in stack.notes if n.kind in WARN_NOTES]
     found = note_findings(dataclasses.replace(stack, notes=shown), default_config())
     if validate:
-        from stacklint.validate import validate_stack
+        from stacklint.validate.validator import validate_stack
         errors = [f for f in validate_stack(stack) if f.severity >= Severity.ERROR
                   and not f.suppressed]
         found += sorted(errors, key=Finding.sort_key)

@@ -30,7 +30,7 @@ def validate_files(files: Sequence[str], target: str = "stack",
                    env_files: Sequence[str] = ()) -> list[Finding]:
     """Load the chain and validate it (an unreadable file raises InputError)."""
     from stacklint.load.stack import load_stack
-    from stacklint.validate import validate_stack
+    from stacklint.validate.validator import validate_stack
 
     from stacklint.redact import mask_findings
     stack = load_stack(list(files), env_files=list(env_files), target=target)

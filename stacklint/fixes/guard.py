@@ -126,7 +126,7 @@ def schema_errors(doc: Document) -> set[tuple[str, str]] | None:
 
 def _schema_errors(doc: Document) -> set[tuple[str, str]] | None:
     from stacklint.load.stack import effective_version
-    from stacklint.validate import validate_layer
+    from stacklint.validate.validator import validate_layer
     if not isinstance(doc.data, dict):
         return None
     try:

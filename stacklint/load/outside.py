@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from stacklint.schema_errors import Problem, dotted
+from stacklint.validate.schema_errors import Problem, dotted
 
 
 def problems(data: Any, folder: str) -> Iterator[Problem]:

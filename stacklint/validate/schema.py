@@ -158,7 +158,7 @@ class _TwoStage:
     """`is_valid` by closures compiled from the schema; errors by jsonschema, built on demand."""
 
     def __init__(self, schema: dict[str, Any]) -> None:
-        from stacklint.fastcheck import compile_schema
+        from stacklint.validate.fastcheck import compile_schema
 
         self.schema = schema
         self._fast = compile_schema(schema, FORMATS)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from stacklint.load.document import Timestamp
-from stacklint.schema_errors import Problem, dotted
+from stacklint.validate.schema_errors import Problem, dotted
 
 # unsigned integers in docker/cli's types (uint64, *uint64)
 UNSIGNED = (("deploy", "replicas"), ("deploy", "update_config", "parallelism"),

@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from stacklint import gotypes, suggest
-from stacklint.schema import SchemaError
+from stacklint import gotypes
+from stacklint.validate import suggest
+from stacklint.validate.schema import SchemaError
 
 Pointer = tuple[Any, ...]
 

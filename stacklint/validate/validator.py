@@ -10,9 +10,9 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from stacklint import schema as _schema
+from stacklint.validate import schema as _schema
 from stacklint.model import Applicability, Edit, Finding, Fix, Location, Severity
-from stacklint.schema_errors import Problem, dotted, explain
+from stacklint.validate.schema_errors import Problem, dotted, explain
 from stacklint.tree import locate
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ def validate_layer(data: Any, version: str, path: str, target: str = "stack") ->
         version, forbidden = _schema.LATEST, []
     validator = _schema.compiled(target, version)
     if target == "stack":        # what Docker's decoding refuses after its schema passed
-        from stacklint import decoding
+        from stacklint.validate import decoding
         forbidden += decoding.problems(data)
     out = [finding(p.rule, data, p.pointer, p.message, path, p.prefer_key) for p in forbidden]
     if validator.is_valid(data):           # the common case: no error list to build
@@ -137,7 +137,7 @@ def _forbidden(data: Any) -> Iterable[Problem]:
 
 def validate_stack(stack: Stack, target: str = "stack") -> list[Finding]:
     """Every validation finding of a loaded chain: per file, then on the merged model."""
-    from stacklint import swarmchecks
+    from stacklint.validate import swarmchecks
 
     out: list[Finding] = []
     for layer in stack.layers:

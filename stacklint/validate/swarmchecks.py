@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from stacklint import gotypes, suggest
-from stacklint.schema_errors import Problem, dotted, shown
+from stacklint import gotypes
+from stacklint.validate import suggest
+from stacklint.validate.schema_errors import Problem, dotted, shown
 
 # cli/command/stack/loader/loader.go + compose/types: "Ignoring unsupported options" and
 # "Ignoring deprecated options", plus keys swarm drops without a word (depends_on, tmpfs)
