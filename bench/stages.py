@@ -32,7 +32,7 @@ import whatif  # noqa: E402
 
 # (depth, module, attribute path): pipeline order, children indented under their stage
 STAGES = [
-    (0, "stacklint.config", "Config.ruleset"),
+    (0, "stacklint.lint.config", "Config.ruleset"),
     (0, "stacklint.load.stack", "load_stack"),
     (1, "stacklint.load.document", "read"),
     (2, "stacklint.load.document", "compose"),
@@ -45,10 +45,10 @@ STAGES = [
     (2, "stacklint.load.omit", "omit_empty"),
     (0, "stacklint.validate.validator", "validate_stack"),
     (1, "stacklint.validate.validator", "validate_layer"),
-    (0, "stacklint.engine", "run_rules"),
-    (1, "stacklint.engine", "make_finding"),
-    (2, "stacklint.engine", "Locator.__call__"),
-    (0, "stacklint.suppress", "suppress"),
+    (0, "stacklint.lint.engine", "run_rules"),
+    (1, "stacklint.lint.engine", "make_finding"),
+    (2, "stacklint.lint.engine", "Locator.__call__"),
+    (0, "stacklint.lint.suppress", "suppress"),
 ]
 FIX_STAGES = [
     (0, "stacklint.load.document", "parse"),      # every parse, wherever it is called from
@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.two_cores:      # stages of the one-process run (run.py times the real one)
         from stacklint import split
         split.check = split.in_two = lambda *a, **k: None
-    for module in ("stacklint.pipeline", "stacklint.commands.check", "stacklint.fixer"):
+    for module in ("stacklint.lint.pipeline", "stacklint.commands.check", "stacklint.fixer"):
         try:
             importlib.import_module(module)   # so that their imported names get rebound
         except ImportError:

@@ -206,14 +206,14 @@ def _suppressions(doc: Document) -> list[Any]:
     """`# stacklint: disable=SL707 -- reason` comments: the person chose to keep that text."""
     if "stacklint" not in doc.text:
         return []
-    from stacklint.suppress import parse_comments
+    from stacklint.lint.suppress import parse_comments
 
     return parse_comments(doc.path, doc.text, _rules().get)[0]
 
 
 @functools.lru_cache(maxsize=1)
 def _rules() -> Any:
-    from stacklint.ruleset import load_rules
+    from stacklint.lint.ruleset import load_rules
 
     return load_rules()
 

@@ -31,8 +31,9 @@ class GateOutcome:
 def run_gate(files: Sequence[str], config_path: str | None, fail_on: str | None,
              env_files: Sequence[str] = ()) -> GateOutcome:
     """Fix in memory, check, and render the stack unless a finding blocks it."""
-    from stacklint import emit, fixer, pipeline
-    from stacklint.config import load_config
+    from stacklint import emit, fixer
+    from stacklint.lint import pipeline
+    from stacklint.lint.config import load_config
 
     config = load_config(config_path)
     level = Severity.parse(fail_on) if fail_on else config.fail_on

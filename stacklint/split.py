@@ -39,7 +39,7 @@ from stacklint.model import Finding
 from stacklint.tree import SMap
 
 if TYPE_CHECKING:
-    from stacklint.config import Config
+    from stacklint.lint.config import Config
     from stacklint.model import Stack
 
 PARENT, CHILD = 0, 1
@@ -376,7 +376,7 @@ def owner_of(finding: Finding, layout: Plan, paths: dict[str, int]) -> int:
 
 def _half(side: int, layout: Plan, docs: Sequence[tuple[str, str, str]], config: Config,
           env_files: Sequence[str]) -> Half:
-    from stacklint.pipeline import raw_findings
+    from stacklint.lint.pipeline import raw_findings
     from stacklint.load.stack import load_stack
     halves = [read_half(layout, index, side, path, text, encoding)
               for index, (path, text, encoding) in enumerate(docs)]
@@ -402,7 +402,7 @@ def _half(side: int, layout: Plan, docs: Sequence[tuple[str, str, str]], config:
 def _combine(mine: Half, theirs: Half, docs: Sequence[tuple[str, str, str]],
              config: Config) -> list[Finding]:
     """Both halves' findings, suppressed over the original text as one stack would be."""
-    from stacklint.pipeline import finish
+    from stacklint.lint.pipeline import finish
     validation = sorted(mine.validation + theirs.validation, key=Finding.sort_key)
     policy = sorted(mine.policy + theirs.policy, key=Finding.sort_key)
     # what suppression reads: the original text, and each `x-stacklint` with its origins

@@ -169,7 +169,7 @@ def test_unparsable_file_fix_can_repair_points_to_fix(run_cli, tmp_path) -> None
 
 
 def test_rules_lists_every_rule_and_explain_renders(run_cli) -> None:  # type: ignore[no-untyped-def]
-    from stacklint.ruleset import builtin_rules
+    from stacklint.lint.ruleset import builtin_rules
     code, out, _ = run_cli("rules")
     assert code == 0 and len(out.splitlines()) == len(builtin_rules())
     assert "SL501  healthcheck-present" in out

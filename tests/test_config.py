@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from stacklint.config import build_config, find_config, load_config
+from stacklint.lint.config import build_config, find_config, load_config
 from stacklint.errors import ConfigError
 from stacklint.model import Severity
 

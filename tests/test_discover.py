@@ -278,7 +278,7 @@ def test_discovery_of_a_big_repository(in_tmp: Path) -> None:
 
 
 def test_with_the_real_config_loader(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from stacklint.config import load_config
+    from stacklint.lint.config import load_config
 
     touch(in_tmp, "ops/docker-compose.yml", "ops/prod.yml", "ops/prod-update-config.yml")
     (in_tmp / "ops/.stacklint.yml").write_text(
@@ -301,7 +301,7 @@ def test_seed_override_brings_in_its_configured_chain(monkeypatch: pytest.Monkey
 
 
 def test_the_config_file_brings_in_every_configured_stack(in_tmp: Path) -> None:
-    from stacklint.config import load_config
+    from stacklint.lint.config import load_config
 
     touch(in_tmp, *NUMBERS, "v5.yml", "compose.yaml")
     (in_tmp / ".stacklint.yml").write_text(
@@ -314,7 +314,7 @@ def test_the_config_file_brings_in_every_configured_stack(in_tmp: Path) -> None:
 
 def test_a_file_named_through_a_symlinked_folder_matches_the_config(in_tmp: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from stacklint.config import load_config
+    from stacklint.lint.config import load_config
 
     touch(in_tmp, "real/docker-compose.yml", "real/prod.yml")
     (in_tmp / ".stacklint.yml").write_text("stacks:\n  prod: [real/docker-compose.yml, real/prod.yml]\n")

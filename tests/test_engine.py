@@ -1,20 +1,23 @@
 """The condition language, rule loading errors, and how the engine turns hits into findings."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stacklint.conditions import evaluate, parse_path, resolve
-from stacklint.config import default_config
+from stacklint.lint.conditions import evaluate, parse_path, resolve
+from stacklint.lint.config import default_config
 from stacklint.load.document import parse
-from stacklint.gotypes import byte_size as parse_bytes, duration_seconds as parse_duration, format_seconds as format_duration
-from stacklint.engine import run_rules
+from stacklint.gotypes import byte_size as parse_bytes
+from stacklint.gotypes import duration_seconds as parse_duration
+from stacklint.gotypes import format_seconds as format_duration
+from stacklint.lint.engine import run_rules
 from stacklint.errors import RuleDefinitionError
 from stacklint.model import Severity
-from stacklint.ruleset import build_rule, load_folder
+from stacklint.lint.ruleset import build_rule, load_folder
 
 SERVICE = {"image": "nginx:1.27", "ports": [{"mode": "host", "target": 80, "published": 80},
                                             {"mode": "ingress", "target": 443, "published": 443}],
@@ -99,7 +102,7 @@ BASE_RULE = {"id": "XX001", "name": "x-rule", "summary": "s", "severity": "warni
     ({"forbid": {"match": {"path": "image", "regex": "("}}}, "bad regex"),
     ({"forbid": {"when_option": "nope", "match": {"path": "a", "exists": True}}}, "unknown option"),
     ({"message": "{servce} is wrong"}, "unknown placeholder {servce}"),
-    ({"python": "stacklint.checks.does_not_exist", "forbid": None}, "cannot be imported"),
+    ({"python": "stacklint.lint.checks.does_not_exist", "forbid": None}, "cannot be imported"),
 ])
 def test_bad_rules_fail_at_load(change, error) -> None:  # type: ignore[no-untyped-def]
     data = {**BASE_RULE, **change}
@@ -137,7 +140,7 @@ def test_findings_carry_rule_identity_and_place() -> None:
 
 
 def test_a_crashing_rule_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    import stacklint.checks.host_network as module
+    import stacklint.lint.checks.host_network as module
 
     def boom(ctx):  # type: ignore[no-untyped-def]
         raise ZeroDivisionError("x")
@@ -145,6 +148,51 @@ def test_a_crashing_rule_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(module, "check", boom)
     with pytest.raises(RuntimeError, match="SL203 host-network"):
         run_rules(_Stack("services:\n  web: {image: a:1}\n"), default_config())
+
+
+USER_RULE = """\
+id: TM900
+name: too-few-replicas
+summary: A user rule written in Python against the documented `stacklint.checks` API
+severity: warning
+scope: service
+python: team_checks
+args: [replicas]
+message: "Service '{service}' runs {replicas} replica(s)"
+docs:
+  what: One replica.
+  why: A single task goes away during every update.
+  example: |
+    services:
+      web: {image: nginx:1.27}
+  use_instead: |
+    services:
+      web: {image: nginx:1.27, deploy: {replicas: 2}}
+"""
+USER_CHECK = """\
+from stacklint.checks import RuleContext, replicas
+
+
+def check(ctx: RuleContext):
+    if replicas(ctx.node) == 1:
+        yield ctx.hit(replicas=1)
+"""
+
+
+def test_a_user_rule_imports_the_documented_checks_api(tmp_path: Path) -> None:
+    """User rules import `stacklint.checks` (docs/rules.md), wherever its code lives."""
+    import subprocess
+    import sys
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "TM900.yaml").write_text(USER_RULE)
+    (tmp_path / "team_checks.py").write_text(USER_CHECK)
+    (tmp_path / ".stacklint.yml").write_text("rule-paths: [rules]\n")
+    (tmp_path / "stack.yml").write_text('version: "3.8"\nservices:\n  web:\n    image: nginx:1.27\n')
+    env = {"PYTHONPATH": f"{tmp_path}{os.pathsep}{Path(__file__).resolve().parents[1]}", "PATH": os.environ["PATH"]}
+    done = subprocess.run([sys.executable, "-m", "stacklint", "check", "stack.yml", "--select", "TM900"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert "stack.yml:3:3: warning [TM900 too-few-replicas] Service 'web' runs 1 replica(s)" in done.stdout, done
+    assert done.returncode == 1, done
 
 
 def test_notes_become_findings_at_the_override_line() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from stacklint.ruleset import builtin_rules
+from stacklint.lint.ruleset import builtin_rules
 
 RULES = [r for r in builtin_rules() if r.kind == "fix" and r.docs.get("example")
          and r.docs.get("use_instead")]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from stacklint import gotypes
-from stacklint.checks import duration as rule_duration
+from stacklint.lint.checks import duration as rule_duration
 from stacklint.gotypes import parse_bytes
 from stacklint.load.stack import load_stack
 

@@ -6,7 +6,7 @@ import json
 
 from stacklint.model import Applicability, Edit, Finding, Fix, Location, Severity
 from stacklint.reporters import RunSummary, get_reporter, summary_line
-from stacklint.ruleset import builtin_rules
+from stacklint.lint.ruleset import builtin_rules
 
 FINDINGS = [
     Finding("SL502", "update-order-start-first", Severity.WARNING,

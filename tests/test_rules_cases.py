@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import yaml
 
-from stacklint.config import build_config, default_config
-from stacklint.pipeline import check_stack
+from stacklint.lint.config import build_config, default_config
+from stacklint.lint.pipeline import check_stack
 
 CASES_DIR = Path(__file__).resolve().parent / "fixtures" / "rules"
 

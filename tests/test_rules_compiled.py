@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from stacklint.conditions import (Result, compile_condition, evaluate, first_value, parse_path,
+from stacklint.lint.conditions import (Result, compile_condition, evaluate, first_value, parse_path,
                                   resolve)
 
 NODE = {

@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 from stacklint.commands.explain import render_markdown
-from stacklint.config import default_config
+from stacklint.lint.config import default_config
 from stacklint.resources import rules_dir
-from stacklint.ruleset import builtin_rules, validate_rule_data
+from stacklint.lint.ruleset import builtin_rules, validate_rule_data
 
 RULES = list(builtin_rules(validate=True))
 CASES = Path(__file__).resolve().parent / "fixtures" / "rules"
@@ -69,7 +69,7 @@ def test_every_rule_has_pass_and_fail_cases(rule) -> None:  # type: ignore[no-un
 
 @pytest.mark.parametrize("rule", [r for r in RULES if r.kind == "policy"], ids=lambda r: r.id)
 def test_docs_example_fails_and_use_instead_passes(rule, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from stacklint.pipeline import check_stack
+    from stacklint.lint.pipeline import check_stack
     config = default_config()
 
     def findings(text: str) -> list[str]:

@@ -13,7 +13,7 @@ import yaml
 from conftest import FIXTURES, NOTES_NUMBERS, REPO, shared_path
 from stacklint import split
 from stacklint.commands.check import check_one
-from stacklint.config import build_config, default_config
+from stacklint.lint.config import build_config, default_config
 from test_rules_cases import write_case
 
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="the split forks")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stacklint.config import default_config
-from stacklint.pipeline import check_stack
-from stacklint.suppress import block_end
+from stacklint.lint.config import default_config
+from stacklint.lint.pipeline import check_stack
+from stacklint.lint.suppress import block_end
 
 
 def _check(tmp_path: Path, **files: str) -> list:  # type: ignore[type-arg]
@@ -108,7 +108,7 @@ def test_x_stacklint_needs_a_reason(tmp_path: Path) -> None:
 
 
 def test_a_disabled_rule_does_not_make_its_suppression_unused(tmp_path: Path) -> None:
-    from stacklint.config import build_config
+    from stacklint.lint.config import build_config
     (tmp_path / "compose.yml").write_text(
         "services:\n  web:\n    image: a:1\n    pid: host  # stacklint: disable=host-pid -- x\n")
     config = build_config({"ignore": ["host-pid"]}, str(tmp_path / ".stacklint.yml"))

@@ -19,7 +19,7 @@ from stacklint.cluster.constraints import ConstraintError, known, parse
 from stacklint.cluster.scheduling import Want
 from stacklint.cluster.state import Swarm
 from stacklint.model import Finding, Location
-from stacklint.ruleset import RuleSet
+from stacklint.lint.ruleset import RuleSet
 
 UNFINISHED = {"updating": "is still being updated", "paused": "is paused",
               "rollback_started": "is being rolled back",

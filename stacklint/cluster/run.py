@@ -10,7 +10,7 @@ from stacklint.model import Finding
 def preflight_findings(docker: str, outcome: Any, stack: str, config: Any) -> list[Finding]:
     """SL8xx findings of the gate's stack against the live swarm (sorted, configured)."""
     from stacklint.cluster import preflight, state
-    from stacklint.pipeline import apply_config
+    from stacklint.lint.pipeline import apply_config
 
     swarm = state.read(docker)
     model = outcome.stack.model
@@ -28,7 +28,7 @@ def refuses(outcome: Any, stack: str, config_path: str | None, fail_on: str | No
     import sys
 
     from stacklint import deploy
-    from stacklint.config import load_config
+    from stacklint.lint.config import load_config
     from stacklint.reporters.text import format_finding
 
     config = load_config(config_path).with_fail_on(fail_on)

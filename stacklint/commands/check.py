@@ -87,7 +87,7 @@ def check_one(files: tuple[str, ...], config: Any, env_files: tuple[str, ...],
     """
     from stacklint import split as _split
     from stacklint.errors import InputError, ReadError
-    from stacklint.pipeline import check_stack
+    from stacklint.lint.pipeline import check_stack
     from stacklint.reporters import input_finding
     if split and _split.big(files):
         found = _split.check(files, config, env_files)
@@ -141,7 +141,7 @@ def _grouping_notes(args: argparse.Namespace, specs: list[tuple[str, tuple[str, 
 
 
 def run(args: argparse.Namespace) -> int:
-    from stacklint.config import load_config
+    from stacklint.lint.config import load_config
     from stacklint.reporters import RunSummary, get_reporter, summary_line
     started = time.perf_counter()
     config = load_config(args.config).with_fail_on(args.fail_on)

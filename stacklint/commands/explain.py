@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    from stacklint.config import load_config
+    from stacklint.lint.config import load_config
     rules = load_config(args.config).ruleset()
     rule = rules.get(args.rule)
     if rule is None:

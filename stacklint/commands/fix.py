@@ -42,7 +42,7 @@ def chains(args: argparse.Namespace, escaped: list[str] | None = None) -> list[l
     out = [list(args.chain)] if args.chain else []
     if not args.files:
         return out
-    from stacklint.config import load_config
+    from stacklint.lint.config import load_config
     from stacklint.load.discover import discover_stacks
     escaped = [] if escaped is None else escaped
     specs = discover_stacks(list(args.files), load_config(args.config), escaped=escaped)

@@ -63,8 +63,8 @@ def _problems(stack: Stack, validate: bool) -> list[Finding]:
     """The warned notes, and (unless --no-validate) the errors Docker would reject."""
     import dataclasses
 
-    from stacklint.config import default_config
-    from stacklint.engine import note_findings
+    from stacklint.lint.config import default_config
+    from stacklint.lint.engine import note_findings
     from stacklint.redact import mask_findings
     shown = [n for n in stack.notes if n.kind in WARN_NOTES]
     found = note_findings(dataclasses.replace(stack, notes=shown), default_config())

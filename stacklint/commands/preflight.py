@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace) -> int:
     from stacklint import deploy, gate
     from stacklint.cluster.run import preflight_findings
-    from stacklint.config import load_config
+    from stacklint.lint.config import load_config
     from stacklint.reporters import RunSummary, get_reporter
 
     deploy.check_stack_name(args.stack, ())

@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    from stacklint.config import load_config
+    from stacklint.lint.config import load_config
     config = load_config(args.config)
     rules = list(config.ruleset())
     if args.format == "json":

@@ -36,8 +36,8 @@ def validate_files(files: Sequence[str], target: str = "stack",
     stack = load_stack(list(files), env_files=list(env_files), target=target)
     found = validate_stack(stack, target)
     if target == "stack" and any(n.kind in COMPOSE_FEATURES for n in stack.notes):
-        from stacklint.config import default_config
-        from stacklint.engine import note_findings
+        from stacklint.lint.config import default_config
+        from stacklint.lint.engine import note_findings
 
         notes = note_findings(stack, default_config())
         found += [f for f in notes if f.rule_name in COMPOSE_FEATURES]

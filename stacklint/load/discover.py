@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from stacklint.config import Config
+    from stacklint.lint.config import Config
     # a Config, the raw mapping of one (tests, tools), or none: the defaults
     ConfigLike = Config | Mapping[str, Any] | None
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import argparse
 
     from stacklint.errors import InputError
-    from stacklint.ruleset import RuleSet
+    from stacklint.lint.ruleset import RuleSet
 
 FORMATS = ("text", "json", "sarif", "github")
 FORMAT_HELP = ("how findings are printed: text (default), json (versioned, stable), "
@@ -64,7 +64,7 @@ def input_finding(exc: InputError, fallback_path: str, rules: RuleSet | None = N
     (a defect in the checked files, like a syntax error in a linter): exit 1, and SARIF and
     annotations show it where CI looks."""
     if rules is None:
-        from stacklint.config import default_config
+        from stacklint.lint.config import default_config
         rules = default_config().ruleset()
     path = exc.path or fallback_path
     where = Location(path, exc.line or 1, exc.column or 1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stacklint.checks import UPDATE_BLOCKS, RuleContext, get, number, replicas, rolls_out, written
+from stacklint.lint.checks import UPDATE_BLOCKS, RuleContext, get, number, replicas, rolls_out, written
 from stacklint.model import Hit
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stacklint.checks import RuleContext, host_port_list, is_global
+from stacklint.lint.checks import RuleContext, host_port_list, is_global
 from stacklint.model import Hit
 
 

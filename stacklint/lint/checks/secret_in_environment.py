@@ -5,7 +5,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 
-from stacklint.checks import RuleContext
+from stacklint.lint.checks import RuleContext
 from stacklint.model import Hit
 from stacklint.tree import value_origin
 

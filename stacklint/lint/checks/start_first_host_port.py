@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stacklint.checks import UPDATE_BLOCKS, RuleContext, host_port_list, order
+from stacklint.lint.checks import UPDATE_BLOCKS, RuleContext, host_port_list, order
 from stacklint.model import Hit
 
 # how each block reads in the message: "updates start-first", "rolls back start-first"

@@ -5,14 +5,14 @@ import importlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TYPE_CHECKING
 
-from stacklint.checks import RuleContext
-from stacklint.conditions import compile_condition, first_value, parse_path
+from stacklint.lint.checks import RuleContext
+from stacklint.lint.conditions import compile_condition, first_value, parse_path
 from stacklint.model import Finding, Fix, Applicability, Hit, Location, Severity
-from stacklint.ruleset import Rule
+from stacklint.lint.ruleset import Rule
 from stacklint.tree import key_origin, locate
 
 if TYPE_CHECKING:
-    from stacklint.config import Config
+    from stacklint.lint.config import Config
     from stacklint.model import Stack
 
 SCOPE_KEYS = {"service": "services", "network": "networks", "volume": "volumes",
@@ -29,7 +29,7 @@ class _Args(dict):  # type: ignore[type-arg]
 def run_rules(stack: Stack, config: Config | None = None) -> list[Finding]:
     """Findings of every enabled policy rule and merge note, sorted by place."""
     if config is None:
-        from stacklint.config import default_config
+        from stacklint.lint.config import default_config
         config = default_config()
     out: list[Finding] = []
     items: dict[str, list[RuleContext]] = {}        # per scope, shared by its rules

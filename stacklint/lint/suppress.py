@@ -127,7 +127,7 @@ def _malformed(where: Location, message: str) -> Finding:
 
 def parse_extensions(stack: Stack, resolve: Any) -> tuple[list[Suppression], list[Finding]]:
     """`x-stacklint: {ignore: {rule: reason}}` on services and at the top level."""
-    from stacklint.engine import locate_pointer
+    from stacklint.lint.engine import locate_pointer
     found, bad = [], []
     model = stack.model
     places: list[tuple[str, tuple[Any, ...], Any]] = [("*", (), model)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stacklint.checks import (DEFAULT_MONITOR, UPDATE_BLOCKS, RuleContext, as_written, duration,
+from stacklint.lint.checks import (DEFAULT_MONITOR, UPDATE_BLOCKS, RuleContext, as_written, duration,
                               duration_text, get, monitor, rolls_out, setting_text)
 from stacklint.model import Hit
 

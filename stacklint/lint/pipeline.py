@@ -5,10 +5,10 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from stacklint.config import Config, default_config
-from stacklint.engine import run_rules
+from stacklint.lint.config import Config, default_config
+from stacklint.lint.engine import run_rules
 from stacklint.model import Finding, Stack
-from stacklint.suppress import suppress
+from stacklint.lint.suppress import suppress
 
 
 class CheckResult(NamedTuple):

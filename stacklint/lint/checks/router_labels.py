@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from stacklint.checks import RuleContext
+from stacklint.lint.checks import RuleContext
 from stacklint.model import Hit
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from stacklint.errors import ConfigError, StacklintError
 from stacklint.model import Severity
-from stacklint.ruleset import Rule, RuleSet, load_rules
+from stacklint.lint.ruleset import Rule, RuleSet, load_rules
 
 CONFIG_NAMES = (".stacklint.yml", ".stacklint.yaml")
 KEYS = ("select", "ignore", "rules", "rule-paths", "fail-on", "fail-level", "stacks")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stacklint.checks import RuleContext, host_port_list, order, replicas, rolls_out
+from stacklint.lint.checks import RuleContext, host_port_list, order, replicas, rolls_out
 from stacklint.model import Hit
 
 

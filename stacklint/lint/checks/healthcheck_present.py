@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from stacklint.checks import RuleContext, rolls_out
+from stacklint.lint.checks import RuleContext, rolls_out
 from stacklint.model import Hit
 
 

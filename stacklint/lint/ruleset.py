@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from stacklint.conditions import check_condition
+from stacklint.lint.conditions import check_condition
 from stacklint.errors import RuleDefinitionError
 from stacklint.model import Finding, Location, Severity
 
