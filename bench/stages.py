@@ -55,16 +55,16 @@ FIX_STAGES = [
     (1, "stacklint.load.document", "compose"),
     (1, "stacklint.load.document", "Converter.convert"),
     (1, "proto_convert", "convert"),
-    (0, "stacklint.fixer", "read_for_fix"),
-    (0, "stacklint.fixer", "fix_chain"),
-    (1, "stacklint.fixer", "_Chain.proposals"),
-    (2, "stacklint.fixes.versions", "minimum"),
-    (1, "stacklint.fixes.anchors", "scan"),
-    (1, "stacklint.fixes.guard", "apply_guarded"),
-    (2, "stacklint.fixes.guard", "try_apply"),
-    (2, "stacklint.fixes.guard", "schema_errors"),
-    (1, "stacklint.fixes.guard", "final_check"),
-    (0, "stacklint.fixer", "write"),
+    (0, "stacklint.fix.fixer", "read_for_fix"),
+    (0, "stacklint.fix.fixer", "fix_chain"),
+    (1, "stacklint.fix.fixer", "_Chain.proposals"),
+    (2, "stacklint.fix.fixes.versions", "minimum"),
+    (1, "stacklint.fix.fixes.anchors", "scan"),
+    (1, "stacklint.fix.fixes.guard", "apply_guarded"),
+    (2, "stacklint.fix.fixes.guard", "try_apply"),
+    (2, "stacklint.fix.fixes.guard", "schema_errors"),
+    (1, "stacklint.fix.fixes.guard", "final_check"),
+    (0, "stacklint.fix.fixer", "write"),
 ]
 
 
@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.two_cores:      # stages of the one-process run (run.py times the real one)
         from stacklint import split
         split.check = split.in_two = lambda *a, **k: None
-    for module in ("stacklint.lint.pipeline", "stacklint.commands.check", "stacklint.fixer"):
+    for module in ("stacklint.lint.pipeline", "stacklint.commands.check", "stacklint.fix.fixer"):
         try:
             importlib.import_module(module)   # so that their imported names get rebound
         except ImportError:

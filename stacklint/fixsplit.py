@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any
 from stacklint import split
 from stacklint.load.document import Document
 from stacklint.errors import InputError
-from stacklint.fixes.versions import as_tuple
+from stacklint.fix.fixes.versions import as_tuple
 from stacklint.model import Edit, Finding
-from stacklint.textedit import apply_edits
+from stacklint.fix.textedit import apply_edits
 
 if TYPE_CHECKING:
-    from stacklint.fixer import FixResult
+    from stacklint.fix.fixer import FixResult
 
 NOT_CONVERGED = "SL799"
 VERSION_RULES = {"SL705", "SL706"}     # version-unaligned, version-too-low
@@ -50,7 +50,7 @@ class _NotOnePass(Exception):
 
 def fix(path: str) -> FixResult | None:
     """The fixed file, found in two processes; None when that would not be exact."""
-    from stacklint.fixer import FixResult
+    from stacklint.fix.fixer import FixResult
     if not split.can_fork():
         return split.fallback("fix", "no second core (or no fork)")
     try:
@@ -85,7 +85,7 @@ def fix(path: str) -> FixResult | None:
 
 
 def _half(side: int, layout: split.Plan, path: str, text: str, encoding: str) -> HalfFix:
-    from stacklint.fixer import fix_chain
+    from stacklint.fix.fixer import fix_chain
     doc = split.read_half(layout, 0, side, path, text, encoding)
     result = fix_chain([doc])[0]
     if any(f.rule_id == NOT_CONVERGED for f in result.left):

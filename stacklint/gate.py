@@ -31,7 +31,8 @@ class GateOutcome:
 def run_gate(files: Sequence[str], config_path: str | None, fail_on: str | None,
              env_files: Sequence[str] = ()) -> GateOutcome:
     """Fix in memory, check, and render the stack unless a finding blocks it."""
-    from stacklint import emit, fixer
+    from stacklint import emit
+    from stacklint.fix import fixer
     from stacklint.lint import pipeline
     from stacklint.lint.config import load_config
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stacklint import fixer
-from stacklint.fixes.sequence_indent import repair
+from stacklint.fix import fixer
+from stacklint.fix.fixes.sequence_indent import repair
 
 SLIP = ("services:\n  web:\n    image: nginx\n    ports:\n      - target: 80\n"
         "      published: 8080\n      protocol: tcp\n      - target: 443\n      published: 8443\n")

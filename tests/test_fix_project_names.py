@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from stacklint.load import composeproject, document
-from stacklint.fixes import FixContext
-from stacklint.fixes import project_names
+from stacklint.fix.fixes import FixContext
+from stacklint.fix.fixes import project_names
 from stacklint.resources import rules_dir
 from tests import composediff as cd
 

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from conftest import require_docker
 from stacklint.load.document import parse
-from stacklint.fixer import fix_chain
-from stacklint.fixes.guard import comparable
+from stacklint.fix.fixer import fix_chain
+from stacklint.fix.fixes.guard import comparable
 
 pytestmark = pytest.mark.slow   # generated stacks, each through docker stack config
 

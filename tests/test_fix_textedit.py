@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from stacklint.load.document import parse
-from stacklint.textedit import apply_edits, delete_entry, insert_entry, replace_value
+from stacklint.fix.textedit import apply_edits, delete_entry, insert_entry, replace_value
 
 
 def _delete(text: str, *path: str) -> str:
@@ -68,7 +68,7 @@ def test_replace_value_keeps_anchor_and_drops_tag() -> None:
     ("l:\n- a\n- b", 1, "l:\n- a\n"),
 ])
 def test_delete_item(text: str, index: int, want: str) -> None:
-    from stacklint.textedit import delete_item
+    from stacklint.fix.textedit import delete_item
 
     items = parse(text).data["l"]
     assert apply_edits(text, [delete_item(text, items, index)]) == want

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from conftest import NOTES_NUMBERS, require_docker
-from stacklint import fixer
+from stacklint.fix import fixer
 from stacklint.load import document
-from stacklint.fixes import FixContext, Proposal, Rule, load_fixes
-from stacklint.fixes.versions import minimum
+from stacklint.fix.fixes import FixContext, Proposal, Rule, load_fixes
+from stacklint.fix.fixes.versions import minimum
 from stacklint.model import Edit
-from stacklint.textedit import EditConflict, apply_edits
+from stacklint.fix.textedit import EditConflict, apply_edits
 
 BROKEN = 'services:\n  web:\n    image: nginx:1.27\n    ports:\n      - {target: 80, published: "80"}\n'
 
@@ -164,7 +164,7 @@ def test_guard_refuses_a_schema_error_it_would_add(tmp_path: Path) -> None:
     bad = Proposal(rule, ("services", "web", "bogus"), None, "x",
                    (Edit("s.yml", at, at, "    bogus: 1\n"),),
                    (("set", ("services", "web", "bogus"), 1),))
-    from stacklint.fixes import guard
+    from stacklint.fix.fixes import guard
     if guard.schema_errors(doc) is None:
         pytest.skip("stacklint.validate.validator is not available")
     new, accepted, failed = guard.apply_guarded(doc, [bad])

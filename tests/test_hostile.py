@@ -249,7 +249,7 @@ def test_owner_and_group_kept_through_the_rename(here: Path) -> None:
 
 def test_an_edit_made_while_fix_ran_is_not_overwritten(here: Path) -> None:
     from stacklint.errors import InputError
-    from stacklint.fixer import fix_paths, write_results
+    from stacklint.fix.fixer import fix_paths, write_results
     write(here, "stack.yml", V2)
     results = fix_paths(["stack.yml"], chain=True)
     write(here, "stack.yml", V2 + "# edited meanwhile\n")

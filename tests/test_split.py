@@ -328,7 +328,7 @@ def test_oracle_merge_cases() -> None:
 # -- `fix` on two cores ---------------------------------------------------------------------
 
 def fix_serial(path: Path) -> Any:
-    from stacklint import fixer
+    from stacklint.fix import fixer
     return fixer.fix_chain([fixer.read_for_fix(str(path))[0]])[0]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from stacklint.fixes.versions import NEEDS
+from stacklint.fix.fixes.versions import NEEDS
 from stacklint.resources import schemas_dir
 
 

@@ -12,7 +12,7 @@ from stacklint.model import Finding, Location, Severity
 from stacklint.reporters import RunSummary, add_format_option
 
 if TYPE_CHECKING:
-    from stacklint.fixer import FixResult
+    from stacklint.fix.fixer import FixResult
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -59,7 +59,7 @@ def _key(path: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from stacklint.fixcheck import add_rejections, say_what_compose_sees
+    from stacklint.fix.fixcheck import add_rejections, say_what_compose_sees
     from stacklint.reporters import get_reporter, input_finding
 
     if not args.files and not args.chain:
@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
 def _fix_chain(chain: list[str]) -> list[FixResult]:
     """One chain's results: a big single file on two cores when that is exact, else here."""
     from stacklint import split
-    from stacklint.fixer import fix_paths
+    from stacklint.fix.fixer import fix_paths
     if len(chain) == 1 and split.big(chain):
         from stacklint import fixsplit
         found = fixsplit.fix(chain[0])
@@ -139,7 +139,7 @@ def _fix_chain(chain: list[str]) -> list[FixResult]:
 
 def _write(results: list[FixResult]) -> None:
     """Every changed file of one chain, all or none (see `atomic.write_all`)."""
-    from stacklint.fixer import write_results
+    from stacklint.fix.fixer import write_results
     write_results(results)
 
 

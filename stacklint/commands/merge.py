@@ -54,7 +54,7 @@ def _sources(args: argparse.Namespace) -> tuple[list[Document], list[Finding]]:
     docs = [document.read(path) for path in args.files]
     if not args.fix:
         return docs, []
-    from stacklint import fixer
+    from stacklint.fix import fixer
     fixed, findings = fixer.fix_in_memory(docs)
     return list(fixed), findings
 

@@ -82,7 +82,7 @@ def fix_repairs(path: str) -> str | None:
     """
     from stacklint.load.document import decode
     from stacklint.errors import StacklintError
-    from stacklint.fixes import sequence_indent
+    from stacklint.fix.fixes import sequence_indent
     try:
         with open(path, "rb") as handle:
             text, _ = decode(handle.read(), path)

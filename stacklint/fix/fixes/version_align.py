@@ -5,10 +5,10 @@ from collections.abc import Iterator
 
 
 from stacklint.load.document import Document
-from stacklint.fixes import FixContext, Proposal, Rule
-from stacklint.fixes.versions import NEWEST, as_tuple, minimum
+from stacklint.fix.fixes import FixContext, Proposal, Rule
+from stacklint.fix.fixes.versions import NEWEST, as_tuple, minimum
 from stacklint.model import Edit
-from stacklint.textedit import column, is_flow, line_start, quote, replace_value, scalar_text, \
+from stacklint.fix.textedit import column, is_flow, line_start, quote, replace_value, scalar_text, \
     sibling_keys
 from stacklint.tree import SMap
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from stacklint.fixes import FixContext, Proposal, Rule
-from stacklint.textedit import delete_entry
+from stacklint.fix.fixes import FixContext, Proposal, Rule
+from stacklint.fix.textedit import delete_entry
 from stacklint.tree import SList, SMap
 
 RULE = Rule("SL715", "nested-extension-key", "Remove the extension key")

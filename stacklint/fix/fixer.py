@@ -11,12 +11,12 @@ from typing import Any
 from stacklint.load import document as _document
 from stacklint.load.document import Document
 from stacklint.errors import InputError, ReadError
-from stacklint.fixes import FixContext, Proposal, Rule, load_fixes
-from stacklint.fixes import anchors as _anchors
-from stacklint.fixes import guard
-from stacklint.fixes import sequence_indent
+from stacklint.fix.fixes import FixContext, Proposal, Rule, load_fixes
+from stacklint.fix.fixes import anchors as _anchors
+from stacklint.fix.fixes import guard
+from stacklint.fix.fixes import sequence_indent
 from stacklint.model import Applicability, Edit, Finding, Fix, Location, Severity
-from stacklint.textedit import apply_edits
+from stacklint.fix.textedit import apply_edits
 
 MAX_PASSES = 10
 NOT_CONVERGED = Rule("SL799", "fix-not-converged", "Fix by hand")
@@ -195,7 +195,7 @@ class _Chain:
 def _with_comments(doc: Document, proposal: Proposal) -> Proposal:
     """The proposal with the comments of the lines it rewrites kept (fixes/comments.py)."""
     from dataclasses import replace
-    from stacklint.fixes.comments import keep
+    from stacklint.fix.fixes.comments import keep
     if any(e is None for e in proposal.edits):
         return proposal
     edits = keep(doc.text, proposal.edits, doc.newline)

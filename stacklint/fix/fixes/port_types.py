@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from stacklint.fixes import FixContext, Proposal, Rule, long_ports
-from stacklint.textedit import replace_value
+from stacklint.fix.fixes import FixContext, Proposal, Rule, long_ports
+from stacklint.fix.textedit import replace_value
 from stacklint.tree import SMap
 
 RULE = Rule("SL702", "port-number-string", "Write the port number as an integer")

@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from stacklint.fixes import FixContext, Proposal, Rule, list_items
-from stacklint.textedit import replace_value
+from stacklint.fix.fixes import FixContext, Proposal, Rule, list_items
+from stacklint.fix.textedit import replace_value
 from stacklint.tree import SMap
 
 RULE = Rule("SL720", "file-mode-string", "Write the file mode as an octal number")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stacklint.fixes import FixContext, Proposal, Rule, list_items
-from stacklint.textedit import plain_or_quoted, replace_item
+from stacklint.fix.fixes import FixContext, Proposal, Rule, list_items
+from stacklint.fix.textedit import plain_or_quoted, replace_item
 from stacklint.tree import SList, SMap
 
 RULE = Rule("SL722", "device-long-form", "Write the device as source:target:permissions")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stacklint.fixes import FixContext, Proposal, Rule
-from stacklint.textedit import delete_entry
+from stacklint.fix.fixes import FixContext, Proposal, Rule
+from stacklint.fix.textedit import delete_entry
 from stacklint.tree import SMap
 
 RULE = Rule("SL701", "toplevel-name", "Remove the top-level `name`")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from stacklint.fixes import FixContext, Pointer, Proposal, Rule
-from stacklint.fixes.project_names import compose_output
+from stacklint.fix.fixes import FixContext, Pointer, Proposal, Rule
+from stacklint.fix.fixes.project_names import compose_output
 from stacklint.model import Edit
 from stacklint.tree import SList, SMap, plain
 

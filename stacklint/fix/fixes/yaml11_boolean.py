@@ -4,8 +4,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from stacklint.fixes import FixContext, Proposal, Rule, services
-from stacklint.textedit import replace_value, scalar_text
+from stacklint.fix.fixes import FixContext, Proposal, Rule, services
+from stacklint.fix.textedit import replace_value, scalar_text
 from stacklint.tree import SList, SMap
 
 RULE = Rule("SL713", "yaml11-boolean", "Write `true` or `false`")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stacklint.fixes import FixContext, Proposal, Rule, services
+from stacklint.fix.fixes import FixContext, Proposal, Rule, services
 from stacklint.model import Severity
 from stacklint.tree import SMap
 

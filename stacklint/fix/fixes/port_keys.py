@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from stacklint.fixes import FixContext, Proposal, Rule, list_items, long_ports
-from stacklint.textedit import delete_entry
+from stacklint.fix.fixes import FixContext, Proposal, Rule, list_items, long_ports
+from stacklint.fix.textedit import delete_entry
 
 RULE = Rule("SL707", "port-compose-key", "Remove the port key")
 WHY = {

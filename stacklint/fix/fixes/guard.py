@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from stacklint.load.document import Document, parse
 from stacklint.errors import InputError
-from stacklint.fixes import Proposal
+from stacklint.fix.fixes import Proposal
 from stacklint.model import Finding, Location, Severity
-from stacklint.textedit import apply_edits
+from stacklint.fix.textedit import apply_edits
 
 if TYPE_CHECKING:
-    from stacklint.fixer import FixResult
+    from stacklint.fix.fixer import FixResult
 
 
 def extension_spans(data: Any) -> list[tuple[int, int]]:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stacklint.fixes import FixContext, Proposal, Rule, services
-from stacklint.textedit import delete_entry, own_entries
+from stacklint.fix.fixes import FixContext, Proposal, Rule, services
+from stacklint.fix.textedit import delete_entry, own_entries
 from stacklint.tree import SList, SMap
 
 RULE = Rule("SL710", "bind-create-host-path", "Remove `bind.create_host_path`")

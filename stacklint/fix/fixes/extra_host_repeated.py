@@ -5,9 +5,9 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
-from stacklint.fixes import FixContext, Proposal, Rule, services
+from stacklint.fix.fixes import FixContext, Proposal, Rule, services
 from stacklint.model import Severity
-from stacklint.textedit import delete_item
+from stacklint.fix.textedit import delete_item
 from stacklint.tree import SList
 
 RULE = Rule("SL724", "extra-host-repeated", "Keep one address per host", Severity.WARNING)

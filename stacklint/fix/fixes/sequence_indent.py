@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from stacklint.load.document import parse
 from stacklint.errors import InputError
-from stacklint.fixes import Rule
+from stacklint.fix.fixes import Rule
 from stacklint.model import Edit
 
 RULE = Rule("SL711", "list-item-indentation", "Indent the item's keys under its first key")

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stacklint.fixes import FixContext, Proposal, Rule
-from stacklint.fixes.version_align import KNOWN, aligned, declared
-from stacklint.fixes.versions import as_tuple, minimum
-from stacklint.textedit import quote, replace_value
+from stacklint.fix.fixes import FixContext, Proposal, Rule
+from stacklint.fix.fixes.version_align import KNOWN, aligned, declared
+from stacklint.fix.fixes.versions import as_tuple, minimum
+from stacklint.fix.textedit import quote, replace_value
 from stacklint.tree import SMap
 
 RULE = Rule("SL706", "version-too-low", "Raise `version`")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stacklint.fixes import FixContext, Proposal, Rule, services
-from stacklint.textedit import delete_entry
+from stacklint.fix.fixes import FixContext, Proposal, Rule, services
+from stacklint.fix.textedit import delete_entry
 
 RULE = Rule("SL708", "compose-only-service-key", "Remove the compose-only key")
 

@@ -16,8 +16,8 @@ from typing import Any
 from stacklint.load import composeproject
 from stacklint.load.composeproject import Project
 from stacklint.load.document import Document
-from stacklint.fixes import FixContext, Proposal, Rule, interpolated
-from stacklint.textedit import delete_entry, is_flow, scalar_text
+from stacklint.fix.fixes import FixContext, Proposal, Rule, interpolated
+from stacklint.fix.textedit import delete_entry, is_flow, scalar_text
 from stacklint.tree import SMap
 
 RULE = Rule("SL730", "compose-project-name", "Remove the Compose project name")

@@ -18,7 +18,7 @@ from stacklint.tree import SMap
 
 if TYPE_CHECKING:
     from stacklint.load.document import Document
-    from stacklint.fixer import FixResult
+    from stacklint.fix.fixer import FixResult
 
 EMPTY = ("the file is empty, so there is no stack to fix; `docker compose … config > stack.yml` "
          "leaves an empty file when Compose fails: run it again and read its error")

@@ -4,8 +4,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from stacklint.fixes import FixContext, Proposal, Rule, services
-from stacklint.textedit import delete_entry, delete_item, plain_or_quoted, replace_item
+from stacklint.fix.fixes import FixContext, Proposal, Rule, services
+from stacklint.fix.textedit import delete_entry, delete_item, plain_or_quoted, replace_item
 from stacklint.tree import SList, SMap
 
 RULE = Rule("SL714", "env-file-object", "Write the env file as a path")

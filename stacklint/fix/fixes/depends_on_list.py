@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stacklint.fixes import FixContext, Proposal, Rule, services
+from stacklint.fix.fixes import FixContext, Proposal, Rule, services
 from stacklint.model import Edit
-from stacklint.textedit import (block_entry_end, child_column, is_alias, is_flow, line_end,
+from stacklint.fix.textedit import (block_entry_end, child_column, is_alias, is_flow, line_end,
                                 plain_or_quoted)
 from stacklint.tree import SMap
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from stacklint.fixes import FixContext, Proposal, Rule, list_items
-from stacklint.textedit import replace_value
+from stacklint.fix.fixes import FixContext, Proposal, Rule, list_items
+from stacklint.fix.textedit import replace_value
 from stacklint.tree import SMap
 
 RULE = Rule("SL721", "tmpfs-size-string", "Write the tmpfs size in bytes as an integer")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stacklint.fixes import FixContext, Proposal, Rule, services
-from stacklint.textedit import quote, replace_value
+from stacklint.fix.fixes import FixContext, Proposal, Rule, services
+from stacklint.fix.textedit import quote, replace_value
 from stacklint.tree import SMap
 
 RULE = Rule("SL712", "environment-boolean", "Quote the environment value")

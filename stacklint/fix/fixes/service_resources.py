@@ -4,10 +4,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from stacklint.fixes import FixContext, Proposal, Rule, interpolated, services
-from stacklint.fixes.cpus_number import cpus_text
+from stacklint.fix.fixes import FixContext, Proposal, Rule, interpolated, services
+from stacklint.fix.fixes.cpus_number import cpus_text
 from stacklint.model import Edit, Origin
-from stacklint.textedit import (column, delete_entry, insert_entry, is_flow, quote,
+from stacklint.fix.textedit import (column, delete_entry, insert_entry, is_flow, quote,
                                 render_block, scalar_text)
 from stacklint.tree import SMap
 
