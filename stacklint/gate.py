@@ -31,7 +31,7 @@ class GateOutcome:
 def run_gate(files: Sequence[str], config_path: str | None, fail_on: str | None,
              env_files: Sequence[str] = ()) -> GateOutcome:
     """Fix in memory, check, and render the stack unless a finding blocks it."""
-    from stacklint import emit
+    from stacklint.emit import stackfile
     from stacklint.fix import fixer
     from stacklint.lint import pipeline
     from stacklint.lint.config import load_config
@@ -52,7 +52,7 @@ def run_gate(files: Sequence[str], config_path: str | None, fail_on: str | None,
     outcome = GateOutcome(level, applied, live, [f for f in live if f.severity >= level],
                           stack=result.stack, documents=(documents, fixed_documents))
     if not outcome.blocking:
-        outcome.text = emit.render(result.stack.model)
+        outcome.text = stackfile.render(result.stack.model)
         outcome.services = [str(name) for name in (result.stack.model.get("services") or {})]
     return outcome
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stacklint import emit
+from stacklint.emit import stackfile
 from stacklint.load.document import parse
 from stacklint.errors import InputError
 from stacklint.load.stack import load_stack
@@ -121,7 +121,7 @@ def _docker(files: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, str,
 def _ours(case: Case, folder: Path, outcome: Outcome) -> None:
     try:
         stack = load_stack([str(folder / f) for f in case.files], env=case.env)
-        outcome.ours_text = emit.render(stack.model)
+        outcome.ours_text = stackfile.render(stack.model)
     except InputError as exc:
         outcome.ours_error = exc
     except Exception as exc:  # noqa: BLE001 - a crash is a test failure, reported with its type

@@ -195,8 +195,8 @@ def test_schema_invalid_shapes_do_not_crash(services: list[dict], top: dict) -> 
     except InputError as exc:
         assert exc.path
         return
-    from stacklint import emit
-    emit.render(stack.model, annotate=True)
+    from stacklint.emit import stackfile
+    stackfile.render(stack.model, annotate=True)
 
 
 def test_absurd_nesting_is_an_input_error(tmp_path: Path) -> None:
@@ -228,8 +228,8 @@ _DIFFERS = {name for names in TEXT_DIFFERS.values() for name in names}
                          ids=lambda c: c.name)
 def test_output_text_is_dockers(case: dd.Case) -> None:
     """Byte for byte what `docker stack config` prints, except the deliberate differences."""
-    from stacklint import emit
-    text = emit.render(load_stack([str(case.folder / f) for f in case.files], env=case.env).model)
+    from stacklint.emit import stackfile
+    text = stackfile.render(load_stack([str(case.folder / f) for f in case.files], env=case.env).model)
     want = (case.folder / "expected.yml").read_text()
     want = want.replace("@CASEDIR@/..", str(case.folder.parent)).replace("@CASEDIR@", str(case.folder))
     assert (text == want) != (case.name in _DIFFERS)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from stacklint import emit
+from stacklint.emit import stackfile
 from stacklint.load.stack import load_stack
 from conftest import missing_shared
 from tests import deploydiff as dep
@@ -33,7 +33,7 @@ def _cases() -> list[dd.Case]:
 
 def _produce(case: dd.Case) -> Any:
     def render(folder: Path) -> str:
-        return emit.render(load_stack([str(folder / f) for f in case.files], env=case.env).model)
+        return stackfile.render(load_stack([str(folder / f) for f in case.files], env=case.env).model)
     return render
 
 

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stacklint.load.document import parse
-from stacklint.emit import prepare, render, scalar
+from stacklint.emit.stackfile import prepare, render, scalar
 from stacklint.tree import SList, SMap, plain
 
 _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)

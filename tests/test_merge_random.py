@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from stacklint import emit
+from stacklint.emit import stackfile
 from stacklint.load.stack import load_stack
 from tests import deploydiff, mergegen
 from tests import dockerdiff as dd
@@ -60,7 +60,7 @@ def test_random_chains_deploy_the_same(tmp_path: Path) -> None:
 
     def both(case: dd.Case) -> tuple[Any, Any]:
         def render(folder: Path) -> str:
-            return emit.render(load_stack([str(folder / f) for f in case.files],
+            return stackfile.render(load_stack([str(folder / f) for f in case.files],
                                           env=case.env).model)
         theirs = deploydiff.deploy(case, None)
         return theirs, deploydiff.deploy(case, render) if theirs[0] == 0 else None

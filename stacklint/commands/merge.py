@@ -106,7 +106,7 @@ def _masked(stack: Stack) -> tuple[SMap, dict[str, str]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from stacklint import emit
+    from stacklint.emit import stackfile
     from stacklint.load.stack import load_stack
 
     if args.annotate and args.format == "json":
@@ -133,9 +133,9 @@ def run(args: argparse.Namespace) -> int:
         model, tokens = _masked(stack)
     try:
         if args.format == "json":
-            text = emit.render_json(model)
+            text = stackfile.render_json(model)
         else:
-            text = emit.render(model, annotate=args.annotate)
+            text = stackfile.render(model, annotate=args.annotate)
         if tokens:
             from stacklint.redact import references
             text = references(text, tokens, stack.secrets)

@@ -71,7 +71,7 @@ def prepare(model: SMap) -> SMap:
         out.put(key, value, model.key_origins.get(key), model.value_origins.get(key))
     if "version" in out:
         out["version"] = deploy_version(model)
-    from stacklint.emitorder import ordered
+    from stacklint.emit.order import ordered
     return ordered(out)       # Docker's order, so the output diffs cleanly against its own
 
 
