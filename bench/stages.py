@@ -3,7 +3,7 @@
     python bench/stages.py [N] [--whatif validator] [--cprofile] [--top 30]
 
 The real command runs in-process (`cli.main(['check', '-f', ...])` on the N-service chain),
-in one process: the two-process split of big stacks (`stacklint/split.py`) is turned off,
+in one process: the two-process split of big stacks (`stacklint/parallel/split.py`) is turned off,
 since a profile of the parent would show only its half.
 The functions listed in STAGES are wrapped first, and each wrapper adds up the CPU time of
 its outermost calls. Nested stages are listed under their parent, so the shares do not add
@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in filter(None, args.whatif.split(",")):
         whatif.PATCHES[name]()
     if not args.two_cores:      # stages of the one-process run (run.py times the real one)
-        from stacklint import split
+        from stacklint.parallel import split
         split.check = split.in_two = lambda *a, **k: None
     for module in ("stacklint.lint.pipeline", "stacklint.commands.check", "stacklint.fix.fixer"):
         try:

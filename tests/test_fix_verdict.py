@@ -107,7 +107,7 @@ def test_restart_no_is_no_policy_for_docker(tmp_path: Path) -> None:
 def test_a_big_file_fixed_on_two_cores_is_checked_too(tmp_path: Path, run_cli) -> None:
     """The two-core fix hands back text only: the check after it parses that text (and
     so neither calls the file empty nor misses what docker would still reject)."""
-    from stacklint import split
+    from stacklint.parallel import split
     if not split.can_fork():
         pytest.skip("this platform cannot fork")
     service = ("  web{0}:\n    image: nginx:1.27\n    ports:\n      - target: 80\n"

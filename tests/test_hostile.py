@@ -328,7 +328,7 @@ def test_the_forked_half_dies_with_its_parent(here: Path) -> None:
     import signal
     import sys
     import time
-    from stacklint import split
+    from stacklint.parallel import split
     if not split.can_fork():
         pytest.skip("one core: a big stack is checked in one process")
     services = "".join(f"  svc{i}:\n    image: example/app:{i}\n    environment:\n"

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from conftest import FIXTURES, NOTES_NUMBERS, REPO, shared_path
-from stacklint import split
+from stacklint.parallel import split
 from stacklint.commands.check import check_one
 from stacklint.lint.config import build_config, default_config
 from test_rules_cases import write_case
@@ -333,7 +333,7 @@ def fix_serial(path: Path) -> Any:
 
 
 def assert_same_fix(path: Path, must_split: bool = True) -> None:
-    from stacklint import fixsplit
+    from stacklint.parallel import fixsplit
     got = fixsplit.fix(str(path))
     if got is None:
         assert not must_split, "the file was expected to split"
@@ -403,7 +403,7 @@ def test_fix_keeps_a_suppression_above_a_service(tmp_path: Path) -> None:
 
 @needs_fork
 def test_fix_with_anchors_stays_in_one_process(tmp_path: Path) -> None:
-    from stacklint import fixsplit
+    from stacklint.parallel import fixsplit
     path = tmp_path / "stack.yml"
     path.write_text("x-limits: &limits\n  cpus: 0.5\nservices:\n  a:\n    image: x\n"
                     "    deploy: {resources: {limits: *limits}}\n  b:\n    image: y\n"
@@ -416,7 +416,7 @@ def test_fix_seed_utf16_crlf_file(tmp_path: Path) -> None:
     path = tmp_path / "prod-full.yml"
     path.write_bytes((NOTES_NUMBERS / "prod-full.yml").read_bytes())
     assert_same_fix(path)
-    from stacklint import fixsplit
+    from stacklint.parallel import fixsplit
     got = fixsplit.fix(str(path))
     assert got.original.encode(got.text).startswith(b"\xff\xfe")
 
@@ -479,7 +479,7 @@ def test_fix_halves_needing_different_versions(text: str, tmp_path: Path) -> Non
     # one process adds the highest version any key needs; so does the split
     path = tmp_path / "stack.yml"
     path.write_text(text, encoding="utf-8")
-    from stacklint import fixsplit
+    from stacklint.parallel import fixsplit
     layout = split.plan([text])
     halves = [fixsplit._half(side, layout, str(path), text, "utf-8")
               for side in (split.PARENT, split.CHILD)]

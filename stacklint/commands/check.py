@@ -85,7 +85,7 @@ def check_one(files: tuple[str, ...], config: Any, env_files: tuple[str, ...],
     Usage and config errors, and named files that do not exist or cannot be read,
     stay exit 2.  With `split`, a big stack is checked on two cores.
     """
-    from stacklint import split as _split
+    from stacklint.parallel import split as _split
     from stacklint.errors import InputError, ReadError
     from stacklint.lint.pipeline import check_stack
     from stacklint.reporters import input_finding

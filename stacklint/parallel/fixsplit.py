@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from stacklint import split
+from stacklint.parallel import split
 from stacklint.load.document import Document
 from stacklint.errors import InputError
 from stacklint.fix.fixes.versions import as_tuple
