@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from swarmhelp import DEPLOY_FIXTURES
 
-from stacklint import deploy, rollout, rollout_view
-from stacklint.rollout import Progress
+from stacklint.deploy import dockercli, rollout, rollout_view
+from stacklint.deploy.rollout import Progress
 
 NUMBERS = DEPLOY_FIXTURES / "numbers"
 CHAIN = ["-f", str(NUMBERS / "base.yml"), "-f", str(NUMBERS / "prod.yml")]
@@ -86,8 +86,8 @@ def test_unreadable_file_and_bad_timeout_are_input_errors(run_cli, tmp_path: Pat
 
 
 def test_deploy_command_is_an_argument_list() -> None:
-    assert deploy.deploy_command("s") == ["stack", "deploy", "-c", "-", "s"]
-    assert deploy.deploy_command("s", prune=True, with_registry_auth=True,
+    assert dockercli.deploy_command("s") == ["stack", "deploy", "-c", "-", "s"]
+    assert dockercli.deploy_command("s", prune=True, with_registry_auth=True,
                                  resolve_image="never") == [
         "stack", "deploy", "-c", "-", "--with-registry-auth", "--prune",
         "--resolve-image", "never", "s"]
@@ -151,7 +151,7 @@ def test_findings_point_at_the_users_lines_after_in_memory_fixes(run_cli, tmp_pa
 
 
 def test_line_map_follows_edits() -> None:
-    from stacklint.gate import line_map
+    from stacklint.deploy.gate import line_map
 
     old = "a\nb\nc\nd\ne\n"
     assert line_map(old, old) == [0, 1, 2, 3, 4, 5]

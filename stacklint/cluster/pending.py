@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from stacklint import deploy
+from stacklint.deploy import dockercli
 
 EXIT_PENDING = 7
 OUTCOME = "unschedulable"  # the follower's outcome for such a service (exit 7)
@@ -81,7 +81,7 @@ def query(docker: str, services: Sequence[str]) -> dict[str, Pending]:
     """The services among these that have tasks the scheduler cannot place, by name."""
     if not services:
         return {}
-    proc = deploy.run(docker, ["service", "ps", "--no-trunc", "--filter",
+    proc = dockercli.run(docker, ["service", "ps", "--no-trunc", "--filter",
                                "desired-state=running", "--format", "{{json .}}", *services])
     import json
     rows: dict[str, list[dict[str, Any]]] = {}

@@ -27,12 +27,12 @@ def refuses(outcome: Any, stack: str, config_path: str | None, fail_on: str | No
     """`stacklint deploy`'s preflight: print the findings; True when they block the deploy."""
     import sys
 
-    from stacklint import deploy
+    from stacklint.deploy import dockercli
     from stacklint.lint.config import load_config
     from stacklint.reporters.text import format_finding
 
     config = load_config(config_path).with_fail_on(fail_on)
-    findings = [f for f in preflight_findings(deploy.docker_cli(), outcome, stack, config)
+    findings = [f for f in preflight_findings(dockercli.docker_cli(), outcome, stack, config)
                 if f.rule_id not in LEFT_TO_DEPLOY]
     for finding in findings:
         print(format_finding(finding), file=sys.stdout)

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from stacklint import deploy
+from stacklint.deploy import dockercli
 
 # what a manager says when it cannot reach a majority of managers
 NO_LEADER_MARKS = ("does not have a leader", "lost leader status", "DeadlineExceeded",
@@ -84,12 +84,12 @@ def _no_leader(text: str) -> bool:
 
 def _ask(docker: str, args: list[str], swarm: Swarm) -> Any:
     """A JSON query; a lost quorum is recorded in `swarm.error`, other failures raise."""
-    proc = deploy.run(docker, args)
+    proc = dockercli.run(docker, args)
     if proc.returncode != 0:
         if _no_leader(proc.stderr):
             swarm.error = swarm.error or _docker_error(proc.stderr)
             return None
-        raise deploy.unreachable_or(proc.stderr, f"`docker {' '.join(args[:2])}` failed")
+        raise dockercli.unreachable_or(proc.stderr, f"`docker {' '.join(args[:2])}` failed")
     return proc.stdout
 
 
@@ -115,7 +115,7 @@ def read(docker: str, *, tasks: bool = True, objects: bool = True) -> Swarm:
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    info = deploy.preflight(docker)
+    info = dockercli.preflight(docker)
     swarm = Swarm(info)
     if info.get("Error"):
         swarm.error = str(info["Error"])
@@ -161,13 +161,13 @@ def read_tasks(docker: str, service_ids: list[str]) -> list[dict[str, Any]]:
     """The tasks of these services that are meant to run, as full task objects."""
     if not service_ids:
         return []
-    proc = deploy.run(docker, ["service", "ps", "-q", "--no-trunc", "--filter",
+    proc = dockercli.run(docker, ["service", "ps", "-q", "--no-trunc", "--filter",
                                "desired-state=running", *service_ids])
     if proc.returncode != 0:
-        raise deploy.unreachable_or(proc.stderr, "`docker service ps` failed")
+        raise dockercli.unreachable_or(proc.stderr, "`docker service ps` failed")
     ids = sorted(set(proc.stdout.split()))
     if not ids:
         return []
     # a task that ended between the two calls is gone: inspect answers for the others
-    found = deploy.run(docker, ["inspect", "--type", "task", *ids])
+    found = dockercli.run(docker, ["inspect", "--type", "task", *ids])
     return _json(found.stdout) if found.stdout.strip().startswith("[") else []

@@ -36,10 +36,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    from stacklint import deploy
+    from stacklint.deploy import dockercli
     from stacklint.cluster import health, state
 
-    swarm = state.read(deploy.docker_cli(), objects=False)
+    swarm = state.read(dockercli.docker_cli(), objects=False)
     report = health.report(swarm)
     code = {health.HEALTHY: EXIT_HEALTHY, health.AT_RISK: EXIT_AT_RISK,
             health.LOST: EXIT_LOST}[report["managers"]["state"]]

@@ -85,9 +85,9 @@ def _seconds(text: str) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    from stacklint import deploy, gate
+    from stacklint.deploy import dockercli, gate
 
-    deploy.check_stack_name(args.stack, ())          # before any work: a typo is cheap to fix
+    dockercli.check_stack_name(args.stack, ())          # before any work: a typo is cheap to fix
     try:
         outcome = gate.run_gate(args.files, args.config, args.fail_on, args.env_file)
     except ReadError:
@@ -104,8 +104,8 @@ def run(args: argparse.Namespace) -> int:
               f"{outcome.fail_on}; nothing was deployed", file=sys.stderr)
         return EXIT_REFUSED
     services = list(outcome.services)
-    deploy.check_stack_name(args.stack, services)
-    command = deploy.deploy_command(args.stack, prune=args.prune,
+    dockercli.check_stack_name(args.stack, services)
+    command = dockercli.deploy_command(args.stack, prune=args.prune,
                                     with_registry_auth=args.with_registry_auth,
                                     resolve_image=args.resolve_image)
     if args.dry_run:
@@ -116,20 +116,20 @@ def run(args: argparse.Namespace) -> int:
         from stacklint.cluster.run import refuses
         if refuses(outcome, args.stack, args.config, args.fail_on):
             return EXIT_REFUSED
-    from stacklint import deployrecord      # the plan first, the history after
+    from stacklint.deploy import deployrecord      # the plan first, the history after
     return deployrecord.around(args, outcome.text,
                                lambda: _deploy(args, command, outcome.text, services))
 
 
 def _deploy(args: argparse.Namespace, command: list[str], text: str, services: list[str]) -> int:
-    from stacklint import deploy, rollout, rollout_view
+    from stacklint.deploy import dockercli, rollout, rollout_view
 
-    docker = deploy.docker_cli()
-    deploy.preflight(docker)
+    docker = dockercli.docker_cli()
+    dockercli.preflight(docker)
     before = rollout.snapshot(docker, args.stack)
     if not _swarm_settled(args, before):
         return EXIT_REFUSED
-    output, warnings = deploy.stack_deploy(docker, command, text)
+    output, warnings = dockercli.stack_deploy(docker, command, text)
     sys.stdout.write(output)
     if warnings:
         print(warnings, file=sys.stderr)
@@ -154,7 +154,7 @@ def _deploy(args: argparse.Namespace, command: list[str], text: str, services: l
 def _swarm_settled(args: argparse.Namespace, before: dict) -> bool:  # type: ignore[type-arg]
     """Refuse (unless --force) to deploy over services whose tasks are not what their specs
     say: the deploy would hide it, and its outcome would say nothing about the release."""
-    from stacklint import rollout
+    from stacklint.deploy import rollout
 
     trouble = rollout.unsettled(before)
     if not trouble:

@@ -19,11 +19,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    from stacklint import deploy, history
+    from stacklint.deploy import dockercli, history
 
-    deploy.check_stack_name(args.stack, ())
-    docker = deploy.docker_cli()
-    deploy.preflight(docker)
+    dockercli.check_stack_name(args.stack, ())
+    docker = dockercli.docker_cli()
+    dockercli.preflight(docker)
     revs = history.revisions(docker, args.stack)
     if not revs:
         history.pick(revs, args.stack, None)          # raises the "no history" error

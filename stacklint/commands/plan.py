@@ -53,9 +53,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import yaml
 
-    from stacklint import deploy, gate, plan
+    from stacklint.deploy import dockercli, gate, plan
 
-    deploy.check_stack_name(args.stack, ())
+    dockercli.check_stack_name(args.stack, ())
     outcome = gate.run_gate(args.files, args.config, args.fail_on, args.env_file)
     if outcome.blocking:
         gate.print_report(outcome, sys.stderr, args.files, args.report_format)
@@ -65,9 +65,9 @@ def run(args: argparse.Namespace) -> int:
     if outcome.findings:
         print(f"stacklint: {len(outcome.findings)} finding(s) below {outcome.fail_on} "
               f"(`stacklint check` lists them)", file=sys.stderr)
-    deploy.check_stack_name(args.stack, outcome.services)
-    docker = deploy.docker_cli()
-    deploy.preflight(docker)
+    dockercli.check_stack_name(args.stack, outcome.services)
+    docker = dockercli.docker_cli()
+    dockercli.preflight(docker)
     result = plan.make_plan(docker, args.stack, yaml.safe_load(outcome.text),
                             args.resolve_image, args.prune)
     if args.format == "json":

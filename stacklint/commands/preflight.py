@@ -42,15 +42,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    from stacklint import deploy, gate
+    from stacklint.deploy import dockercli, gate
     from stacklint.cluster.run import preflight_findings
     from stacklint.lint.config import load_config
     from stacklint.reporters import RunSummary, get_reporter
 
-    deploy.check_stack_name(args.stack, ())
+    dockercli.check_stack_name(args.stack, ())
     config = load_config(args.config).with_fail_on(args.fail_on)
     outcome = gate.run_gate(args.files, args.config, args.fail_on, args.env_file)
-    findings = preflight_findings(deploy.docker_cli(), outcome, args.stack, config)
+    findings = preflight_findings(dockercli.docker_cli(), outcome, args.stack, config)
     summary = RunSummary(stacks=((args.stack, tuple(args.files)),), rules=config.ruleset(),
                          fail_on=config.fail_on)
     get_reporter(args.format).report(findings, summary, sys.stdout)

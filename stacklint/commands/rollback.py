@@ -41,12 +41,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace) -> int:
     import yaml
 
-    from stacklint import deploy, deployrecord, history
+    from stacklint.deploy import dockercli, deployrecord, history
     from stacklint.commands import deploy as deploy_command
 
-    deploy.check_stack_name(args.stack, ())
-    docker = deploy.docker_cli()
-    deploy.preflight(docker)
+    dockercli.check_stack_name(args.stack, ())
+    docker = dockercli.docker_cli()
+    dockercli.preflight(docker)
     rev = history.pick(history.revisions(docker, args.stack), args.stack, args.to)
     with tempfile.TemporaryDirectory(prefix="stacklint-rollback-") as workdir:
         text, notes = history.rollback_stack(docker, rev, Path(workdir))
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         for note in notes:
             print(f"  note: {note}", file=sys.stderr)
         services = list((yaml.safe_load(text) or {}).get("services") or {})
-        command = deploy.deploy_command(args.stack, prune=args.prune,
+        command = dockercli.deploy_command(args.stack, prune=args.prune,
                                         with_registry_auth=args.with_registry_auth,
                                         resolve_image=args.resolve_image)
         args.files, args.rollback_of = rev.files, rev.number
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
 def _only_rolled_back(docker: str, stack: str) -> bool:
     """Whether deploy's settled-swarm check would stop only at services Swarm rolled back
     and that run their spec: the usual state after a bad release, and what rollback is for."""
-    from stacklint import rollout
+    from stacklint.deploy import rollout
 
     before = rollout.snapshot(docker, stack)
     troubled = [b for name, b in before.items() if rollout.unsettled({name: b})]

@@ -25,10 +25,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stacklint import deploy, specconvert
+from stacklint.deploy import dockercli, specconvert
 from stacklint.cluster.constraints import ConstraintError, parse
 from stacklint.cluster.state import Node, node_from
-from stacklint.specconvert import NAMESPACE_LABEL
+from stacklint.deploy.specconvert import NAMESPACE_LABEL
 
 CREATE, ROLL, SCALE, META, NONE, JOB, REFUSED, REMOVE, KEEP = (
     "create", "rolling update", "scale only", "metadata only", "no change", "job re-run",
@@ -130,12 +130,12 @@ def _inspect_all(docker: str, kind: str, ids: list[str]) -> list[dict[str, Any]]
     missing one on stderr, and the plan goes on with what exists."""
     if not ids:
         return []
-    proc = deploy.run(docker, [kind, "inspect", *ids])
+    proc = dockercli.run(docker, [kind, "inspect", *ids])
     if proc.returncode != 0:
         errors = [line for line in proc.stderr.splitlines() if line.strip()]
         if not errors or not all("not found" in line.lower() or "no such" in line.lower()
                                  for line in errors):
-            raise deploy.unreachable_or(proc.stderr, f"`docker {kind} inspect` failed")
+            raise dockercli.unreachable_or(proc.stderr, f"`docker {kind} inspect` failed")
     found = json.loads(proc.stdout) if proc.stdout.strip() else []
     return found or []
 
@@ -143,19 +143,19 @@ def _inspect_all(docker: str, kind: str, ids: list[str]) -> list[dict[str, Any]]
 def read_running(docker: str, stack: str) -> Running:
     """The stack's services and every object a plan may refer to (read-only)."""
     label = f"label={NAMESPACE_LABEL}={stack}"
-    rows = deploy.query_lines(docker, ["service", "ls", "--format", "{{json .}}", "--filter", label])
+    rows = dockercli.query_lines(docker, ["service", "ls", "--format", "{{json .}}", "--filter", label])
     services = {s["Spec"]["Name"]: s for s in _inspect_all(docker, "service",
                                                             [r["ID"] for r in rows])}
-    nets = deploy.query_lines(docker, ["network", "ls", "--no-trunc", "--format", "{{json .}}"])
+    nets = dockercli.query_lines(docker, ["network", "ls", "--no-trunc", "--format", "{{json .}}"])
     wanted = [n["ID"] for n in nets if n.get("Scope") == "swarm"]
     networks = {n["Name"]: n for n in _inspect_all(docker, "network", wanted)}
     secrets = {s["Spec"]["Name"]: s for s in _inspect_all(
-        docker, "secret", [r["ID"] for r in deploy.query_lines(
+        docker, "secret", [r["ID"] for r in dockercli.query_lines(
             docker, ["secret", "ls", "--format", "{{json .}}"])])}
     configs = {c["Spec"]["Name"]: c for c in _inspect_all(
-        docker, "config", [r["ID"] for r in deploy.query_lines(
+        docker, "config", [r["ID"] for r in dockercli.query_lines(
             docker, ["config", "ls", "--format", "{{json .}}"])])}
-    volumes = {v["Name"] for v in deploy.query_lines(
+    volumes = {v["Name"] for v in dockercli.query_lines(
         docker, ["volume", "ls", "--format", "{{json .}}"])}
     return Running(services, {n["ID"]: n["Name"] for n in nets}, networks, secrets, configs,
                    volumes)
@@ -164,7 +164,7 @@ def read_running(docker: str, stack: str) -> Running:
 def task_placements(docker: str, service: str) -> list[tuple[str, Node | None]]:
     """(task ID, its node) for every task of `service` meant to run; a pending task has no
     node (None)."""
-    rows = deploy.query_lines(docker, ["service", "ps", "--no-trunc", "--filter",
+    rows = dockercli.query_lines(docker, ["service", "ps", "--no-trunc", "--filter",
                                        "desired-state=running", "--format", "{{json .}}", service])
     names = sorted({r.get("Node", "") for r in rows if r.get("Node")})
     nodes = {n.hostname: n for n in map(node_from, _inspect_all(docker, "node", names))}
@@ -177,7 +177,7 @@ def task_nodes(docker: str, service: str) -> list[Node]:
 
 
 def swarm_nodes(docker: str) -> list[Node]:
-    ids = [r["ID"] for r in deploy.query_lines(docker, ["node", "ls", "--format", "{{json .}}"])]
+    ids = [r["ID"] for r in dockercli.query_lines(docker, ["node", "ls", "--format", "{{json .}}"])]
     return [node_from(n) for n in _inspect_all(docker, "node", ids)]
 
 
@@ -615,7 +615,7 @@ def make_plan(docker: str, stack: str, model: dict[str, Any], resolve_image: str
         services.append(ServicePlan(full, REMOVE if prune else KEEP,
                                     "--prune removes it" if prune else
                                     "no longer in the files; --prune would remove it"))
-    from stacklint import history
+    from stacklint.deploy.dockercli import history
 
     revs = history.revisions(docker, stack)
     recorded = (revs[-1].number, revs[-1].secrets) if revs else None

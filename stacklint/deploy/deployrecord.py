@@ -7,14 +7,14 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from stacklint import deploy, history
+from stacklint.deploy import dockercli, history
 from stacklint.errors import EXIT_FINDINGS
 
 
 def around(args: argparse.Namespace, text: str, submit: Callable[[], int]) -> int:
     """Show the plan (and ask), run `submit` (deploy and follow), record how it ended."""
-    docker = deploy.docker_cli()
-    deploy.preflight(docker)
+    docker = dockercli.docker_cli()
+    dockercli.preflight(docker)
     stop = confirm(docker, args, text)
     if stop is not None:
         return stop
@@ -33,7 +33,7 @@ def confirm(docker: str, args: argparse.Namespace, text: str) -> int | None:
     """
     import yaml
 
-    from stacklint import plan
+    from stacklint.deploy import plan
 
     made = plan.make_plan(docker, args.stack, yaml.safe_load(text),
                           args.resolve_image or "always", args.prune)
@@ -78,7 +78,7 @@ def record(docker: str, args: argparse.Namespace, text: str, result: int | str) 
         configs=configs, secrets=secrets, rollback_of=getattr(args, "rollback_of", None))
     try:
         rev = history.record(docker, rev)
-    except deploy.DeployError as exc:
+    except dockercli.DeployError as exc:
         print(f"stacklint: warning: the deploy was not recorded in the history: {exc}",
               file=sys.stderr)
         return

@@ -5,7 +5,7 @@ import shutil
 from collections.abc import Sequence
 from typing import TextIO
 
-from stacklint.rollout import EXIT_CODES, Progress, exit_code
+from stacklint.deploy.rollout import EXIT_CODES, Progress, exit_code
 
 _CLEAR_LINE = "\x1b[2K"
 MOVING = ("updating", "rollback_started")

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stacklint import deploy
+from stacklint.deploy import dockercli
 
 LABEL_STACK = "io.stacklint.history.stack"
 LABEL_REVISION = "io.stacklint.history.revision"
@@ -36,7 +36,7 @@ RESULTS = {0: "completed", 4: "rolled back", 5: "paused", 6: "timed out", 7: "un
            130: "interrupted", 143: "interrupted"}
 
 
-class HistoryError(deploy.DeployError):
+class HistoryError(dockercli.DeployError):
     """No such stack history or revision (exit 2)."""
 
 
@@ -69,11 +69,11 @@ def config_name(stack: str, number: int) -> str:
 
 
 def _configs(docker: str, stack: str) -> list[dict[str, Any]]:
-    rows = deploy.query_lines(docker, ["config", "ls", "--format", "{{json .}}", "--filter",
+    rows = dockercli.query_lines(docker, ["config", "ls", "--format", "{{json .}}", "--filter",
                                        f"label={LABEL_STACK}={stack}"])
     if not rows:
         return []
-    found = deploy.query_json(docker, ["config", "inspect", *[r["ID"] for r in rows]]) or []
+    found = dockercli.query_json(docker, ["config", "inspect", *[r["ID"] for r in rows]]) or []
     # a label filter matches on the key alone when the value has an '=': check it exactly
     return [c for c in found if (c["Spec"].get("Labels") or {}).get(LABEL_STACK) == stack]
 
@@ -100,7 +100,7 @@ def images_of(docker: str, stack: str, written: dict[str, str]) -> tuple[dict[st
     """
     full = [f"{stack}_{s}" for s in written]
     specs = dict(written)
-    for svc in (deploy.query_json(docker, ["service", "inspect", *full]) or []) if full else []:
+    for svc in (dockercli.query_json(docker, ["service", "inspect", *full]) or []) if full else []:
         name = svc["Spec"]["Name"][len(stack) + 1:]
         image = svc["Spec"]["TaskTemplate"]["ContainerSpec"].get("Image", "")
         rolled = str((svc.get("UpdateStatus") or {}).get("State", "")).startswith("rollback")
@@ -108,7 +108,7 @@ def images_of(docker: str, stack: str, written: dict[str, str]) -> tuple[dict[st
             specs[name] = image
     ids = {}
     for name, image in specs.items():
-        proc = deploy.run(docker, ["image", "inspect", "--format", "{{.Id}}", image])
+        proc = dockercli.run(docker, ["image", "inspect", "--format", "{{.Id}}", image])
         if proc.returncode == 0:
             ids[name] = proc.stdout.strip()
     return specs, ids
@@ -144,10 +144,10 @@ def record(docker: str, revision: Revision) -> Revision:
             revision.config_id = proc.stdout.strip()
             break
         if "already exists" not in proc.stderr and "AlreadyExists" not in proc.stderr:
-            raise deploy.unreachable_or(proc.stderr, "recording the deploy history failed")
+            raise dockercli.unreachable_or(proc.stderr, "recording the deploy history failed")
         revision.number += 1
     for old in existing[:max(0, len(existing) + 1 - KEEP)]:
-        deploy.run(docker, ["config", "rm", old.config_id])
+        dockercli.run(docker, ["config", "rm", old.config_id])
     return revision
 
 
@@ -158,7 +158,7 @@ def _create(docker: str, args: list[str], data: bytes) -> Any:
         proc = subprocess.run([docker, *args], input=data, capture_output=True, timeout=30,
                               check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise deploy.DeployError(f"recording the deploy history failed: {exc}") from None
+        raise dockercli.DeployError(f"recording the deploy history failed: {exc}") from None
     return subprocess.CompletedProcess(proc.args, proc.returncode,
                                        proc.stdout.decode(errors="replace"),
                                        proc.stderr.decode(errors="replace"))
@@ -200,7 +200,7 @@ def rollback_stack(docker: str, rev: Revision, workdir: Path) -> tuple[str, list
     """
     import yaml
 
-    from stacklint import specconvert
+    from stacklint.deploy import specconvert
 
     model = yaml.safe_load(rev.text) or {}
     notes = []
@@ -210,7 +210,7 @@ def rollback_stack(docker: str, rev: Revision, workdir: Path) -> tuple[str, list
             svc["image"] = pinned
     new_names = _version(model.get("version")) >= (3, 5)
     for kind in ("configs", "secrets"):
-        existing = {r["Name"] for r in deploy.query_lines(
+        existing = {r["Name"] for r in dockercli.query_lines(
             docker, [kind[:-1], "ls", "--format", "{{json .}}"])}
         for key, entry in (model.get(kind) or {}).items():
             entry = entry or {}
@@ -230,7 +230,7 @@ def rollback_stack(docker: str, rev: Revision, workdir: Path) -> tuple[str, list
                 _check_file(rev, kind, key, full, entry)
     for name, image_id in rev.image_ids.items():
         image = (model.get("services") or {}).get(name, {}).get("image", "")
-        proc = deploy.run(docker, ["image", "inspect", "--format", "{{.Id}}", image])
+        proc = dockercli.run(docker, ["image", "inspect", "--format", "{{.Id}}", image])
         if proc.returncode == 0 and proc.stdout.strip() != image_id:
             notes.append(f"{name}: {image} is another image on this node ({proc.stdout.strip()[:19]}) "
                          f"than when revision {rev.number} ran ({image_id[:19]})")

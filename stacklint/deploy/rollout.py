@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from stacklint import deploy
+from stacklint.deploy import dockercli
 from stacklint.cluster import pending
 
 EXIT_ROLLED_BACK = 4
@@ -69,11 +69,11 @@ class Display(Protocol):
 
 
 def _services(docker: str, stack: str) -> list[dict[str, Any]]:
-    rows = deploy.query_lines(docker, ["service", "ls", "--format", "{{json .}}", "--filter",
+    rows = dockercli.query_lines(docker, ["service", "ls", "--format", "{{json .}}", "--filter",
                                        f"label=com.docker.stack.namespace={stack}"])
     if not rows:
         return []
-    specs = deploy.query_json(docker, ["service", "inspect", *[r["ID"] for r in rows]]) or []
+    specs = dockercli.query_json(docker, ["service", "inspect", *[r["ID"] for r in rows]]) or []
     by_name = {s["Spec"]["Name"]: s for s in specs}
     for row in rows:                      # service ls knows the desired count (also global)
         match = _REPLICAS.search(row.get("Replicas", ""))
@@ -138,7 +138,7 @@ def _tasks(docker: str, ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
     ids = list(ids)
     if not ids:
         return {}
-    rows = deploy.query_lines(docker, ["service", "ps", "--no-trunc", "--format", "{{json .}}",
+    rows = dockercli.query_lines(docker, ["service", "ps", "--no-trunc", "--format", "{{json .}}",
                                        *ids])
     tasks: dict[str, list[dict[str, Any]]] = {}
     for row in rows:                      # names are service.slot or service.node-id
