@@ -139,7 +139,7 @@ def test_an_import_error_inside_the_package_is_internal(argv: list[str], tmp_pat
     for part in ("stacklint", "rules", "schemas"):
         shutil.copytree(REPO / part, tmp_path / part,
                         ignore=shutil.ignore_patterns("__pycache__"))
-    (tmp_path / "stacklint" / "validate.py").write_text(
+    (tmp_path / "stacklint" / "validate" / "validator.py").write_text(
         "raise ImportError('a dependency of validate is missing')\n")
     (tmp_path / "s.yml").write_text(CLEAN)
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
