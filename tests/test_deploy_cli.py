@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from swarmhelp import DEPLOY_FIXTURES
 
-from stacklint.deploy import dockercli, rollout, rollout_view
+from stacklint import dockercli
+from stacklint.deploy import rollout, rollout_view
 from stacklint.deploy.rollout import Progress
 
 NUMBERS = DEPLOY_FIXTURES / "numbers"

@@ -209,7 +209,7 @@ def test_plan_of_an_unknown_stack_creates_everything(run_cli, stack: str,
 def test_an_object_gone_between_listing_and_inspecting_is_left_out(swarm_stack: str) -> None:
     """A network removed with another stack while the plan reads the swarm is no error."""
     from stacklint.deploy import plan
-    from stacklint.deploy.dockercli import DeployError
+    from stacklint.dockercli import DeployError
 
     found = plan._inspect_all("docker", "network", ["sl-no-such-network-0", "ingress"])
     assert [n["Name"] for n in found] == ["ingress"]

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from stacklint.deploy import dockercli
+from stacklint import dockercli
 
 EXIT_PENDING = 7
 OUTCOME = "unschedulable"  # the follower's outcome for such a service (exit 7)

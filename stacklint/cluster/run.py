@@ -27,7 +27,7 @@ def refuses(outcome: Any, stack: str, config_path: str | None, fail_on: str | No
     """`stacklint deploy`'s preflight: print the findings; True when they block the deploy."""
     import sys
 
-    from stacklint.deploy import dockercli
+    from stacklint import dockercli
     from stacklint.lint.config import load_config
     from stacklint.reporters.text import format_finding
 

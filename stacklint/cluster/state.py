@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from stacklint.deploy import dockercli
+from stacklint import dockercli
 
 # what a manager says when it cannot reach a majority of managers
 NO_LEADER_MARKS = ("does not have a leader", "lost leader status", "DeadlineExceeded",

@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    from stacklint.deploy import dockercli
+    from stacklint import dockercli
     from stacklint.cluster import health, state
 
     swarm = state.read(dockercli.docker_cli(), objects=False)

@@ -85,7 +85,8 @@ def _seconds(text: str) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    from stacklint.deploy import dockercli, gate
+    from stacklint import dockercli
+    from stacklint.deploy import gate
 
     dockercli.check_stack_name(args.stack, ())          # before any work: a typo is cheap to fix
     try:
@@ -122,7 +123,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _deploy(args: argparse.Namespace, command: list[str], text: str, services: list[str]) -> int:
-    from stacklint.deploy import dockercli, rollout, rollout_view
+    from stacklint import dockercli
+    from stacklint.deploy import rollout, rollout_view
 
     docker = dockercli.docker_cli()
     dockercli.preflight(docker)

@@ -19,7 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    from stacklint.deploy import dockercli, history
+    from stacklint import dockercli
+    from stacklint.deploy import history
 
     dockercli.check_stack_name(args.stack, ())
     docker = dockercli.docker_cli()

@@ -53,7 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import yaml
 
-    from stacklint.deploy import dockercli, gate, plan
+    from stacklint import dockercli
+    from stacklint.deploy import gate, plan
 
     dockercli.check_stack_name(args.stack, ())
     outcome = gate.run_gate(args.files, args.config, args.fail_on, args.env_file)

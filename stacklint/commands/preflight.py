@@ -42,7 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    from stacklint.deploy import dockercli, gate
+    from stacklint import dockercli
+    from stacklint.deploy import gate
     from stacklint.cluster.run import preflight_findings
     from stacklint.lint.config import load_config
     from stacklint.reporters import RunSummary, get_reporter

@@ -41,7 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace) -> int:
     import yaml
 
-    from stacklint.deploy import dockercli, deployrecord, history
+    from stacklint import dockercli
+    from stacklint.deploy import deployrecord, history
     from stacklint.commands import deploy as deploy_command
 
     dockercli.check_stack_name(args.stack, ())

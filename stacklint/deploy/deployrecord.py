@@ -7,7 +7,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from stacklint.deploy import dockercli, history
+from stacklint import dockercli
+from stacklint.deploy import history
 from stacklint.errors import EXIT_FINDINGS
 
 

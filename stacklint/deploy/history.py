@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stacklint.deploy import dockercli
+from stacklint import dockercli
 
 LABEL_STACK = "io.stacklint.history.stack"
 LABEL_REVISION = "io.stacklint.history.revision"

@@ -25,9 +25,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stacklint.deploy import dockercli, specconvert
+from stacklint import dockercli
 from stacklint.cluster.constraints import ConstraintError, parse
 from stacklint.cluster.state import Node, node_from
+from stacklint.deploy import specconvert
 from stacklint.deploy.specconvert import NAMESPACE_LABEL
 
 CREATE, ROLL, SCALE, META, NONE, JOB, REFUSED, REMOVE, KEEP = (

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from stacklint.deploy import dockercli
+from stacklint import dockercli
 from stacklint.cluster import pending
 
 EXIT_ROLLED_BACK = 4

@@ -144,7 +144,7 @@ def validate_stack(stack: Stack, target: str = "stack") -> list[Finding]:
         out += validate_layer(layer.data, layer.version, layer.document.path, target)
     path = stack.layers[0].document.path if stack.layers else "<stack>"
     if stack.layers:                       # relative paths resolve from the first file's folder
-        from stacklint.load import outside
+        from stacklint.validate import outside
         folder = os.path.dirname(os.path.abspath(path))
         for layer in stack.layers:
             out += [finding(p.rule, layer.data, p.pointer, p.message, layer.document.path)
