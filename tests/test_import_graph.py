@@ -145,3 +145,38 @@ def test_the_package_has_no_import_cycle() -> None:
     assert "stacklint.model" in graph and graph["stacklint.load.stack"], "the graph was read"
     cycles = find_cycles(graph)
     assert not cycles, "import cycles:\n" + "\n".join(_describe(graph, c) for c in cycles)
+
+
+# The pipeline's order: a package may import the shared top-level modules and the packages
+# before it, never one after it (docs/ARCHITECTURE.md). `cli`, `__main__` and the
+# rule-author alias `checks` are entry points and come last.
+SHARED = {"stacklint", "stacklint.model", "stacklint.tree", "stacklint.errors", "stacklint.gotypes",
+          "stacklint.atomic", "stacklint.redact", "stacklint.resources", "stacklint.dockercli"}
+STAGES = ["load", "validate", "lint", "fix", "emit", "reporters", "parallel", "cluster", "deploy",
+          "commands"]
+ENTRY_POINTS = {"stacklint.cli", "stacklint.__main__", "stacklint.checks"}
+
+
+def _layer(module: str) -> int:
+    if module in SHARED:
+        return 0
+    if module in ENTRY_POINTS:
+        return len(STAGES) + 1
+    stage = module.split(".")[1]
+    assert stage in STAGES, f"{module} is in no stage package: add it to one (or to SHARED)"
+    return STAGES.index(stage) + 1
+
+
+def test_a_stage_imports_only_earlier_stages() -> None:
+    graph = import_graph()
+    backwards = sorted(f"{a} -> {t}" for a, targets in graph.items() for t in targets
+                       if _layer(t) > _layer(a))
+    assert not backwards, "imports against the pipeline's order:\n" + "\n".join(backwards)
+
+
+def test_only_commands_reach_the_forking_code() -> None:
+    graph = import_graph()
+    callers = sorted(a for a, targets in graph.items()
+                     if any(t.startswith("stacklint.parallel") for t in targets)
+                     and not a.startswith(("stacklint.parallel", "stacklint.commands")))
+    assert not callers, f"only commands/ may import parallel/: {callers}"
