@@ -27,6 +27,12 @@ def test_rule_files_are_named_after_id_and_name() -> None:
         assert path.name == f"{data['id']}-{data['name']}.yaml"
 
 
+def test_every_builtin_python_check_says_what_it_reads() -> None:
+    """The two-core check trusts `reads`; a built-in check never leaves it to the default."""
+    undeclared = [r.id for r in RULES if r.python and not r.reads_declared]
+    assert not undeclared, f"declare `reads:` in these rule files: {undeclared}"
+
+
 def test_ids_and_names_are_unique() -> None:
     ids = [r.id for r in RULES]
     names = [r.name for r in RULES]

@@ -290,6 +290,63 @@ docs: {what: a rule over the whole stack, why: it reads every service}
 """
 
 
+PY_RULE = """\
+id: ACME910
+name: replicas-odd
+summary: A user rule written as a Python check
+severity: warning
+scope: service
+python: acme_checks
+{reads}message: "{{service}} runs an odd number of replicas"
+docs: {{what: a python check, why: it could read anything}}
+"""
+PY_CHECK = """\
+from stacklint.checks import RuleContext, replicas
+
+
+def check(ctx: RuleContext):
+    if (replicas(ctx.node) or 0) % 2:
+        yield ctx.hit()
+"""
+
+
+def _python_rule_config(tmp_path: Path, reads: str) -> Any:
+    folder = tmp_path / reads.replace(":", "").replace(" ", "") / "policies"
+    folder.mkdir(parents=True)
+    (folder / "ACME910-replicas-odd.yaml").write_text(PY_RULE.format(reads=reads and reads + "\n"))
+    return build_config({"rule-paths": ["policies"], "select": ["ACME910", "SL501"]},
+                        str(folder.parent / ".stacklint.yml"))
+
+
+@needs_fork
+def test_a_python_rule_splits_only_when_it_declares_it_reads_its_own_service(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "acme_checks.py").write_text(PY_CHECK)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("STACKLINT_DEBUG", "1")
+    files = [str(p) for p in generate.write_chain(tmp_path / "chain", 6)]
+    undeclared = _python_rule_config(tmp_path, "")
+    assert split_or_none(files, undeclared) is None
+    assert ("check in one process: rule ACME910 replicas-odd is a Python check that does not declare "
+            "`reads: own-service`: it may read other services") in capsys.readouterr().err
+    whole = _python_rule_config(tmp_path, "reads: whole-stack")
+    assert split_or_none(files, whole) is None
+    assert "rule ACME910 replicas-odd declares `reads: whole-stack`" in capsys.readouterr().err
+    own = _python_rule_config(tmp_path, "reads: own-service")
+    found = serial(files, own)
+    assert any(f.rule_id == "ACME910" for f in found), "the rule ran"
+    assert split_or_none(files, own) == found
+
+
+def test_own_service_reads_need_a_service_scope(tmp_path: Path) -> None:
+    from stacklint.lint.config import ConfigErrors
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    (folder / "ACME900-too-many-services.yaml").write_text(STACK_RULE + "reads: own-service\n")
+    with pytest.raises(ConfigErrors, match="`reads: own-service` needs `scope: service`"):
+        build_config({"rule-paths": ["policies"]}, str(tmp_path / ".stacklint.yml"))
+
+
 @needs_fork
 def test_user_rule_of_stack_scope_is_not_split(tmp_path: Path) -> None:
     folder = FIXTURES / "stacks" / "user-rules"

@@ -46,6 +46,11 @@ class Rule:
     aliases: tuple[str, ...] = ()
     source: str = ""
     builtin: bool = True
+    # What a `scope: service` rule reads besides the top level: "own-service" or
+    # "whole-stack". The two-core check gives each process half of the services, so it
+    # splits only when every enabled rule reads its own service (parallel/split.py).
+    reads: str = "own-service"
+    reads_declared: bool = False
 
     def names(self) -> tuple[str, ...]:
         return (self.id, self.name, *self.aliases)
@@ -158,6 +163,7 @@ def build_rule(data: Mapping[str, Any], source: str, builtin: bool) -> Rule:
                     hint=f"available: {', '.join(sorted(allowed))} (declare python ones in `args`)")
     if data.get("python") and not builtin:        # built-in checks are covered by the tests
         _check_python(data["python"], source)
+    reads = _reads(data, scope, source)
     return Rule(
         id=data["id"], name=data["name"], summary=data["summary"],
         severity=Severity.parse(data["severity"]), message=data["message"], docs=data["docs"],
@@ -166,7 +172,21 @@ def build_rule(data: Mapping[str, Any], source: str, builtin: bool) -> Rule:
         python=data.get("python"), note=data.get("note"), at=data.get("at"),
         variants=data.get("variants") or {}, fix_title=(data.get("fix") or {}).get("title"),
         options=options, aliases=tuple(data.get("aliases") or ()), source=source,
-        builtin=builtin)
+        builtin=builtin, reads=reads, reads_declared="reads" in data)
+
+
+def _reads(data: Mapping[str, Any], scope: str, source: str) -> str:
+    """What the rule reads: as declared; else a declarative service rule reads its own
+    service (its paths are relative to it) and a Python check may read anything."""
+    declared = data.get("reads")
+    if scope != "service":
+        if declared == "own-service":
+            raise RuleDefinitionError(f"`reads: own-service` needs `scope: service` (this rule's scope is "
+                                      f"{scope})", source, hint="drop `reads`, or make it `whole-stack`")
+        return "whole-stack"
+    if declared:
+        return str(declared)
+    return "whole-stack" if data.get("python") else "own-service"
 
 
 def _check_python(module: str, source: str) -> None:

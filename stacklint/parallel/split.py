@@ -10,8 +10,9 @@ the top level) and the parent applies the suppressions over all of them, on
 the original text.
 
 A stack is split only when that cannot change the result:
-- every enabled policy rule looks at one service at a time (no rule of `stack`
-  scope, no user-written Python check that might read other services);
+- every enabled policy rule reads only its own service and the top level (its rule
+  file's `reads`, docs/rules.md: no rule of `stack` scope, no Python check that does
+  not declare `reads: own-service`);
 - each file's `services:` is a block mapping whose entries start with a plain
   `name:` line at one indentation (anything else: no split);
 - each half parses to exactly the service entries it was meant to keep, at the
@@ -40,6 +41,7 @@ from stacklint.tree import SMap
 
 if TYPE_CHECKING:
     from stacklint.lint.config import Config
+    from stacklint.lint.ruleset import Rule
     from stacklint.model import Stack
 
 PARENT, CHILD = 0, 1
@@ -212,9 +214,23 @@ class Half:
 
 
 def splittable(config: Config) -> bool:
-    """True when every enabled policy rule looks at one service at a time."""
-    return all(rule.scope == "service" and (rule.python is None or rule.builtin)
-               for rule in config.ruleset() if rule.kind == "policy" and config.is_enabled(rule))
+    """True when every enabled policy rule reads only its own service (and the top level)."""
+    return cross_service_rule(config) is None
+
+
+def cross_service_rule(config: Config) -> Rule | None:
+    """The first enabled policy rule that may read other services than its own, if any."""
+    return next((rule for rule in config.ruleset()
+                 if rule.kind == "policy" and config.is_enabled(rule) and rule.reads != "own-service"),
+                None)
+
+
+def _reads_why(rule: Rule) -> str:
+    if rule.scope != "service":
+        return f"rule {rule.id} {rule.name} has scope {rule.scope}"
+    said = "declares `reads: whole-stack`" if rule.reads_declared else \
+        "is a Python check that does not declare `reads: own-service`"
+    return f"rule {rule.id} {rule.name} {said}"
 
 
 def check(files: Sequence[str], config: Config, env_files: Sequence[str]) -> list[Finding] | None:
@@ -222,8 +238,9 @@ def check(files: Sequence[str], config: Config, env_files: Sequence[str]) -> lis
     (then the caller checks it in one)."""
     if not can_fork():
         return fallback("check", "no second core (or no fork)")
-    if not splittable(config):
-        return fallback("check", "an enabled policy rule looks at more than one service")
+    crossing = cross_service_rule(config)
+    if crossing is not None:
+        return fallback("check", f"{_reads_why(crossing)}: it may read other services")
     try:
         docs = [decoded(path) for path in files]
     except (OSError, InputError) as exc:
