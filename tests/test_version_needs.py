@@ -1,6 +1,7 @@
 """"Which version a key needs" is said twice: `x-since` in schemas/stack.schema.json (what
-validation prunes per version) and `fixes/versions.NEEDS` (what the fixer raises a version
-to). This test holds the two equal wherever both name a key."""
+validation prunes per version) and `fix/fixes/versions.NEEDS` (what the fixer raises a version
+to, and `emit` raises the version of a merged file to). This test holds the two equal wherever
+both name a key, and holds `emit` to the table."""
 from __future__ import annotations
 
 import json
@@ -43,3 +44,20 @@ def test_the_fixer_and_the_schema_agree_on_every_key_version() -> None:
     both = [(path, version, since[path]) for path, version in pairs if path in since]
     assert [b for b in both if b[1] != b[2]] == []
     assert len(both) >= 40, "the walk no longer finds the schema's x-since marks"
+
+
+def test_emit_raises_the_version_by_the_same_table() -> None:
+    """A merged model in the long form gets the version the table gives its keys."""
+    from stacklint.emit.stackfile import deploy_version
+    from stacklint.load.document import parse
+    cases = [
+        ("version: '3.0'\nservices: {web: {image: a, ports: [{target: 80, published: 80}]}}\n", "3.2"),
+        ("version: '3.0'\nservices: {web: {image: a}}\nconfigs: {c: {file: ./c}}\n", "3.3"),
+        ("version: '3.1'\nservices: {web: {image: a}}\nvolumes: {data: {name: app_data}}\n", "3.4"),
+        ("version: '3.2'\nservices: {web: {image: a}}\nnetworks: {net: {name: app_net}}\n", "3.5"),
+        ("version: '3.8'\nservices: {web: {image: a, ports: [{target: 80}]}}\n", "3.8"),
+        ("version: '3.0'\nservices: {web: {image: a, deploy: {rollback_config: {order: start-first}}}}\n",
+         "3.7"),
+    ]
+    for text, version in cases:
+        assert deploy_version(parse(text, "s.yml").data) == version, text

@@ -22,26 +22,6 @@ _PLAIN_BREAKS = re.compile(r": | #|\s\s|\t")
 _NETWORK_KEY = re.compile(r"[a-zA-Z0-9._-]+")
 _YAML11 = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
 _UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
-# the lowest version whose schema allows what normalisation writes out
-_NEEDS = (("3.2", lambda m: _has_service_list(m, ("ports", "volumes"))),
-          ("3.3", lambda m: bool(m.get("configs"))),
-          ("3.4", lambda m: _has_named(m, "volumes")),
-          ("3.5", lambda m: any(_has_named(m, k) for k in ("networks", "secrets", "configs"))))
-
-
-def _has_service_list(model: SMap, keys: tuple[str, ...]) -> bool:
-    services = model.get("services")
-    return isinstance(services, dict) and any(
-        isinstance(body, dict) and any(isinstance(body.get(k), list) and body.get(k) for k in keys)
-        for body in services.values())
-
-
-def _has_named(model: SMap, kind: str) -> bool:
-    entries = model.get(kind)
-    return isinstance(entries, dict) and any(
-        isinstance(body, dict) and "name" in body for body in entries.values())
-
-
 def _version_tuple(version: str) -> tuple[int, ...] | None:
     try:
         return tuple(int(p) for p in version.split("."))
@@ -50,16 +30,20 @@ def _version_tuple(version: str) -> tuple[int, ...] | None:
 
 
 def deploy_version(model: SMap) -> Any:
-    """The declared version, raised where the long form needs a newer schema."""
+    """The declared version, raised where the long form needs a newer schema.
+
+    Normalisation writes the long form (ports and volumes as mappings, `name` on
+    top-level objects), which older schemas refuse. Which version a key needs is the
+    table the fixer raises versions with (`fix/fixes/versions.NEEDS`, held equal to the
+    schema's `x-since` by tests/test_version_needs.py)."""
+    from stacklint.fix.fixes.versions import minimum
     declared = model.get("version")
     current = _version_tuple(declared) if isinstance(declared, str) else None
     if current is None:
         return declared
-    for version, needed in _NEEDS:
-        wanted = _version_tuple(version)
-        if wanted is not None and current < wanted and needed(model):
-            current, declared = wanted, version
-    return declared
+    needed, _ = minimum(model)
+    wanted = _version_tuple(needed)
+    return needed if wanted is not None and wanted > current else declared
 
 
 def prepare(model: SMap) -> SMap:
