@@ -3,7 +3,7 @@ updater: per task stop (stop-first) + until healthy + delay, then one monitor wi
 real update is timed against it in tests/test_plan_swarm.py."""
 from __future__ import annotations
 
-from stacklint import plan
+from stacklint.deploy import plan
 
 S = 1_000_000_000
 
