@@ -13,6 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from clusterhelp import Cluster, cluster, docker, stacklint, wait, write  # noqa: F401
 
 IMAGE = "stacklint-test/web:v1"
@@ -258,25 +260,32 @@ def test_rollout_estimate_counts_only_the_replaced_tasks(cluster: Cluster,
     assert kept <= set(after) and len(set(after) - kept) == 1
 
 
-def test_replacements_that_do_not_fit_stay_pending_and_the_old_tasks_run(
-        cluster: Cluster, tmp_path: Path) -> None:
+@pytest.mark.parametrize("order, says, old_tasks_left", [
+    ("start-first", "they stay pending and their old tasks keep running (start-first), so the "
+                    "update never completes", 5),
+    ("stop-first", "they stay pending; stop-first stops an old task before its replacement is "
+                   "placed: 1 task(s) stop and are not replaced, and the update never completes",
+     4),
+])
+def test_replacements_that_do_not_fit_stay_pending(cluster: Cluster, tmp_path: Path, order: str,
+                                                   says: str, old_tasks_left: int) -> None:
     """max_replicas_per_node 1 on five nodes, narrowed to the three managers: the managers
-    are full, so the workers' replacements cannot be placed; start-first keeps the old ones."""
+    are full, so the workers' replacements cannot be placed.  Each update worker (one:
+    parallelism 1) waits for its replacement for good; stop-first has stopped its old task."""
     one = "\n        max_replicas_per_node: 1"
     stack = cluster.stack()
     service = f"{stack}_app"
-    path = write(tmp_path, "first.yml", _stack_file(
-        "replicas: 5", f"        constraints: [{EVERYWHERE}]{one}"))
+    text = _stack_file("replicas: 5", f"        constraints: [{EVERYWHERE}]{one}")
+    path = write(tmp_path, "first.yml", text.replace("start-first", order))
     _deploy(path, stack)
     assert wait(lambda: _settled(service, 5, MANAGERS | WORKERS), 120), _tasks(service)
     before = _tasks(service)
-    path = write(tmp_path, "stack.yml", _stack_file(
-        "replicas: 5", f"        constraints: [node.role == manager]{one}"))
+    path = write(tmp_path, "stack.yml", text.replace("start-first", order).replace(
+        EVERYWHERE, "node.role == manager"))
     plan = _plan(path, stack)
     assert plan["action"] == "rolling update", plan
     assert ("none of the 2 replacements fits (max_replicas_per_node on manager1, manager2, "
-            "manager3): they stay pending and their old tasks keep running (start-first), so "
-            "the update never completes") in plan["why"]
+            "manager3): " + says) in plan["why"], plan["why"]
     _deploy(path, stack)
 
     def pending() -> list[str]:
@@ -284,8 +293,14 @@ def test_replacements_that_do_not_fit_stay_pending_and_the_old_tasks_run(
                       "desired-state=running", "--format", "{{.CurrentState}} {{.Error}}")
         return [r for r in rows.stdout.splitlines()
                 if r.startswith("Pending") and "max replicas per node limit exceed" in r]
-    assert wait(lambda: bool(pending()), 60), docker("service", "ps", service).stdout
-    # the old tasks, the workers' included, all still run; the update stays in progress
-    assert not wait(lambda: any(t not in _tasks(service) or _tasks(service)[t][1] != "Running"
-                                for t in before), 10), _tasks(service)
+
+    def old_running() -> set[str]:
+        now = _tasks(service)
+        return {t for t in before if now.get(t, ("", ""))[1] == "Running"}
+    assert wait(lambda: len(pending()) == 1 and len(old_running()) == old_tasks_left, 60), \
+        docker("service", "ps", service).stdout
+    # and so it stays: no second replacement, no further old task stopped, still updating
+    assert not wait(lambda: len(pending()) != 1 or len(old_running()) != old_tasks_left, 10), \
+        docker("service", "ps", service).stdout
     assert _update_state(service) == "updating"
+    assert {before[t][0] for t in old_running()} >= MANAGERS     # the managers' tasks stay

@@ -421,8 +421,14 @@ def _placement_change(plan: ServicePlan, docker: str, new: dict[str, Any],
                           f"replacements fit{'s' if not fit else ''} (max_replicas_per_node on "
                           f"{_names(open_nodes)}): {'the others stay' if fit else 'they stay'} "
                           f"pending")
+        # each update worker waits for its replacement to run, so up to `parallelism` of them
+        # wait for good; stop-first has stopped the old task each of them took
+        stuck = min(plan.rollout["parallelism"] or len(gone), len(gone) - fit)
         plan.why += (" and their old tasks keep running (start-first), so the update never "
-                     "completes" if start_first else ", and stop-first stops each old task first")
+                     "completes" if start_first else
+                     f"; stop-first stops an old task before its replacement is placed: "
+                     f"{stuck} task(s) stop and are not replaced, and the update never "
+                     f"completes")
     else:
         plan.why += (f"; the replacements go to the matching nodes "
                      f"({', '.join(plan.placement['matching_nodes'])})")
