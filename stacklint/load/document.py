@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import codecs
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -85,7 +86,7 @@ def decode(raw: bytes, path: str) -> tuple[str, str]:
                          hint="save the file as UTF-8 (or UTF-16 with a byte order mark)") from None
 
 
-def read(path: str | Path) -> Document:
+def read(path: str | os.PathLike[str]) -> Document:
     """Read, decode and parse one file; any failure is an `InputError`."""
     name = str(path)
     try:
@@ -192,13 +193,14 @@ def too_deep(path: str) -> InputError:
                       hint="flatten the structure (a few dozen levels are plenty)")
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):
     """Composes nodes only; plain scalars get PLAIN_TAG and are resolved later."""
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is ScalarNode and implicit[0]:
             return PLAIN_TAG
-        return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
+        tag: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        return tag
 
 
 def compose(text: str, path: str) -> Node | None:
@@ -302,10 +304,10 @@ def resolve_plain(text: str) -> Any:
         if -(2**63) <= value < 2**64:
             return value
     if _FLOAT.fullmatch(digits):
-        value = float(digits)
+        number = float(digits)
         # strconv.ParseFloat fails with a range error beyond float64 (`1e309`, 400 digits):
         # go-yaml then keeps the plain scalar as a string
-        return value if math.isfinite(value) else text
+        return number if math.isfinite(number) else text
     return text
 
 
@@ -373,7 +375,7 @@ class Converter:
             value = SMap(origin=_origin(self.path, node))
             self.done[key] = value
             self.active.add(key)
-            self._mapping(node, value)
+            self._mapping(cast(MappingNode, node), value)   # the composer makes only these three
             self.active.discard(key)
         self.done[key] = value
         return value

@@ -292,8 +292,8 @@ def _offsets(text: str, char: str) -> list[int]:
     return found
 
 
-def interpolate(data: Any, env: Mapping[str, str], path: str,
-                text: str | None = None) -> tuple[Any, Result]:
+def interpolate(data: SMap, env: Mapping[str, str], path: str,
+                text: str | None = None) -> tuple[SMap, Result]:
     """`data` with variables substituted (new nodes only where something changed; never
     edit the result in place), plus what was substituted or left unset.
 
@@ -308,4 +308,5 @@ def interpolate(data: Any, env: Mapping[str, str], path: str,
         if "&" not in text and "<<" not in text:
             dollars = _offsets(text, "$")
     worker = Interpolator(env, path, dollars)
-    return worker.run(data), worker.result
+    out: SMap = worker.run(data)      # a mapping walked is a mapping
+    return out, worker.result

@@ -30,7 +30,7 @@ _RESOURCES = ("networks", "volumes", "secrets", "configs")
 class Merger:
     """Accumulates notes while merging one override into the base."""
 
-    def __init__(self, notes: list[Any]) -> None:
+    def __init__(self, notes: list[Note]) -> None:
         self.notes = notes
         # lists `keyed` made (by id, kept alive here): keying one again with nothing
         # to add gives the same list, so a later file without the field reuses it
@@ -146,7 +146,8 @@ class Merger:
             if kind is _UINT64_FIELD:
                 return (KEEP, False) if value is None else (value, True)
             if kind is not _STRING_MAP_FIELD:
-                return kind(self, base, value, pointer, k_origin)
+                merged: mergefields.Result = kind(self, base, value, pointer, k_origin)
+                return merged
             if isinstance(base, SMap) and isinstance(value, SMap):
                 return _union(base, value), False
         if isinstance(key, str) and key.startswith("x-") and len(here) == 1:
@@ -220,8 +221,8 @@ _FIELD_KINDS: dict[Pointer, Any] = {**dict.fromkeys(_UINT64, _UINT64_FIELD),
                                     **mergefields.SPECIAL}
 
 
-def _where(origin: Origin | None) -> tuple[Any, ...]:
-    return (origin.path, origin.line, origin.column) if origin else ()
+def _where(origin: Origin | None) -> tuple[str | None, int | None, int | None]:
+    return (origin.path, origin.line, origin.column) if origin else (None, None, None)
 
 
 def _surprising(key: str, earlier: tuple[Any, Origin | None], item: Any,
@@ -277,12 +278,11 @@ def _union(base: SMap, over: SMap) -> SMap:
     return out
 
 
-def merge(layers: list[SMap], notes: list[Any]) -> SMap:
+def merge(layers: list[SMap], notes: list[Note]) -> SMap:
     """The merged model of already normalised files."""
     model = layers[0]
     merger = Merger(notes)
-    merger.stack_files = {layer.origin.path for layer in layers
-                          if getattr(layer, "origin", None) is not None}
+    merger.stack_files = {layer.origin.path for layer in layers if layer.origin is not None}
     for layer in layers[1:]:
         model = merger.top(model, layer)
     if len(layers) == 1:
