@@ -622,7 +622,7 @@ def make_plan(docker: str, stack: str, model: dict[str, Any], resolve_image: str
         services.append(ServicePlan(full, REMOVE if prune else KEEP,
                                     "--prune removes it" if prune else
                                     "no longer in the files; --prune would remove it"))
-    from stacklint.deploy.dockercli import history
+    from stacklint.deploy import history
 
     revs = history.revisions(docker, stack)
     recorded = (revs[-1].number, revs[-1].secrets) if revs else None
