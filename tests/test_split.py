@@ -400,6 +400,11 @@ def assert_same_fix(path: Path, must_split: bool = True) -> None:
     assert got.applied == want.applied
     assert got.left == want.left
     assert got.original_text == want.original_text
+    # the post-fix check: what the halves checked, or the whole file, says what one process says
+    from stacklint.fix.fixcheck import add_rejections
+    add_rejections([got], whole=True)
+    add_rejections([want], whole=True)
+    assert got.left == want.left
 
 
 @needs_fork
@@ -456,6 +461,54 @@ def test_fix_keeps_a_suppression_above_a_service(tmp_path: Path) -> None:
     want = fix_serial(path)
     assert '"6379"' in want.text and '"8080"' not in want.text
     assert_same_fix(path)
+
+
+STILL_REJECTED = """\
+name: demo
+services:
+  a:
+    image: nginx
+    ports:
+      - target: 80
+        published: "8080"
+  b:
+    image: nginx
+  c:
+    image: redis
+    networks: [front]
+    ports:
+      - target: 6379
+        published: "6379"
+  d:
+    image: redis
+    deploy:
+      replicas: -1
+"""
+
+
+@needs_fork
+@pytest.mark.parametrize("text", [STILL_REJECTED,
+                                  STILL_REJECTED.replace("replicas: -1", "replicas: 2"),
+                                  STILL_REJECTED.replace("[front]", "[default]"),
+                                  STILL_REJECTED.replace("    networks: [front]\n", "")
+                                  .replace("replicas: -1", "replicas: 2")])
+def test_fix_post_check_in_halves(text: str, tmp_path: Path) -> None:
+    # each half checks its fixed text; the parent loads the fixed file again only when one
+    # found something, and then reports what one process reports
+    from stacklint.parallel import fixsplit
+    from stacklint.fix.fixcheck import add_rejections
+    path = tmp_path / "stack.yml"
+    path.write_text(text, encoding="utf-8")
+    layout = split.plan([text])
+    assert {layout.owner["c"], layout.owner["d"]} == {split.CHILD}
+    got = fixsplit.fix(str(path))
+    assert got is not None
+    assert got.checked == ("front" not in text and "-1" not in text)
+    assert_same_fix(path)
+    add_rejections([got], whole=True)
+    messages = [f.message for f in got.left]
+    assert any("replicas must be at least 0" in m for m in messages) == ("-1" in text)
+    assert any("network `front` is not defined" in m for m in messages) == ("[front]" in text)
 
 
 @needs_fork

@@ -46,7 +46,10 @@ def add_rejections(results: Sequence[FixResult], whole: bool = False,
     checks (an image, the networks a service names …) only when the files are a whole
     stack: `whole` (a chain given with -f), a chain of several files, or what
     `docker compose config` wrote (its top-level `name:`). A loose override alone is no
-    stack, so its missing image is no error."""
+    stack, so its missing image is no error.  A result the two-core fix already checked
+    (`FixResult.checked`: each half found nothing, even as a whole stack) adds nothing."""
+    if results and all(r.checked for r in results):
+        return
     docs = [_fixed(r) for r in results]
     broken = [(r, why) for r, d in zip(results, docs) if (why := not_a_stack(d))]
     for result, why in broken:
@@ -60,6 +63,13 @@ def add_rejections(results: Sequence[FixResult], whole: bool = False,
         result = by_path.get(found.location.path, results[0])
         if not any(_covers(f, found) for f in result.left):
             result.left.append(found)
+
+
+def accepts(doc: Document) -> bool:
+    """Whether `doc`, fixed and parsed, leaves nothing for `add_rejections` to add, even
+    checked as a whole stack (the merged checks too): the two-core fix asks this of each
+    half, so the parent need not parse and load the fixed file again."""
+    return not_a_stack(doc) is None and not _errors([doc], True, None)
 
 
 def _fixed(result: FixResult) -> Document:

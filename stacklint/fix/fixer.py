@@ -32,6 +32,9 @@ class FixResult:
     applied: list[Finding] = field(default_factory=list)
     left: list[Finding] = field(default_factory=list)
     original_text: str = ""
+    # the fixed text was validated already and `docker stack deploy` rejects nothing in it
+    # (the two-core fix checks each half): `fixcheck.add_rejections` need not load it again
+    checked: bool = False
 
     @property
     def text(self) -> str:

@@ -13,6 +13,13 @@ the fixes.  The result is used only when it is exactly what one process would gi
 - when a half leaves findings for a person, no edit changes the number of lines (a half
   sees only its own edits, so the other half's would move the lines it reports).
 Otherwise the caller fixes the file in one process.
+
+Each half also makes the post-fix check (`fixcheck`) of its fixed text, on the tree its
+guard parsed.  When both find nothing and the fixed file, outside the other half's
+entries, is piece for piece the text each half checked (only the blanks' lengths may
+differ: the other half's fixes change its entries' lengths), the result is marked
+`checked` and the parent neither parses nor loads the fixed file again; else `fixcheck`
+checks it whole.
 """
 from __future__ import annotations
 
@@ -42,6 +49,8 @@ class HalfFix:
     top_applied: list[Finding]
     top_left: list[Finding]
     version: str          # the half's `version` after its fixes ("" when it has none)
+    pieces: list[str] | None = None   # its fixed text outside the blanks (None: unknown)
+    accepted: bool = False   # its post-fix check found nothing (`fixcheck.accepts`)
 
 
 class _NotOnePass(Exception):
@@ -81,7 +90,43 @@ def fix(path: str) -> FixResult | None:
     left = sorted(mine.left + theirs.left + top[1], key=Finding.sort_key)
     return FixResult(path, Document(path, text, encoding, newline, None),
                      Document(path, fixed, encoding, newline, None), applied, left,
-                     original_text=text)
+                     original_text=text, checked=_checked(mine, theirs, layout, fixed, again))
+
+
+def _checked(mine: HalfFix, theirs: HalfFix, layout: split.Plan, fixed: str,
+             again: list[split.Entry]) -> bool:
+    """Whether both halves' post-fix checks found nothing on exactly the fixed file's halves."""
+    if not (mine.accepted and theirs.accepted):
+        return False
+    after = split.Plan(layout.owner, [again])
+    return all(half.pieces is not None and half.pieces == _outside(fixed, _blanked(after, side))
+               for side, half in ((split.PARENT, mine), (split.CHILD, theirs)))
+
+
+def _blanked(layout: split.Plan, side: int) -> list[tuple[int, int]]:
+    """The spans of the one file that `side` reads blank."""
+    kept = {e.name for e in layout.kept(0, side)}
+    return [(e.start, e.end) for e in layout.entries[0] if e.name not in kept]
+
+
+def _outside(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    """The pieces of `text` between the (sorted, disjoint) `spans`."""
+    bounds = [0] + [b for span in spans for b in span] + [len(text)]
+    return [text[a:b] for a, b in zip(bounds[::2], bounds[1::2])]
+
+
+def _moved(spans: list[tuple[int, int]], edits: list[Edit]) -> list[tuple[int, int]] | None:
+    """`spans` of a text where they stand after `edits`; None when an edit reaches into one."""
+    out, shift, edits = [], 0, sorted(set(edits), key=lambda e: (e.start, e.end, e.content))
+    at = 0
+    for a, b in spans:
+        while at < len(edits) and edits[at].end <= a and edits[at].start < b:
+            shift += len(edits[at].content) - (edits[at].end - edits[at].start)
+            at += 1
+        if at < len(edits) and edits[at].start < b and edits[at].end > a:
+            return None
+        out.append((a + shift, b + shift))
+    return out
 
 
 def _half(side: int, layout: split.Plan, path: str, text: str, encoding: str) -> HalfFix:
@@ -95,7 +140,11 @@ def _half(side: int, layout: split.Plan, path: str, text: str, encoding: str) ->
     paths = {path: 0}
     data = result.document.data if result.document is not None else None
     version = data.get("version") if isinstance(data, dict) else None
-    out = HalfFix([], [], [], [], version if isinstance(version, str) else "")
+    accepted = _accepts(result.document, layout, side)
+    spans = _moved(_blanked(layout, side), [e for f in result.applied for e in _edits(f)]) \
+        if accepted else None
+    out = HalfFix([], [], [], [], version if isinstance(version, str) else "",
+                  None if spans is None else _outside(result.text, spans), accepted)
     for findings, own, top in ((result.applied, out.applied, out.top_applied),
                                (result.left, out.left, out.top_left)):
         for f in findings:
@@ -104,6 +153,18 @@ def _half(side: int, layout: split.Plan, path: str, text: str, encoding: str) ->
             elif split.owner_of(f, layout, paths) == side:
                 own.append(f)
     return out
+
+
+def _accepts(doc: Document | None, layout: split.Plan, side: int) -> bool:
+    """The half's post-fix check: its fixed tree holds just its entries and nothing in it
+    would be rejected."""
+    from stacklint.fix.fixcheck import accepts
+    if doc is None or not isinstance(doc.data, dict):
+        return False
+    services = doc.data.get("services")
+    if not isinstance(services, dict) or list(services) != [e.name for e in layout.kept(0, side)]:
+        return False
+    return accepts(doc)
 
 
 def _top_level(mine: HalfFix, theirs: HalfFix) -> tuple[list[Finding], list[Finding]] | None:
