@@ -19,6 +19,7 @@ from stacklint.tree import SMap
 if TYPE_CHECKING:
     from stacklint.load.document import Document
     from stacklint.fix.fixer import FixResult
+    from stacklint.model import Layer
 
 EMPTY = ("the file is empty, so there is no stack to fix; `docker compose … config > stack.yml` "
          "leaves an empty file when Compose fails: run it again and read its error")
@@ -94,13 +95,12 @@ def _compose_output(result: FixResult) -> bool:
 
 def _errors(docs: list[Document], whole: bool, env: dict[str, str] | None) -> list[Finding]:
     from stacklint.load.stack import load_stack
-    from stacklint.validate.validator import validate_layer, validate_stack
+    from stacklint.validate.validator import validate_stack
 
     try:
         stack = load_stack(docs, env=env, allow_version_mismatch=True)
-        found = validate_stack(stack, "stack") if whole else [
-            f for layer in stack.layers
-            for f in validate_layer(layer.data, layer.version, layer.document.path, "stack")]
+        found = validate_stack(stack, "stack", _known) if whole else [
+            f for layer in stack.layers for f in _layer(layer)]
     except InputError as exc:
         if exc.message.startswith("error while interpolating"):
             return []     # a ${VAR} set only where the stack is deployed: `check` reports it
@@ -116,6 +116,22 @@ def _errors(docs: list[Document], whole: bool, env: dict[str, str] | None) -> li
                                f"{f.message} (docker stack deploy still rejects it; "
                                "fix it by hand)", f.location, f.fix))
     return out
+
+
+def _layer(layer: Layer) -> list[Finding]:
+    from stacklint.validate.validator import validate_layer
+    found = _known(layer)
+    return validate_layer(layer.data, layer.version, layer.document.path, "stack") \
+        if found is None else found
+
+
+def _known(layer: Layer) -> list[Finding] | None:
+    """The guard's findings for the layer's file, when the layer is that file's very tree
+    (nothing was interpolated): the guard validated each fixed text already."""
+    from stacklint.fix.fixes.guard import layer_findings
+    if layer.data is not layer.document.data:
+        return None
+    return layer_findings(layer.document, layer.version)
 
 
 def _covers(left: Finding, found: Finding) -> bool:

@@ -7,7 +7,7 @@ only finds at deploy time, or never.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from stacklint.validate import schema as _schema
@@ -16,7 +16,7 @@ from stacklint.validate.schema_errors import Problem, dotted, explain
 from stacklint.tree import locate
 
 if TYPE_CHECKING:
-    from stacklint.load.stack import Stack
+    from stacklint.load.stack import Layer, Stack
 
 # rule name -> (id, default severity); rules/SL0nn-<name>.yaml documents each one
 RULES: dict[str, tuple[str, Severity]] = {
@@ -135,13 +135,20 @@ def _forbidden(data: Any) -> Iterable[Problem]:
                               f"deploy: {FORBIDDEN[key]}")
 
 
-def validate_stack(stack: Stack, target: str = "stack") -> list[Finding]:
-    """Every validation finding of a loaded chain: per file, then on the merged model."""
+def validate_stack(stack: Stack, target: str = "stack",
+                   known: Callable[[Layer], list[Finding] | None] | None = None
+                   ) -> list[Finding]:
+    """Every validation finding of a loaded chain: per file, then on the merged model.
+
+    `known(layer)` gives a layer's `validate_layer` findings when the caller has them
+    already (the fixer's guard validated each fixed file), else None."""
     from stacklint.validate import swarmchecks
 
     out: list[Finding] = []
     for layer in stack.layers:
-        out += validate_layer(layer.data, layer.version, layer.document.path, target)
+        found = known(layer) if known is not None else None
+        out += validate_layer(layer.data, layer.version, layer.document.path, target) \
+            if found is None else found
     path = stack.layers[0].document.path if stack.layers else "<stack>"
     if stack.layers:                       # relative paths resolve from the first file's folder
         from stacklint.validate import outside

@@ -111,29 +111,45 @@ def _change(node: Any, op: str, last: Any, value: Any) -> None:
         node.pop(last)
 
 
-_SEEN: dict[tuple[str, str], set[tuple[str, str]] | None] = {}
+# (path, text) -> (version, the file's `validate_layer` findings), None if unknown
+_SEEN: dict[tuple[str, str], tuple[str, list[Finding]] | None] = {}
 
 
 def schema_errors(doc: Document) -> set[tuple[str, str]] | None:
     """The file's schema errors on its own (as Docker checks each file), None if unknown."""
+    found = _validated(doc)
+    if found is None:
+        return None
+    return {(f.rule_id, f.message) for f in found[1] if f.severity >= Severity.ERROR}
+
+
+def layer_findings(doc: Document, version: str) -> list[Finding] | None:
+    """`validate_layer`'s findings for the file with this very text, when the guard has
+    them already (it validated every fixed text), else None: the post-fix check
+    (`fixcheck`) does not validate the same text twice."""
+    found = _SEEN.get((doc.path, doc.text))
+    return found[1] if found is not None and found[0] == version else None
+
+
+def _validated(doc: Document) -> tuple[str, list[Finding]] | None:
     key = (doc.path, doc.text)
     if key not in _SEEN:
         if len(_SEEN) > 64:
             _SEEN.clear()
-        _SEEN[key] = _schema_errors(doc)
+        _SEEN[key] = _layer_findings(doc)
     return _SEEN[key]
 
 
-def _schema_errors(doc: Document) -> set[tuple[str, str]] | None:
+def _layer_findings(doc: Document) -> tuple[str, list[Finding]] | None:
     from stacklint.load.stack import effective_version
     from stacklint.validate.validator import validate_layer
     if not isinstance(doc.data, dict):
         return None
+    version = effective_version(doc.data.get("version"))
     try:
-        found = validate_layer(doc.data, effective_version(doc.data.get("version")), doc.path)
+        return version, validate_layer(doc.data, version, doc.path)
     except InputError:
         return None
-    return {(f.rule_id, f.message) for f in found if f.severity >= Severity.ERROR}
 
 
 def try_apply(doc: Document, proposals: Sequence[Proposal]) -> tuple[Document | None, str]:
