@@ -1,6 +1,7 @@
 """The command line front door: version, help, dispatch, error exits."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -62,6 +63,11 @@ def test_plain_words_for_a_newcomer(run_cli, tmp_path) -> None:  # type: ignore[
     code, out, _ = run_cli("rules")
     off = [line for line in out.splitlines() if "(disabled" in line]
     assert off and all(line.startswith("SL") for line in out.splitlines())
+    code, out, _ = run_cli("rules", "--format", "json")
+    listed = json.loads(out)
+    assert code == 0 and listed["version"] == 1
+    assert {"id": "SL502", "name": "update-order-start-first"}.items() <= next(
+        r for r in listed["rules"] if r["id"] == "SL502").items()
     fix = tmp_path / "f.yml"
     fix.write_text('services:\n  web:\n    image: nginx:1.27\n    ports:\n      - target: 80\n'
                    '        published: "8080"\n')

@@ -16,6 +16,7 @@ def test_a_healthy_cluster(cluster: Cluster) -> None:
             "survives 1 manager failure(s)") in proc.stdout
     assert proc.stdout.rstrip().endswith("result: healthy (exit 0)")
     report = json.loads(stacklint("cluster", "--format", "json").stdout)
+    assert report["version"] == 1
     assert {k: report["managers"][k] for k in ("total", "reachable", "leader", "quorum",
                                                "tolerated", "state")} == {
         "total": 3, "reachable": 3, "leader": "manager1", "quorum": 2, "tolerated": 1,

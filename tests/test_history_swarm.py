@@ -57,7 +57,9 @@ def swarm_host() -> str:
 def _history(run_cli, stack: str) -> list[dict]:
     code, out, err = run_cli("history", stack, "--format", "json")
     assert code == 0, out + err
-    return json.loads(out)
+    document = json.loads(out)
+    assert document["version"] == 1 and document["stack"] == stack
+    return document["revisions"]
 
 
 def test_history_records_each_deploy_and_rollback_goes_to_the_last_completed(

@@ -77,6 +77,7 @@ def _plan(run_cli, path: Path, stack: str) -> dict[str, dict]:
                              "--fail-on", "error", "--format", "json")
     assert code in (0, 1), out + err
     data = json.loads(out)
+    assert data["version"] == 1
     return {s["name"].split("_", 1)[1]: s for s in data["services"]} | {
         f"{o['kind']}:{o['name'].split('_', 1)[1]}": o for o in data["objects"]}
 

@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
             health.LOST: EXIT_LOST}[report["managers"]["state"]]
     report["exit_code"] = code
     if args.format == "json":
-        json.dump(report, sys.stdout, indent=2, sort_keys=True)
+        from stacklint.reporters.json import versioned
+        json.dump(versioned(report), sys.stdout, indent=2, sort_keys=True)
         sys.stdout.write("\n")
     else:
         print(text(report))

@@ -29,9 +29,10 @@ def run(args: argparse.Namespace) -> int:
     if not revs:
         history.pick(revs, args.stack, None)          # raises the "no history" error
     if args.format == "json":
-        print(json.dumps([{"revision": r.number, "time": r.time, "result": r.result,
-                           "files": r.files, "images": r.images, "rollback_of": r.rollback_of}
-                          for r in revs], indent=2))
+        from stacklint.reporters.json import versioned
+        print(json.dumps(versioned({"stack": args.stack, "revisions": [
+            {"revision": r.number, "time": r.time, "result": r.result, "files": r.files,
+             "images": r.images, "rollback_of": r.rollback_of} for r in revs]}), indent=2))
         return 0
     print(f"{'REV':>4}  {'TIME':<20}  {'RESULT':<15}  FILES")
     for r in revs:

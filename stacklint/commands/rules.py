@@ -19,10 +19,11 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     rules = list(config.ruleset())
     if args.format == "json":
-        print(json.dumps([{"id": r.id, "name": r.name, "severity": str(r.severity),
-                           "kind": r.kind, "groups": list(r.groups), "summary": r.summary,
-                           "enabled": config.is_enabled(r), "builtin": r.builtin}
-                          for r in rules], indent=2))
+        from stacklint.reporters.json import versioned
+        print(json.dumps(versioned({"rules": [
+            {"id": r.id, "name": r.name, "severity": str(r.severity), "kind": r.kind,
+             "groups": list(r.groups), "summary": r.summary, "enabled": config.is_enabled(r),
+             "builtin": r.builtin} for r in rules]}), indent=2))
         return 0
     width = max(len(r.name) for r in rules)
     for r in rules:

@@ -108,9 +108,10 @@ class Plan:
                 + [o.name for o in self.objects if o.action == "refused"])
 
     def as_json(self) -> dict[str, Any]:
-        return {"stack": self.stack, "resolve_image": self.resolve_image,
+        from stacklint.reporters.json import versioned
+        return versioned({"stack": self.stack, "resolve_image": self.resolve_image,
                 "services": [asdict(s) for s in self.services],
-                "objects": [asdict(o) for o in self.objects], "refused": self.refused}
+                "objects": [asdict(o) for o in self.objects], "refused": self.refused})
 
 
 # --- reading the swarm -------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """JSON output, versioned and stable (sorted keys, no timings) for snapshots and tools.
 
-One shape for every command: `version`, `stacks`, `findings`, `counts`, `fail_on`, and
-`fixed` (the fixes applied, or due with --check/--diff) from the commands that fix.
+One shape for every command that reports findings: `version`, `stacks`, `findings`,
+`counts`, `fail_on`, and `fixed` (the fixes applied, or due with --check/--diff) from the
+commands that fix. The other JSON documents (`plan`, `history`, `cluster`, `rules`) carry
+the same `version` at the top (`versioned`).
 """
 from __future__ import annotations
 
@@ -13,6 +15,11 @@ from stacklint.model import Finding
 from stacklint.reporters import RunSummary, counts
 
 VERSION = 1
+
+
+def versioned(document: dict[str, Any]) -> dict[str, Any]:
+    """A JSON document of any command, with the output format's version at the top."""
+    return {"version": VERSION, **document}
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
