@@ -180,3 +180,24 @@ def test_only_commands_reach_the_forking_code() -> None:
                      if any(t.startswith("stacklint.parallel") for t in targets)
                      and not a.startswith(("stacklint.parallel", "stacklint.commands")))
     assert not callers, f"only commands/ may import parallel/: {callers}"
+
+
+def test_every_import_inside_the_package_names_a_module_that_exists() -> None:
+    """Imports inside functions run late (a command's branch, an error path): a wrong path
+    there breaks only that branch, so it is checked here for every import at any depth."""
+    modules = _modules()
+    known = set(modules)
+    wrong = []
+    for module, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in _runtime_nodes(tree):
+            if isinstance(node, ast.ImportFrom):
+                target = _resolve(module, path.name == "__init__.py", node)
+                names = [target]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            wrong += [f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: {name}" for name in names
+                      if name.startswith("stacklint") and name not in known]
+    assert not wrong, "imports of modules that do not exist:\n" + "\n".join(wrong)
