@@ -6,11 +6,11 @@ import shlex
 import signal
 import sys
 
+from stacklint.commands import options
 from stacklint.errors import EXIT_FINDINGS, InputError, ReadError
 from stacklint.reporters import add_format_option
 
 EXIT_REFUSED = EXIT_FINDINGS
-DEFAULT_TIMEOUT = 300.0
 
 EXIT_HELP = """\
 exit codes:
@@ -42,46 +42,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                     "until it ends.  The engine is the one DOCKER_HOST or the Docker context\n"
                     "names, as for `docker` itself.",
         epilog=EXIT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-f", "--file", dest="files", action="append", required=True,
-                        metavar="FILE", help="a compose file; repeat for overrides, base first")
-    parser.add_argument("stack", metavar="STACK", help="the stack name")
-    parser.add_argument("--fail-on", choices=("error", "warning", "info"),
-                        help="refuse findings at or above this severity (default: the config's "
-                             "fail-on, else warning)")
-    parser.add_argument("--config", metavar="PATH", help="config file (default: the nearest one)")
-    parser.add_argument("--env-file", action="append", default=[], metavar="FILE",
-                        help="variables for ${VAR} interpolation (the environment wins)")
-    parser.add_argument("--with-registry-auth", action="store_true",
-                        help="send registry credentials to the swarm agents")
-    parser.add_argument("--prune", action="store_true",
-                        help="remove services of the stack that the files no longer name")
-    parser.add_argument("--resolve-image", choices=("always", "changed", "never"),
-                        help="passed to `docker stack deploy` (use never without a registry)")
-    parser.add_argument("--force", action="store_true",
-                        help="deploy even when a service of the stack is mid-update, paused, "
-                             "rolled back, or runs tasks of another image than its spec")
+    options.add_stack_files(parser, "refuse findings at or above this severity (default: the "
+                                    "config's fail-on, else warning)")
+    options.add_submit(parser, prune_help="remove services of the stack that the files no longer name",
+                       force_help="deploy even when a service of the stack is mid-update, paused, "
+                                  "rolled back, or runs tasks of another image than its spec")
     parser.add_argument("--skip-preflight", action="store_true",
                         help="do not check the stack against the live swarm first (SL8xx)")
-    parser.add_argument("--yes", "-y", action="store_true",
-                        help="deploy without asking after the plan (asked only on a terminal)")
     parser.add_argument("--dry-run", action="store_true",
                         help="print the stack and the docker command; deploy nothing")
-    parser.add_argument("--no-watch", action="store_true",
-                        help="return once Docker accepted the stack; do not follow the rollout")
-    parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                        help=f"stop following after this long (default {DEFAULT_TIMEOUT:g})")
+    options.add_follow(parser, "deploy without asking after the plan (asked only on a terminal)")
     add_format_option(parser)
     parser.set_defaults(run=run)
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be more than 0 seconds")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:

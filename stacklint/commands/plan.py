@@ -5,6 +5,7 @@ import argparse
 import json
 import sys
 
+from stacklint.commands import options
 from stacklint.errors import EXIT_FINDINGS
 from stacklint.reporters import add_format_option
 
@@ -36,18 +37,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-f", "--file", dest="files", action="append", required=True,
-                        metavar="FILE", help="a compose file; repeat for overrides, base first")
-    parser.add_argument("stack", metavar="STACK", help="the stack name")
-    parser.add_argument("--fail-on", choices=("error", "warning", "info"),
-                        help="the gate's level, as for deploy")
-    parser.add_argument("--config", metavar="PATH", help="config file (default: the nearest one)")
-    parser.add_argument("--env-file", action="append", default=[], metavar="FILE",
-                        help="variables for ${VAR} interpolation (the environment wins)")
+    options.add_stack_files(parser, "the gate's level, as for deploy")
     parser.add_argument("--prune", action="store_true",
                         help="plan the removal of services the files no longer name")
-    parser.add_argument("--resolve-image", choices=("always", "changed", "never"),
-                        default="always", help="as for docker stack deploy (default always)")
+    options.add_resolve_image(parser, "always", "as for docker stack deploy (default always)")
 
 
 def run(args: argparse.Namespace) -> int:

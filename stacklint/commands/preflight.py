@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from stacklint.commands import options
 from stacklint.errors import EXIT_FINDINGS, EXIT_OK
 from stacklint.reporters import add_format_option
 
@@ -29,15 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                     "configs changed under the same name, unfinished updates.  Nothing is\n"
                     "submitted.  Rules SL8xx (`stacklint explain SL810`).",
         epilog=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-f", "--file", dest="files", action="append", required=True,
-                        metavar="FILE", help="a compose file; repeat for overrides, base first")
-    parser.add_argument("stack", metavar="STACK", help="the stack name")
+    options.add_stack_files(parser, "lowest severity that fails the run (default: config, else warning)")
     add_format_option(parser)
-    parser.add_argument("--fail-on", choices=("error", "warning", "info"),
-                        help="lowest severity that fails the run (default: config, else warning)")
-    parser.add_argument("--config", metavar="PATH", help="config file (default: the nearest one)")
-    parser.add_argument("--env-file", action="append", default=[], metavar="FILE",
-                        help="variables for ${VAR} interpolation (the environment wins)")
     parser.set_defaults(run=run)
 
 

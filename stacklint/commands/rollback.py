@@ -6,7 +6,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from stacklint.commands.deploy import DEFAULT_TIMEOUT, EXIT_HELP, _seconds
+from stacklint.commands import options
+from stacklint.commands.deploy import EXIT_HELP
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -21,20 +22,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         epilog=EXIT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("stack", metavar="STACK", help="the stack name")
     parser.add_argument("--to", type=int, metavar="N", help="the revision (`stacklint history`)")
-    parser.add_argument("--yes", "-y", action="store_true", help="do not ask after the plan")
-    parser.add_argument("--prune", action="store_true",
-                        help="remove services the revision does not have")
-    parser.add_argument("--with-registry-auth", action="store_true",
-                        help="send registry credentials to the swarm agents")
-    parser.add_argument("--resolve-image", choices=("always", "changed", "never"),
-                        help="passed to `docker stack deploy` (use never without a registry)")
-    parser.add_argument("--force", action="store_true",
-                        help="roll back even when a service is mid-update or paused, as for "
-                             "deploy (a service Swarm rolled back needs no --force)")
-    parser.add_argument("--no-watch", action="store_true",
-                        help="return once Docker accepted the stack; do not follow the rollout")
-    parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                        help=f"stop following after this long (default {DEFAULT_TIMEOUT:g})")
+    options.add_submit(parser, prune_help="remove services the revision does not have",
+                       force_help="roll back even when a service is mid-update or paused, as for "
+                                  "deploy (a service Swarm rolled back needs no --force)")
+    options.add_follow(parser, "do not ask after the plan")
     parser.set_defaults(run=run)
 
 
