@@ -107,7 +107,7 @@ def _ordering(test: Callable[[Any, Any], bool], value: Any, arg: Any, as_: str |
 
 def _equals(value: Any, arg: Any, as_: str | None) -> bool:
     if as_ is not None:
-        return CONVERTERS[as_](value) == CONVERTERS[as_](arg)
+        return bool(CONVERTERS[as_](value) == CONVERTERS[as_](arg))
     if isinstance(value, bool) or isinstance(arg, bool):   # 1 is not `true` in YAML 1.2
         return value is arg
     return bool(value == arg)
@@ -223,11 +223,13 @@ def _match(spec: Mapping[str, Any], node: Any, options: Mapping[str, Any]) -> Re
     return Result(True, hits) if hits else FALSE
 
 
+# a `match`'s path steps, whether it fans out, the operator's name, its argument and `as`
+_Read = tuple[tuple[Any, ...], bool, str, Any, str | None]
 # id(spec) -> (spec, what `_read` took from it); the spec is kept, so the id stays its own
-_READ: dict[int, tuple[Any, tuple[Any, ...]]] = {}
+_READ: dict[int, tuple[Mapping[str, Any], _Read]] = {}
 
 
-def _read(spec: Mapping[str, Any]) -> tuple[tuple[Any, ...], bool, str, Any, str | None]:
+def _read(spec: Mapping[str, Any]) -> _Read:
     """The path's steps, whether it fans out, the operator's name, its argument and `as`:
     read once per `match` of a rule, not once per service."""
     entry = _READ.get(id(spec))
@@ -236,7 +238,7 @@ def _read(spec: Mapping[str, Any]) -> tuple[tuple[Any, ...], bool, str, Any, str
         name = "exists" if "exists" in spec else next(key for key in spec if key in OPERATORS)
         entry = (spec, (steps, "*" in steps, name, spec[name], spec.get("as")))
         _READ[id(spec)] = entry
-    return entry[1]  # type: ignore[return-value]
+    return entry[1]
 
 
 TRUE, FALSE = Result(True), Result(False)

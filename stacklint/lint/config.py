@@ -143,10 +143,10 @@ def _read_yaml(path: Path) -> Any:
 
 def _read_toml(path: Path) -> Any:
     try:
-        import tomllib
+        import tomllib  # type: ignore[import-not-found]  # mypy checks as Python 3.10
     except ImportError:           # Python 3.10
         try:
-            import tomli as tomllib  # type: ignore[no-redef]
+            import tomli as tomllib
         except ImportError:
             raise ConfigError("reading [tool.stacklint] needs Python 3.11+ or the `tomli` package",
                               str(path), hint="pip install tomli, or use .stacklint.yml") from None

@@ -10,11 +10,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stacklint.lint.conditions import check_condition
 from stacklint.errors import RuleDefinitionError
 from stacklint.model import Finding, Location, Severity
+
+if TYPE_CHECKING:
+    from jsonschema import Draft7Validator
 
 SCOPE_VARS = {"stack": (), "service": ("service",), "network": ("network",),
               "volume": ("volume",), "secret": ("secret",), "config": ("config",)}
@@ -119,7 +122,7 @@ def _read_yaml(path: Path) -> Any:
 
 
 @lru_cache(maxsize=1)
-def _rule_validator() -> Any:
+def _rule_validator() -> Draft7Validator:
     import jsonschema
 
     from stacklint.resources import schemas_dir

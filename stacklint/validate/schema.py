@@ -54,7 +54,8 @@ def schema_for(target: str, version: str = LATEST) -> dict[str, Any]:
         return _overlay(copy.deepcopy(schema_for("stack", LATEST)), _raw("compose.overlay.json"))
     if target != "stack":
         raise ValueError(f"unknown target {target!r}; use one of {', '.join(TARGETS)}")
-    return _prune(copy.deepcopy(_raw("stack.schema.json")), version_key(version))
+    pruned: dict[str, Any] = _prune(copy.deepcopy(_raw("stack.schema.json")), version_key(version))
+    return pruned
 
 
 def _since(node: Any) -> tuple[int, int]:

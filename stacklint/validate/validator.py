@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 from stacklint.validate import schema as _schema
 from stacklint.model import Applicability, Edit, Finding, Fix, Location, Severity
 from stacklint.validate.schema_errors import Problem, dotted, explain
-from stacklint.tree import locate
+from stacklint.tree import SMap, locate
 
 if TYPE_CHECKING:
-    from stacklint.load.stack import Layer, Stack
+    from stacklint.model import Layer, Origin, Stack
 
 # rule name -> (id, default severity); rules/SL0nn-<name>.yaml documents each one
 RULES: dict[str, tuple[str, Severity]] = {
@@ -60,7 +60,7 @@ FORBIDDEN = {
 }
 
 
-def finding(rule: str, root: Any, pointer: tuple[Any, ...], message: str, path: str,
+def finding(rule: str, root: SMap, pointer: tuple[Any, ...], message: str, path: str,
             prefer_key: bool = False, rename_to: str | None = None) -> Finding:
     """A Finding of validation rule `rule` at the source of `pointer` in `root`."""
     rule_id, severity = RULES[rule]
@@ -70,11 +70,12 @@ def finding(rule: str, root: Any, pointer: tuple[Any, ...], message: str, path: 
                    _rename(root, pointer, origin, rename_to))
 
 
-def _rename(root: Any, pointer: tuple[Any, ...], origin: Any, new: str | None) -> Fix | None:
+def _rename(root: SMap, pointer: tuple[Any, ...], origin: Origin | None,
+            new: str | None) -> Fix | None:
     """An edit renaming a mistyped key, unless the mapping already has the right one."""
     if not new or origin is None or not pointer:
         return None
-    parent = root
+    parent: Any = root         # the mapping or list that holds the key: YAML data
     for step in pointer[:-1]:
         parent = parent[step]
     if new in parent or origin.end <= origin.start:
@@ -84,7 +85,7 @@ def _rename(root: Any, pointer: tuple[Any, ...], origin: Any, new: str | None) -
                (Edit(origin.path, origin.start, origin.end, new),), Applicability.UNSAFE)
 
 
-def validate_layer(data: Any, version: str, path: str, target: str = "stack") -> list[Finding]:
+def validate_layer(data: SMap, version: str, path: str, target: str = "stack") -> list[Finding]:
     """Schema findings for one file's interpolated data, as Docker checks each file alone."""
     if target == "stack":
         where = locate(data, ("version",))
@@ -146,9 +147,9 @@ def validate_stack(stack: Stack, target: str = "stack",
 
     out: list[Finding] = []
     for layer in stack.layers:
-        found = known(layer) if known is not None else None
+        given = known(layer) if known is not None else None
         out += validate_layer(layer.data, layer.version, layer.document.path, target) \
-            if found is None else found
+            if given is None else given
     path = stack.layers[0].document.path if stack.layers else "<stack>"
     if stack.layers:                       # relative paths resolve from the first file's folder
         from stacklint.validate import outside
