@@ -5,7 +5,7 @@ import functools
 
 import json
 import re
-from typing import Any
+from typing import Any, cast
 
 from stacklint.load.document import resolve_plain
 from stacklint.model import Origin
@@ -56,7 +56,8 @@ def prepare(model: SMap) -> SMap:
     if "version" in out:
         out["version"] = deploy_version(model)
     from stacklint.emit.order import ordered
-    return ordered(out)       # Docker's order, so the output diffs cleanly against its own
+    done: SMap = ordered(out)     # Docker's order, so the output diffs cleanly against its own
+    return done
 
 
 def _signature(value: Any) -> str:
@@ -157,20 +158,20 @@ class _Writer:
 
     def entry(self, head: str, value: Any, indent: int, origin: Origin | None,
               value_origin: Origin | None) -> None:
-        if isinstance(value, dict) and value:
+        if isinstance(value, dict) and value:     # `prepare` made every mapping an SMap
             self.line(head, origin)
-            self.mapping(value, indent + 2)
+            self.mapping(cast(SMap, value), indent + 2)
         elif isinstance(value, list) and value:
             self.line(head, origin)
             self.sequence(value, indent + 2)
         else:
             self.scalar_line(head, value, indent, value_origin)
 
-    def sequence(self, value: SList, indent: int) -> None:
+    def sequence(self, value: list[Any], indent: int) -> None:   # an SList, else no origins
         origins = getattr(value, "item_origins", [None] * len(value))
         for item, origin in zip(value, origins):
             if isinstance(item, dict) and item:
-                self.mapping(item, indent + 2, " " * indent + "- ")
+                self.mapping(cast(SMap, item), indent + 2, " " * indent + "- ")
             elif isinstance(item, list) and item:
                 self.line(" " * indent + "-", origin)
                 self.sequence(item, indent + 2)

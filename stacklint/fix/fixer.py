@@ -6,17 +6,21 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from stacklint.load import document as _document
 from stacklint.load.document import Document
 from stacklint.errors import InputError, ReadError
-from stacklint.fix.fixes import FixContext, Proposal, Rule, load_fixes
+from stacklint.fix.fixes import FixContext, Pointer, Proposal, Rule, load_fixes
 from stacklint.fix.fixes import anchors as _anchors
 from stacklint.fix.fixes import guard
 from stacklint.fix.fixes import sequence_indent
 from stacklint.model import Applicability, Edit, Finding, Fix, Location, Severity
 from stacklint.fix.textedit import apply_edits
+
+if TYPE_CHECKING:
+    from stacklint.lint.ruleset import RuleSet
+    from stacklint.lint.suppress import Suppression
 
 MAX_PASSES = 10
 NOT_CONVERGED = Rule("SL799", "fix-not-converged", "Fix by hand")
@@ -119,7 +123,7 @@ class _Chain:
         self.first = list(docs)
         self.applied: list[list[Finding]] = [[] for _ in docs]
         # (document, proposal) -> (why it was refused, the text it was refused on)
-        self.rejected: dict[tuple[int, Any], tuple[str, str]] = {}
+        self.rejected: dict[tuple[int, tuple[str, Pointer]], tuple[str, str]] = {}
         self.fixes = load_fixes()
         self._proposed: dict[tuple[int, tuple[str, ...]], list[Proposal]] = {}
 
@@ -134,7 +138,7 @@ class _Chain:
     def _propose(self, i: int) -> list[Proposal]:
         doc = self.docs[i]
         ctx = FixContext(doc, self.docs, self.first[i])
-        found: dict[tuple[Any, ...], Proposal] = {}
+        found: dict[tuple[tuple[str, Pointer], tuple[Edit, ...]], Proposal] = {}
         for module in self.fixes:
             for p in module.propose(ctx):
                 found.setdefault((p.key, p.edits), p)   # an alias visits a value twice
@@ -205,7 +209,7 @@ def _with_comments(doc: Document, proposal: Proposal) -> Proposal:
     return proposal if edits == proposal.edits else replace(proposal, edits=edits)
 
 
-def _suppressions(doc: Document) -> list[Any]:
+def _suppressions(doc: Document) -> list[Suppression]:
     """`# stacklint: disable=SL707 -- reason` comments: the person chose to keep that text."""
     if "stacklint" not in doc.text:
         return []
@@ -215,7 +219,7 @@ def _suppressions(doc: Document) -> list[Any]:
 
 
 @functools.lru_cache(maxsize=1)
-def _rules() -> Any:
+def _rules() -> RuleSet:
     from stacklint.lint.ruleset import load_rules
 
     return load_rules()

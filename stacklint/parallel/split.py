@@ -31,7 +31,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any, TYPE_CHECKING, cast
+from typing import Any, TYPE_CHECKING, TypeVar, cast
 
 from stacklint.load import document as _document
 from stacklint.load.document import Document
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from stacklint.model import Stack
 
 PARENT, CHILD = 0, 1
+_T = TypeVar("_T")           # what one half's work gives back
 SPLIT_FROM = 256 * 1024     # bytes of input below which a fork costs more than it saves
 
 _SERVICES = re.compile(r"^services[ \t]*:[ \t]*(?:#[^\r\n]*)?\r?$", re.M)
@@ -210,7 +211,7 @@ class Half:
     top: list[list[tuple[Any, ...]]]                  # each file's top-level keys and origins
     validation: list[Finding]
     policy: list[Finding]
-    extensions: dict[str, Any]      # service (None: the top level) -> a node with its `x-stacklint`
+    extensions: dict[str | None, Any]   # service (None: the top level) -> its node with `x-stacklint`
 
 
 def splittable(config: Config) -> bool:
@@ -284,7 +285,7 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and _cores() >= 2
 
 
-def in_two(work: Callable[[int], Any]) -> tuple[Any, Any] | None:
+def in_two(work: Callable[[int], _T]) -> tuple[_T, _T] | None:
     """(work(PARENT), work(CHILD)), the second run in a forked process and pickled back;
     None when either failed (the caller then does the whole job in one process)."""
     import pickle
@@ -296,7 +297,7 @@ def in_two(work: Callable[[int], Any]) -> tuple[Any, Any] | None:
         try:
             _die_with(parent)
             try:
-                payload: Any = work(CHILD)
+                payload: _T | None = work(CHILD)
             except BaseException as exc:                  # noqa: BLE001 - the parent falls back
                 _failed(CHILD, exc)
                 payload = None
@@ -305,6 +306,7 @@ def in_two(work: Callable[[int], Any]) -> tuple[Any, Any] | None:
         finally:
             os._exit(0)                                   # no atexit, no flushing the parent's buffers
     os.close(write)
+    mine: _T | None
     try:
         mine = work(PARENT)
     except Exception as exc:                              # noqa: BLE001 - the one-process run says it

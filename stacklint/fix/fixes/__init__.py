@@ -123,5 +123,5 @@ FIX_MODULES = (
 
 
 def load_fixes() -> list[FixModule]:
-    return [importlib.import_module(f"stacklint.fix.fixes.{name}")  # type: ignore[misc]
+    return [importlib.import_module(f"stacklint.fix.fixes.{name}")
             for name in FIX_MODULES]
