@@ -48,7 +48,9 @@ PARENT, CHILD = 0, 1
 _T = TypeVar("_T")           # what one half's work gives back
 SPLIT_FROM = 256 * 1024     # bytes of input below which a fork costs more than it saves
 
-_SERVICES = re.compile(r"^services[ \t]*:[ \t]*(?:#[^\r\n]*)?\r?$", re.M)
+# `services:` on a line of its own; the line start is tested after the match, since a
+# pattern led by `^` is tried at every offset (a 2 MiB text: ~35 ms, against ~2 ms)
+_SERVICES = re.compile(r"services[ \t]*:[ \t]*(?:#[^\r\n]*)?\r?$", re.M)
 _TOP_LEVEL_LINE = re.compile(r"\n[^\s#]")           # ends the services block
 _FIRST_CONTENT = re.compile(r"^( *)([^ \r\n#])", re.M)
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -74,7 +76,7 @@ class Entry:
 
 def entries(text: str) -> list[Entry] | None:
     """The service entries of a plain block `services:` mapping, or None if it is not one."""
-    found = list(_SERVICES.finditer(text))
+    found = [m for m in _SERVICES.finditer(text) if not m.start() or text[m.start() - 1] == "\n"]
     if len(found) != 1:
         return None
     start = found[0].end() + 1
