@@ -75,3 +75,25 @@ def test_first_document_only_like_docker() -> None:
     doc = parse("a: 1\n---\nb: 2\n")
     assert plain(doc.data) == {"a": 1}
     assert parse("# only a comment\n").data is None
+
+
+def test_pyyaml_reader_pattern_is_compiled_on_first_use() -> None:
+    """yamlimport defers the one costly pattern of PyYAML's pure-Python reader; that
+    reader still refuses a control character, and `re.compile` is the real one again."""
+    import re
+    import subprocess
+    import sys
+    code = ("import re, stacklint.load.document, yaml, yaml.reader\n"
+            "from stacklint.load.yamlimport import LazyPattern\n"
+            "assert isinstance(yaml.reader.Reader.NON_PRINTABLE, LazyPattern)\n"
+            "assert re.compile.__module__ == 're' and re.compile.__name__ == 'compile'\n"
+            "try:\n    yaml.load('a: \\x01', Loader=yaml.SafeLoader)\n"
+            "except yaml.reader.ReaderError as e:\n    print(e.character == 1)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.stdout.strip() == "True", done.stderr
+    from stacklint.load.yamlimport import NON_PRINTABLE, LazyPattern
+    lazy, real = LazyPattern(NON_PRINTABLE, 0), re.compile(NON_PRINTABLE)
+    for text in ("plain text é", "tab\there", "bell\x07", "\ufffe", "\U0001f600 ok"):
+        assert bool(lazy.search(text)) == bool(real.search(text))
+

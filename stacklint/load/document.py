@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+import stacklint.load.yamlimport  # noqa: F401  (before yaml: see there)
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 

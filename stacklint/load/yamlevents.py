@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import stacklint.load.yamlimport  # noqa: F401  (before yaml: see there)
 from yaml import YAMLError
 from yaml import events as ev
 
