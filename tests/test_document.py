@@ -97,3 +97,13 @@ def test_pyyaml_reader_pattern_is_compiled_on_first_use() -> None:
     for text in ("plain text é", "tab\there", "bell\x07", "\ufffe", "\U0001f600 ok"):
         assert bool(lazy.search(text)) == bool(real.search(text))
 
+
+def test_a_date_in_the_first_document_of_a_process_is_still_refused(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`decoding` walks the tree for unquoted dates only once a Timestamp was made; the
+    first one made counts."""
+    from stacklint.validate import decoding
+    monkeypatch.setattr(Timestamp, "made", 0)
+    assert not list(decoding.problems(parse("services:\n  a:\n    user: x\n").data))
+    found = list(decoding.problems(parse("services:\n  a:\n    user: 2001-12-14\n").data))
+    assert Timestamp.made == 1 and [p.pointer for p in found] == [("services", "a", "user")]

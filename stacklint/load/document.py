@@ -250,6 +250,12 @@ class Timestamp(str):
     Docker decodes a time.Time into no string field ("expected type 'string', got
     unconvertible type 'time.Time'"); `decoding` says so where the value stands."""
 
+    made = 0      # how many this process made: while none, no tree holds one
+
+    def __new__(cls, text: str) -> Timestamp:
+        Timestamp.made += 1
+        return super().__new__(cls, text)
+
 
 # go-yaml v3's allowedTimestampFormats, as Go's time.Parse reads them: "2006-1-2T15:4:5.9Z07:00"
 # (and a lower-case t), "2006-1-2 15:4:5.9" (one or more spaces, no zone), "2006-1-2"

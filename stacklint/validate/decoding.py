@@ -34,7 +34,8 @@ def problems(data: Any) -> Iterator[Problem]:
         entries = data.get(kind)
         for name, entry in (entries.items() if isinstance(entries, dict) else ()):
             yield from _file_mode(entry, (kind, name))
-    yield from _timestamps(data, ())
+    if Timestamp.made:                # else no value anywhere is one: the walk finds none
+        yield from _timestamps(data, ())
     services = services if isinstance(services, dict) else {}
     for name, service in services.items():
         for kind in ("secrets", "configs"):
