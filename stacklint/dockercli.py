@@ -131,7 +131,7 @@ def preflight(docker: str) -> dict[str, Any]:
     proc = run(docker, ["info", "--format", "{{json .Swarm}}"])
     if proc.returncode != 0 or not proc.stdout.strip().startswith("{"):
         raise unreachable_or(proc.stderr or proc.stdout, "`docker info` failed")
-    swarm = json.loads(proc.stdout)
+    swarm: dict[str, Any] = json.loads(proc.stdout)     # starts with `{`: a JSON object
     state = swarm.get("LocalNodeState") or "inactive"
     if state != "active":
         raise DeployError(f"the engine at {target()} is not part of a swarm "

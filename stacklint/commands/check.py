@@ -7,11 +7,14 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stacklint.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
 from stacklint.model import Finding
 from stacklint.reporters import add_format_option, chain_name
+
+if TYPE_CHECKING:
+    from stacklint.lint.config import Config
 
 PARALLEL_FROM = 8          # below this many stacks a process pool costs more than it saves
 
@@ -39,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.set_defaults(run=run)
 
 
-def stack_specs(args: argparse.Namespace, config: Any,
+def stack_specs(args: argparse.Namespace, config: Config,
                 escaped: list[str] | None = None) -> list[tuple[str, tuple[str, ...]]]:
     """(name, files) of every stack this run checks; discovered files that are symlinks
     out of the current folder go to `escaped` instead (never read)."""
@@ -59,14 +62,14 @@ def stack_specs(args: argparse.Namespace, config: Any,
     return specs
 
 
-def _discover(files: Sequence[str], config: Any,
+def _discover(files: Sequence[str], config: Config,
               escaped: list[str] | None = None) -> list[tuple[str, tuple[str, ...]]]:
     from stacklint.load.discover import discover_stacks
     return [(s.name, tuple(s.files))
             for s in discover_stacks(list(files), config, escaped=escaped)]
 
 
-def _escaped_findings(escaped: list[str], config: Any) -> list[Finding]:
+def _escaped_findings(escaped: list[str], config: Config) -> list[Finding]:
     """An SL003 finding per symlink out of the repository: the link is named, its target
     neither read nor shown."""
     from stacklint.model import Location
@@ -76,7 +79,7 @@ def _escaped_findings(escaped: list[str], config: Any) -> list[Finding]:
         Location(path, 1, 1)) for path in escaped]
 
 
-def check_one(files: tuple[str, ...], config: Any, env_files: tuple[str, ...],
+def check_one(files: tuple[str, ...], config: Config, env_files: tuple[str, ...],
               split: bool = False) -> tuple[list[Finding], list[str]]:
     """Findings of one stack, and the errors of a stack that cannot be loaded.
 
@@ -101,7 +104,7 @@ def check_one(files: tuple[str, ...], config: Any, env_files: tuple[str, ...],
         return [input_finding(exc, files[0], config.ruleset())], [str(exc)]
 
 
-def _check_all(specs: list[tuple[str, tuple[str, ...]]], config: Any,
+def _check_all(specs: list[tuple[str, tuple[str, ...]]], config: Config,
                env_files: tuple[str, ...]) -> tuple[list[Finding], list[str]]:
     if len(specs) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
         results = [check_one(files, config, env_files, split=True) for _, files in specs]
@@ -130,7 +133,7 @@ def _missing(specs: list[tuple[str, tuple[str, ...]]]) -> None:
 
 
 def _grouping_notes(args: argparse.Namespace, specs: list[tuple[str, tuple[str, ...]]],
-                    config: Any) -> list[str]:
+                    config: Config) -> list[str]:
     """Files that look like one chain but were checked apart, or were left out: say so once."""
     if not args.files:                     # -f names a chain; the config's stacks are grouped
         return []

@@ -142,7 +142,7 @@ def _swarm_settled(args: argparse.Namespace, before: dict) -> bool:  # type: ign
         print("  hint: `docker service ps --no-trunc SERVICE` shows the tasks; let a running "
               "update end, `docker service update --rollback SERVICE` a paused one, or pass "
               "--force to deploy anyway; nothing was deployed", file=sys.stderr)
-    return args.force
+    return bool(args.force)
 
 
 class _Stopped(Exception):

@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from stacklint.errors import ConfigError
 from stacklint.reporters.ruledoc import render_markdown
+
+if TYPE_CHECKING:
+    from stacklint.lint.ruleset import RuleSet
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -25,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _did_you_mean(word: str, rules: Any) -> str:
+def _did_you_mean(word: str, rules: RuleSet) -> str:
     """The rules a mistyped or partial name most likely means, else where to look."""
     from stacklint.validate.suggest import closest
     low = word.lower()

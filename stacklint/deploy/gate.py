@@ -4,10 +4,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from stacklint.load.document import Document
 from stacklint.model import Finding, Severity
+
+if TYPE_CHECKING:
+    from stacklint.model import Stack
 
 
 @dataclass
@@ -20,7 +23,7 @@ class GateOutcome:
     blocking: list[Finding] = field(default_factory=list)
     text: str = ""                                         # rendered stack ('' when refused)
     services: list[str] = field(default_factory=list)
-    stack: Any = None                                      # the loaded Stack (fixed in memory)
+    stack: Stack | None = None                             # the loaded Stack (fixed in memory)
     documents: tuple[Sequence[Document], Sequence[Document]] = ((), ())   # (users', fixed)
 
     def relocated(self, findings: Sequence[Finding]) -> list[Finding]:

@@ -236,7 +236,8 @@ def normal(spec: dict[str, Any], running: Running, resolve_image: str) -> dict[s
     for key in ("UpdateConfig", "RollbackConfig"):
         spec[key] = {**_UPDATE_DEFAULTS, **{k: v for k, v in (spec.get(key) or {}).items()
                                              if v is not None}}
-    return _prune(spec)
+    pruned: dict[str, Any] = _prune(spec)
+    return pruned
 
 
 # --- comparing -----------------------------------------------------------------------------
@@ -268,7 +269,8 @@ def _short(value: Any) -> str:
 
 
 def _mode_kind(spec: dict[str, Any]) -> str:
-    return next(iter(spec.get("Mode") or {"Replicated": {}}))
+    kind: str = next(iter(spec.get("Mode") or {"Replicated": {}}))
+    return kind
 
 
 def _wanted_image(spec: dict[str, Any], current: dict[str, Any], resolve_image: str) -> str | None:
@@ -574,16 +576,17 @@ def _file_object(stack: str, kind: str, name: str, entry: dict[str, Any],
         return ObjectPlan(kind, full, "refused", f"{entry.get('file')} differs from the {kind} "
                           f"of that name: Docker refuses the deploy (only updates to Labels are "
                           f"allowed); give the {kind} a new name (e.g. {name}_v2)")
-    known = (recorded or (0, {}))[1].get(name)
+    revision, hashes = recorded or (0, {})
+    known = hashes.get(name)
     if data is not None and stored is None and known:
         # the engine never returns a secret; the history has the SHA-256 of its last file
         if hashlib.sha256(data).hexdigest() != known:
             return ObjectPlan(kind, full, "refused", f"{entry.get('file')} differs from the file "
-                              f"revision {recorded[0]} deployed as this {kind} (SHA-256): Docker "
+                              f"revision {revision} deployed as this {kind} (SHA-256): Docker "
                               f"refuses the deploy (only updates to Labels are allowed); give "
                               f"the {kind} a new name (e.g. {name}_v2)")
         return ObjectPlan(kind, full, "labels only" if label_change else "unchanged",
-                          f"same file as revision {recorded[0]} (SHA-256)")
+                          f"same file as revision {revision} (SHA-256)")
     if data is not None and stored is None:
         why = (f"content cannot be read back from the swarm: if {entry.get('file')} changed, "
                f"Docker refuses the deploy")

@@ -78,7 +78,8 @@ def service_spec(stack: str, name: str, svc: dict[str, Any], top: dict[str, Any]
     return spec
 
 
-def _task_template(stack: str, name: str, svc: dict[str, Any], top: dict[str, Any]) -> dict:
+def _task_template(stack: str, name: str, svc: dict[str, Any],
+                   top: dict[str, Any]) -> dict[str, Any]:
     deploy = svc.get("deploy") or {}
     container: dict[str, Any] = {
         "Image": str(svc.get("image") or ""),

@@ -13,7 +13,7 @@ from stacklint.tree import key_origin, locate
 
 if TYPE_CHECKING:
     from stacklint.lint.config import Config
-    from stacklint.model import Stack
+    from stacklint.model import Origin, Stack
 
 SCOPE_KEYS = {"service": "services", "network": "networks", "volume": "volumes",
               "secret": "secrets", "config": "configs"}
@@ -193,7 +193,7 @@ class Locator:
         return None, None
 
 
-def _layer_origin(stack: Stack, pointer: tuple[Any, ...]) -> Any:
+def _layer_origin(stack: Stack, pointer: tuple[Any, ...]) -> Origin | None:
     """A value the merge dropped (`monitor: 0s`) still has a line in the file that set it."""
     for layer in reversed(getattr(stack, "layers", ())):
         node: Any = layer.data

@@ -149,7 +149,7 @@ def monitor(svc: Mapping[str, Any], block: str) -> float:
     return DEFAULT_MONITOR if not value else value
 
 
-def written(stack: Any, pointer: tuple[Any, ...]) -> Any:
+def written(stack: Stack, pointer: tuple[Any, ...]) -> Any:
     """The value the last file that sets `pointer` wrote there, even one the merge dropped
     as Docker does (`monitor: 0s`), so a message can quote the file; None when none does."""
     for layer in reversed(getattr(stack, "layers", ())):
