@@ -2,12 +2,31 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+import operator
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 if TYPE_CHECKING:                 # only for annotations: both import this module
     from stacklint.load.document import Document
     from stacklint.tree import SMap
+
+
+_T = TypeVar("_T")
+
+
+def _pickled_by_fields(cls: type[_T]) -> type[_T]:
+    """Pickle `cls` as its constructor and its fields in order.
+
+    The two-core `check` and `fix` send a half's findings from the forked process to
+    the parent; a frozen slots dataclass is otherwise pickled through the dataclass
+    state protocol, about ten times slower (1250 fixes: ~50-100 ms against ~8 ms)."""
+    get = operator.attrgetter(*(f.name for f in fields(cls)))   # type: ignore[arg-type]
+
+    def __reduce__(self: _T) -> tuple[Any, ...]:
+        return cls, get(self)
+
+    cls.__reduce__ = __reduce__            # type: ignore[assignment,method-assign]
+    return cls
 
 
 class Severity(enum.IntEnum):
@@ -37,6 +56,7 @@ class Origin(NamedTuple):
     end: int
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Location:
     path: str
@@ -54,6 +74,7 @@ class Location:
         return f"{self.path}:{self.line}:{self.column}"
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True, order=True)
 class Edit:
     path: str
@@ -68,6 +89,7 @@ class Applicability(enum.Enum):
     DISPLAY_ONLY = "display-only"
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Fix:
     title: str
@@ -75,6 +97,7 @@ class Fix:
     applicability: Applicability = Applicability.SAFE
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Finding:
     rule_id: str

@@ -616,3 +616,21 @@ def test_corpus_chains(monkeypatch: pytest.MonkeyPatch) -> None:
         assert not errors and got == findings, case.name
         compared += 1
     assert compared >= 15
+
+
+def test_findings_pickle_by_their_fields() -> None:
+    # a half's findings go to the parent pickled: every field, the enums as themselves
+    import copy
+    import pickle
+    from stacklint.model import Applicability, Edit, Finding, Fix, Location, Severity
+    finding = Finding("SL703", "cpus-number", Severity.INFO, "written as a string",
+                      Location("a.yml", 3, 5, 3, 9, ("services", "a", 0)),
+                      Fix("Quote `cpus`", (Edit("a.yml", 10, 14, '"0.5"'),), Applicability.UNSAFE),
+                      suppressed="kept")
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        again = pickle.loads(pickle.dumps(finding, protocol))
+        assert again == finding and again.severity is Severity.INFO
+        assert again.fix is not None and again.fix.applicability is Applicability.UNSAFE
+    assert copy.deepcopy(finding) == finding
+    bare = Finding("SL001", "x", Severity.ERROR, "m", Location("b.yml", 1, 1))
+    assert pickle.loads(pickle.dumps(bare)) == bare
