@@ -97,6 +97,17 @@ def wait_until(what: str, ready: Callable[[], object], timeout: float = 60) -> N
         time.sleep(0.5)
 
 
+def holds(what: str, check: Callable[[], object], seconds: float) -> None:
+    """`check` stays true for `seconds`: a claim that something does not happen needs a
+    window, and is read all through it rather than once at its end."""
+    deadline = time.monotonic() + seconds
+    while True:
+        assert check(), f"no longer true within {seconds:g} s: {what}"
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(0.5)
+
+
 def state(service_name: str) -> str:
     return str(update_status(service_name, os.environ["DOCKER_HOST"]).get("State", ""))
 
@@ -170,9 +181,15 @@ def test_host_mode_ports(swarm_stack: str, tmp_path: Path) -> None:
     assert rule_services(path, "SL403") == {"everynode"}
     wait_until("v1 runs", all_running(stack, {"startfirst": 1, "everynode": 1, "ingress": 1},
                                       "v1"))
-    # SL402: the second replica waits for a node of its own
-    pending = [t for t in tasks(f"{stack}_replicated") if t.state == "pending"]
-    assert len(running(f"{stack}_replicated")) == 1 and pending, tasks(f"{stack}_replicated")
+
+    # SL402: the second replica waits for a node of its own (polled: the first replica
+    # passes its healthcheck, and the scheduler gives its reason, some time after the deploy)
+    def one_runs_one_waits_for_the_port() -> bool:
+        now = tasks(f"{stack}_replicated")
+        waiting = [t for t in now if t.state == "pending" and "host-mode port" in t.error]
+        return len([t for t in now if t.state == "running"]) == 1 and len(waiting) == 1
+    wait_until("one replicated task runs, the other waits for the port",
+               one_runs_one_waits_for_the_port)
 
     deploy(stack, path, text("v2"))
     wait_until("the ingress and global services updated",
@@ -182,11 +199,14 @@ def test_host_mode_ports(swarm_stack: str, tmp_path: Path) -> None:
     # contrast: start-first through the routing mesh had v2 running before v1 stopped
     assert not stopped_before_replacement_ran(f"{stack}_ingress", "v1", "v2")
     # SL401: the new task stays pending beside the old one; the update does not move
-    time.sleep(3)
-    new = [t for t in tasks(f"{stack}_startfirst") if t.image == f"{IMAGE}:v2"]
-    assert new and all(t.state == "pending" for t in new), new
-    assert [t.image for t in running(f"{stack}_startfirst")] == [f"{IMAGE}:v1"]
-    assert state(f"{stack}_startfirst") == "updating"
+
+    def v2_waits_beside_v1() -> bool:
+        new = [t for t in tasks(f"{stack}_startfirst") if t.image == f"{IMAGE}:v2"]
+        return (bool(new) and all(t.state == "pending" for t in new)
+                and [t.image for t in running(f"{stack}_startfirst")] == [f"{IMAGE}:v1"]
+                and state(f"{stack}_startfirst") == "updating")
+    wait_until("start-first's v2 task is pending beside v1", v2_waits_beside_v1)
+    holds("start-first's v2 task stays pending beside v1", v2_waits_beside_v1, 3)
 
 
 # -- SL501, SL504: what judges a release ----------------------------------------------------
@@ -221,8 +241,8 @@ def test_without_a_healthcheck_a_broken_release_rolls_out_and_pause_leaves_a_mix
                and state(f"{stack}_carryon") == "completed", timeout=120)
     assert [t.image for t in running(f"{stack}_nocheck")] == [f"{IMAGE}:bad"] * 2   # SL501
     assert [t.image for t in running(f"{stack}_checked")] == [f"{IMAGE}:v1"] * 2    # contrast
-    time.sleep(2)                     # SL504: paused stays paused; no rollback comes
-    assert state(f"{stack}_pausing") == "paused"
+    # SL504: paused stays paused; no rollback comes
+    holds("pausing stays paused", lambda: state(f"{stack}_pausing") == "paused", 2)
     history = tasks(f"{stack}_pausing")
     assert f"{IMAGE}:v1" in [t.image for t in history if t.state == "running"], history
     assert [t for t in history if t.state == "failed" and t.image == f"{IMAGE}:bad"], history
@@ -313,23 +333,53 @@ def test_a_failing_rollback_pauses_by_default_and_continue_replaces_every_task(
                and state(f"{stack}_carryon") == "rollback_completed"
                and state(f"{stack}_allatonce") in ("rollback_completed", "rollback_paused"),
                timeout=90)
-    touched = {name: _slots_rolled_back(f"{stack}_{name}") for name in counts}
-    # SL503: the rollback paused (asserted above) once a rolled-back task failed; on a slow
-    # machine the second slot can start before the first one's failure is seen, so only
-    # "at least one slot, then paused" is stable
-    assert len(touched["defaults"]) >= 1, tasks(f"{stack}_defaults")
-    # SL509: continue went on through both slots; no v1 task is left
-    assert len(touched["carryon"]) == 2, tasks(f"{stack}_carryon")
+    first = {name: _first_rollback_tasks(f"{stack}_{name}") for name in counts}
+    # SL503: one slot at a time, stop-first, pause once a rolled-back task failed. The
+    # rollback normally pauses after the first slot; the updater may hand out the next slot
+    # before it has counted the first one's failure, so the invariant asserted is swarm's:
+    # each slot started only after the one before it had failed, each v1 task it took was
+    # stopped although its replacement never ran, and every slot it left still runs v1
+    _one_slot_at_a_time(first["defaults"], tasks(f"{stack}_defaults"))
+    holds("the default rollback stays paused",
+          lambda: state(f"{stack}_defaults") == "rollback_paused", 2)
+    history = tasks(f"{stack}_defaults")
+    for slot in {t.slot for t in history}:
+        v1 = [t for t in history if t.slot == slot and t.image == f"{IMAGE}:v1"]
+        if slot in first["defaults"]:
+            assert v1 and all(t.state != "running" for t in v1), history      # stop-first
+        else:
+            assert [t.state for t in v1 if t.desired == "running"] == ["running"], history
+    # SL509: continue went on through both slots, one after the other; no v1 task is left
+    assert len(first["carryon"]) == 2, tasks(f"{stack}_carryon")
+    _one_slot_at_a_time(first["carryon"], tasks(f"{stack}_carryon"))
     assert not [t for t in running(f"{stack}_carryon") if t.image == f"{IMAGE}:v1"]
-    # SL506: both v1 tasks were stopped at once, and none of the rollback's ran
-    assert len(touched["allatonce"]) == 2, tasks(f"{stack}_allatonce")
+    # SL506: both v1 tasks were stopped at once (the second slot's task was created before
+    # the first one's had failed), and none of the rollback's ran
+    both = sorted(first["allatonce"].values(), key=lambda t: t.created)
+    assert len(both) == 2 and both[1].created < both[0].at, tasks(f"{stack}_allatonce")
     assert not running(f"{stack}_allatonce")
 
 
-def _slots_rolled_back(service_name: str) -> set[int]:
-    """The slots where the rollback (back to the bad spec) started a task."""
+def _first_rollback_tasks(service_name: str) -> dict[int, Task]:
+    """slot -> the first task the rollback (back to the bad spec) created there. Told by
+    its creation time: an old task's last state change (the v1 update's start-first bad
+    tasks stop after it completed) can come after the rollback began, and counting those
+    made an untouched slot look rolled back."""
     began = _seconds(update_status(service_name, os.environ["DOCKER_HOST"])["StartedAt"])
-    return {t.slot for t in tasks(service_name) if t.image == f"{IMAGE}:bad" and t.at > began}
+    first: dict[int, Task] = {}
+    for t in sorted(tasks(service_name), key=lambda t: t.created):
+        if t.image == f"{IMAGE}:bad" and t.created > began:
+            first.setdefault(t.slot, t)
+    return first
+
+
+def _one_slot_at_a_time(first: dict[int, Task], history: list[Task]) -> None:
+    """Rollback parallelism 1: each slot's first task was created after the one of the slot
+    before it had failed (a bad task never runs: its check never passes)."""
+    assert first, history
+    ordered = sorted(first.values(), key=lambda t: t.created)
+    for before, after in zip(ordered, ordered[1:]):
+        assert before.state == "failed" and before.at <= after.created, history
 
 
 # -- SL505, SL507: the monitor window ----------------------------------------------------
