@@ -86,6 +86,13 @@ def settled() -> bool:
             and any((n.get("ManagerStatus") or {}).get("Leader") for n in managers))
 
 
+def leader() -> str:
+    """The hostname of the manager that leads now. `scripts/cluster up` makes manager1 the
+    leader, but an election on a loaded machine (a missed heartbeat) can move it."""
+    return next(n["Description"]["Hostname"] for n in nodes()
+                if (n.get("ManagerStatus") or {}).get("Leader"))
+
+
 def require_cluster() -> None:
     if not shutil.which("docker"):
         unavailable("the docker CLI is not installed; the cluster tests need it")
