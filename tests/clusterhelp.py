@@ -210,8 +210,10 @@ def write(tmp_path: Path, name: str, text: str) -> str:
     return str(path)
 
 
-def pending_errors(stack: str, seconds: float = 20) -> dict[str, str]:
-    """service -> Docker's Status.Err of its pending tasks, once the scheduler has spoken."""
+def pending_errors(stack: str, seconds: float = 60, services: int = 1) -> dict[str, str]:
+    """service -> Docker's Status.Err of its pending tasks, once the scheduler has spoken
+    for `services` services (it records a task's reason when it fails to place it; on a
+    loaded machine the first reason can come seconds before the last)."""
     def errors() -> dict[str, str]:
         rows = docker("stack", "ps", stack, "--no-trunc", "--filter", "desired-state=running",
                       "--format", "{{json .}}").stdout.splitlines()
@@ -220,7 +222,7 @@ def pending_errors(stack: str, seconds: float = 20) -> dict[str, str]:
             if row["CurrentState"].startswith("Pending") and row["Error"]:
                 out[row["Name"].rsplit(".", 1)[0]] = row["Error"].strip('"')
         return out
-    wait(lambda: bool(errors()), seconds)
+    wait(lambda: len(errors()) >= services, seconds)
     return errors()
 
 

@@ -84,7 +84,7 @@ def test_verdicts_match_what_the_scheduler_does(cluster: Cluster, tmp_path: Path
     proc = _deploy([path], stack, "--skip-preflight")
     assert proc.returncode == 7, proc.stdout + proc.stderr     # ends early: no node can take them
     assert "unschedulable" in proc.stdout
-    errors = pending_errors(stack)
+    errors = pending_errors(stack, services=4)
     assert set(errors) == {f"{stack}_{s}" for s in ("zoned", "huge", "edge", "spread")}
     for (_rule, service), finding in by_rule.items():
         # stacklint quoted the scheduler's own words before the deploy
