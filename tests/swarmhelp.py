@@ -77,12 +77,24 @@ def stack_services(stack: str, host: str) -> list[str]:
     return proc.stdout.split()
 
 
+def running_containers(stack: str, host: str) -> list[str]:
+    """IDs of the containers of `stack`'s tasks that still run on the (single-node) swarm.
+    Only running ones: a job's exited containers, and a task's that never started, can stay
+    after their service is gone, and hold nothing."""
+    proc = docker("ps", "-q", "--filter", f"label=com.docker.stack.namespace={stack}",
+                  host=host)
+    return proc.stdout.split()
+
+
 def remove_stack(stack: str, host: str) -> None:
-    """`docker stack rm` and wait until its services are gone; also drop the deploy history
+    """`docker stack rm` and wait until its services are gone and so are its containers (a
+    removed service's tasks keep running through their stop grace period, holding their
+    ports and CPU, so the next test would start beside them); also drop the deploy history
     stacklint recorded for it (`docker stack rm` keeps it on purpose)."""
     docker("stack", "rm", stack, host=host)
-    deadline = time.monotonic() + 30
-    while stack_services(stack, host) and time.monotonic() < deadline:
+    deadline = time.monotonic() + 60
+    while ((stack_services(stack, host) or running_containers(stack, host))
+           and time.monotonic() < deadline):
         time.sleep(0.5)
     forget_history(stack, host)
 
