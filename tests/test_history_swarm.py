@@ -113,7 +113,7 @@ def test_rollback_needs_no_files_and_survives_stack_rm(run_cli, stack: str, swar
     assert running_images(f"{stack}_app", swarm_host) == [f"{IMAGE}:v1"]
 
     docker("stack", "rm", stack)                        # also removes the config and secret
-    deadline = time.monotonic() + 30                    # networks go after the services
+    deadline = time.monotonic() + 90                    # networks go after the services
     while (docker("network", "ls", "-q", "--filter", f"name={stack}_").stdout.strip()
            or stack_services(stack, swarm_host)):
         assert time.monotonic() < deadline, "the stack's network was not removed"
