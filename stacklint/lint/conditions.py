@@ -7,7 +7,6 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-import functools
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -164,63 +163,7 @@ def evaluate(cond: Mapping[str, Any], node: Any, options: Mapping[str, Any]) -> 
     """Whether `cond` holds for `node`, with its witnesses; None when `when_option` switched
     it (or every part of it) off.  Every part is evaluated, in order (no short cut), so a part
     that cannot run raises whatever the others answer."""
-    option = cond.get("when_option")
-    if option is not None and options.get(option) in (None, False):
-        return None
-    if "all" in cond:
-        return _all(cond["all"], node, options)
-    if "any" in cond:
-        return _any(cond["any"], node, options)
-    if "not" in cond:
-        return _not(cond["not"], node, options)
-    return _match(cond["match"], node, options)
-
-
-def _parts(conds: Iterable[Mapping[str, Any]], node: Any,
-           options: Mapping[str, Any]) -> list[Result]:
-    """The results of the parts that are not switched off."""
-    return [r for r in [evaluate(c, node, options) for c in conds] if r is not None]
-
-
-def _all(conds: Iterable[Mapping[str, Any]], node: Any, options: Mapping[str, Any]) -> Result | None:
-    parts = _parts(conds, node, options)
-    if not parts:
-        return None
-    if all(r.ok for r in parts):
-        return Result(True, tuple(w for r in parts for w in r.witnesses))
-    return FALSE
-
-
-def _any(conds: Iterable[Mapping[str, Any]], node: Any, options: Mapping[str, Any]) -> Result | None:
-    parts = _parts(conds, node, options)
-    if not parts:
-        return None
-    hits = [r for r in parts if r.ok]
-    return Result(bool(hits), tuple(w for r in hits for w in r.witnesses))
-
-
-def _not(cond: Mapping[str, Any], node: Any, options: Mapping[str, Any]) -> Result | None:
-    inner = evaluate(cond, node, options)
-    return None if inner is None else (FALSE if inner.ok else TRUE)
-
-
-def _match(spec: Mapping[str, Any], node: Any, options: Mapping[str, Any]) -> Result:
-    """One operator over every value the path reaches; each value that holds is a witness
-    (`exists`: each value that is present, and the condition holds when any is, or none)."""
-    steps, fans, name, arg, as_ = _read(spec)
-    if fans:
-        found: Iterable[tuple[Pointer, Any]] = resolve(node, steps)
-    else:                                         # most rule paths: one direct look-up
-        value = _value_at(node, steps)
-        found = () if value is _MISSING else ((steps, value),)
-    if name == "exists":
-        present = tuple(p for p, v in found if v is not None)
-        return Result(bool(present) == bool(arg), present)
-    if isinstance(arg, dict) and set(arg) == {"option"}:
-        arg = options.get(arg["option"])
-    test = OPERATORS[name]
-    hits = tuple(p for p, v in found if test(v, arg, as_))
-    return Result(True, hits) if hits else FALSE
+    return compile_condition(cond)(node, options)
 
 
 # a `match`'s path steps, whether it fans out, the operator's name, its argument and `as`
@@ -246,8 +189,95 @@ Compiled = Callable[[Any, Mapping[str, Any]], "Result | None"]
 
 
 def compile_condition(cond: Mapping[str, Any]) -> Compiled:
-    """`evaluate` with the condition bound: what the engine calls once per service."""
-    return functools.partial(evaluate, cond)
+    """The condition as one function of (node, options), what the engine calls once per
+    service.  The condition is read once, here: each part becomes a closure over its
+    parts (no generated source), so a service costs the operators' work only."""
+    option = cond.get("when_option")
+    if "all" in cond:
+        inner = _all(cond["all"])
+    elif "any" in cond:
+        inner = _any(cond["any"])
+    elif "not" in cond:
+        inner = _not(cond["not"])
+    else:
+        inner = _match(cond["match"])
+    if option is None:
+        return inner
+
+    def switched(node: Any, options: Mapping[str, Any]) -> Result | None:
+        if options.get(option) in (None, False):
+            return None
+        return inner(node, options)
+    return switched
+
+
+def _results(parts: list[Compiled], node: Any, options: Mapping[str, Any]) -> list[Result]:
+    """The results of the parts that are not switched off (each part runs: no short cut)."""
+    return [r for r in [part(node, options) for part in parts] if r is not None]
+
+
+def _all(conds: Iterable[Mapping[str, Any]]) -> Compiled:
+    parts = [compile_condition(c) for c in conds]
+
+    def all_(node: Any, options: Mapping[str, Any]) -> Result | None:
+        results = _results(parts, node, options)
+        if not results:
+            return None
+        if all(r.ok for r in results):
+            return Result(True, tuple(w for r in results for w in r.witnesses))
+        return FALSE
+    return all_
+
+
+def _any(conds: Iterable[Mapping[str, Any]]) -> Compiled:
+    parts = [compile_condition(c) for c in conds]
+
+    def any_(node: Any, options: Mapping[str, Any]) -> Result | None:
+        results = _results(parts, node, options)
+        if not results:
+            return None
+        hits = [r for r in results if r.ok]
+        return Result(bool(hits), tuple(w for r in hits for w in r.witnesses))
+    return any_
+
+
+def _not(cond: Mapping[str, Any]) -> Compiled:
+    inner = compile_condition(cond)
+
+    def not_(node: Any, options: Mapping[str, Any]) -> Result | None:
+        result = inner(node, options)
+        return None if result is None else (FALSE if result.ok else TRUE)
+    return not_
+
+
+def _match(spec: Mapping[str, Any]) -> Compiled:
+    """One operator over every value the path reaches; each value that holds is a witness
+    (`exists`: each value that is present, and the condition holds when any is, or none)."""
+    steps, fans, name, arg, as_ = _read(spec)
+    if name == "exists":
+        wanted = bool(arg)
+
+        def exists(node: Any, options: Mapping[str, Any]) -> Result:
+            if fans:
+                present = tuple(p for p, v in resolve(node, steps) if v is not None)
+            else:                                 # most rule paths: one direct look-up
+                value = _value_at(node, steps)
+                present = (steps,) if value is not _MISSING and value is not None else ()
+            return Result(bool(present) == wanted, present)
+        return exists
+    from_option = isinstance(arg, dict) and set(arg) == {"option"}     # read per run
+    test = OPERATORS[name]
+
+    def match(node: Any, options: Mapping[str, Any]) -> Result:
+        if fans:
+            found: Iterable[tuple[Pointer, Any]] = resolve(node, steps)
+        else:
+            value = _value_at(node, steps)
+            found = () if value is _MISSING else ((steps, value),)
+        argument = options.get(arg["option"]) if from_option else arg
+        hits = tuple(p for p, v in found if test(v, argument, as_))
+        return Result(True, hits) if hits else FALSE
+    return match
 
 
 def check_condition(cond: Any, options: Mapping[str, Any], where: str) -> None:
