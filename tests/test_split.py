@@ -492,18 +492,23 @@ services:
                                   STILL_REJECTED.replace("[front]", "[default]"),
                                   STILL_REJECTED.replace("    networks: [front]\n", "")
                                   .replace("replicas: -1", "replicas: 2")])
-def test_fix_post_check_in_halves(text: str, tmp_path: Path) -> None:
+def test_fix_post_check_in_halves(text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
     # each half checks its fixed text; the parent loads the fixed file again only when one
-    # found something, and then reports what one process reports
+    # found something (saying so under STACKLINT_DEBUG), and then reports what one process does
     from stacklint.parallel import fixsplit
     from stacklint.fix.fixcheck import add_rejections
+    monkeypatch.setenv("STACKLINT_DEBUG", "1")
     path = tmp_path / "stack.yml"
     path.write_text(text, encoding="utf-8")
     layout = split.plan([text])
     assert {layout.owner["c"], layout.owner["d"]} == {split.CHILD}
     got = fixsplit.fix(str(path))
     assert got is not None
-    assert got.checked == ("front" not in text and "-1" not in text)
+    clean = "front" not in text and "-1" not in text
+    assert got.checked == clean
+    said = "fix checks the whole fixed file: a half's post-fix check found something"
+    assert (said in capsys.readouterr().err) == (not clean)
     assert_same_fix(path)
     add_rejections([got], whole=True)
     messages = [f.message for f in got.left]

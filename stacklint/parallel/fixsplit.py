@@ -23,6 +23,8 @@ checks it whole.
 """
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -95,12 +97,21 @@ def fix(path: str) -> FixResult | None:
 
 def _checked(mine: HalfFix, theirs: HalfFix, layout: split.Plan, fixed: str,
              again: list[split.Entry]) -> bool:
-    """Whether both halves' post-fix checks found nothing on exactly the fixed file's halves."""
+    """Whether both halves' post-fix checks found nothing on exactly the fixed file's halves
+    (else, under STACKLINT_DEBUG, one line on stderr says why the whole file is checked)."""
     if not (mine.accepted and theirs.accepted):
-        return False
+        return _whole("a half's post-fix check found something (or could not run)")
     after = split.Plan(layout.owner, [again])
-    return all(half.pieces is not None and half.pieces == _outside(fixed, _blanked(after, side))
-               for side, half in ((split.PARENT, mine), (split.CHILD, theirs)))
+    if all(half.pieces is not None and half.pieces == _outside(fixed, _blanked(after, side))
+           for side, half in ((split.PARENT, mine), (split.CHILD, theirs))):
+        return True
+    return _whole("the fixed file's halves are not the texts the halves checked")
+
+
+def _whole(reason: str) -> bool:
+    if os.environ.get("STACKLINT_DEBUG"):
+        print(f"stacklint: fix checks the whole fixed file: {reason}", file=sys.stderr)
+    return False
 
 
 def _blanked(layout: split.Plan, side: int) -> list[tuple[int, int]]:
