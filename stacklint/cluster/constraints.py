@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from typing import Any, cast
 
 from stacklint.cluster.state import Node
 
@@ -30,10 +31,11 @@ class Constraint:
         found = _value_of(self.key, node)
         if found is _UNKNOWN:
             return False
+        text = cast(str, found)
         if self.key.lower() == "node.ip":
-            hit = _ip_matches(self.value, found)
+            hit = _ip_matches(self.value, text)
         else:
-            hit = found.lower() == self.value.lower()   # strings.EqualFold
+            hit = text.lower() == self.value.lower()   # strings.EqualFold
         return hit if self.equal else not hit
 
 
@@ -86,7 +88,7 @@ def _ip_matches(expected: str, addr: str) -> bool:
         return False
 
 
-def admits(spec: dict, node: Node) -> bool:
+def admits(spec: dict[str, Any], node: Node) -> bool:
     """Whether a live service's placement constraints admit `node` (unparsable: no)."""
     texts = (((spec.get("TaskTemplate") or {}).get("Placement") or {}).get("Constraints")
              or [])

@@ -98,14 +98,14 @@ def _wants(ctx: Context, out: list[Finding]) -> Iterator[Want]:
     for key, svc in (services or {}).items():
         if not isinstance(svc, dict):
             continue
-        deploy = svc.get("deploy") if isinstance(svc.get("deploy"), dict) else {}
+        deploy = _mapping(svc.get("deploy"))
         want = Want(str(key), f"{ctx.stack}_{key}")
         mode = deploy.get("mode") or "replicated"
         if mode in ("replicated-job", "global-job"):
             continue                   # jobs run to completion: not followed here
         want.is_global = mode == "global"
         want.replicas = _int(deploy.get("replicas"), 1)
-        placement = deploy.get("placement") if isinstance(deploy.get("placement"), dict) else {}
+        placement = _mapping(deploy.get("placement"))
         for index, text in enumerate(placement.get("constraints") or []):
             pointer = ("services", key, "deploy", "placement", "constraints", index)
             try:
@@ -124,8 +124,7 @@ def _wants(ctx: Context, out: list[Finding]) -> Iterator[Want]:
                                                 "engine.labels.*", pointer))
             want.constraints.append(constraint)
         want.max_per_node = _int(placement.get("max_replicas_per_node"), 0)
-        reserve = ((deploy.get("resources") or {}).get("reservations") or {}) \
-            if isinstance(deploy.get("resources"), dict) else {}
+        reserve = _mapping(deploy.get("resources")).get("reservations") or {}
         cpus = gotypes.number(reserve.get("cpus"))
         want.nano_cpus = int((cpus or 0) * 1e9)
         want.memory = gotypes.byte_size(reserve.get("memory")) or 0
@@ -133,11 +132,15 @@ def _wants(ctx: Context, out: list[Finding]) -> Iterator[Want]:
             if isinstance(port, dict) and port.get("mode") == "host" and port.get("published"):
                 want.host_ports.append((_int(port["published"], 0),
                                         str(port.get("protocol") or "tcp")))
-        update = deploy.get("update_config") if isinstance(deploy.get("update_config"),
-                                                           dict) else {}
+        update = _mapping(deploy.get("update_config"))
         want.start_first = update.get("order") == "start-first"
         want.parallelism = _int(update.get("parallelism"), 1)
         yield want
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """`value` when it is a mapping, else an empty one (a key written wrong reads as unset)."""
+    return value if isinstance(value, dict) else {}
 
 
 def _int(value: Any, default: int) -> int:
@@ -337,8 +340,9 @@ def _changed_objects(ctx: Context) -> Iterator[Finding]:
 
 
 def _content(entry: dict[str, Any]) -> bytes | None:
-    if isinstance(entry.get("content"), str):
-        return entry["content"].encode("utf-8")
+    content = entry.get("content")
+    if isinstance(content, str):
+        return content.encode("utf-8")
     path = entry.get("file")
     if not isinstance(path, str):
         return None

@@ -2,19 +2,26 @@
 CLI names, check the stack against it, configure and locate the findings."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from stacklint.model import Finding
 
+if TYPE_CHECKING:
+    from stacklint.deploy.gate import GateOutcome
+    from stacklint.lint.config import Config
 
-def preflight_findings(docker: str, outcome: Any, stack: str, config: Any) -> list[Finding]:
+
+def preflight_findings(docker: str, outcome: GateOutcome, stack: str,
+                       config: Config) -> list[Finding]:
     """SL8xx findings of the gate's stack against the live swarm (sorted, configured)."""
     from stacklint.cluster import preflight, state
     from stacklint.lint.pipeline import apply_config
 
     swarm = state.read(docker)
-    model = outcome.stack.model
-    top = outcome.stack.layers[0].document.path if outcome.stack.layers else "-"
+    loaded = outcome.stack
+    assert loaded is not None                # the gate loads the stack before any verdict
+    model = loaded.model
+    top = loaded.layers[0].document.path if loaded.layers else "-"
     found = preflight.check(model, stack, swarm, config.ruleset(), top)
     return sorted(apply_config(outcome.relocated(found), config), key=Finding.sort_key)
 
@@ -23,7 +30,7 @@ def preflight_findings(docker: str, outcome: Any, stack: str, config: Any) -> li
 LEFT_TO_DEPLOY = ("SL822",)
 
 
-def refuses(outcome: Any, stack: str, config_path: str | None, fail_on: str | None) -> bool:
+def refuses(outcome: GateOutcome, stack: str, config_path: str | None, fail_on: str | None) -> bool:
     """`stacklint deploy`'s preflight: print the findings; True when they block the deploy."""
     import sys
 

@@ -11,6 +11,7 @@ stack on the live nodes, in the stack's order, each placed task taking its share
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,7 +74,7 @@ class Verdict:
         return self.wanted - self.placed
 
 
-def rooms(swarm: Swarm, release: set[str] = frozenset()) -> dict[str, Room]:
+def rooms(swarm: Swarm, release: AbstractSet[str] = frozenset()) -> dict[str, Room]:
     """Each node's free capacity and held host ports; tasks of `release` services free theirs."""
     out = {n.id: Room(n.nano_cpus, n.memory) for n in swarm.nodes}
     host_ports = {s["Spec"]["Name"]: _host_ports(s) for s in swarm.services}

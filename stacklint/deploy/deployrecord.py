@@ -39,8 +39,8 @@ def confirm(docker: str, args: argparse.Namespace, text: str) -> int | None:
     made = plan.make_plan(docker, args.stack, yaml.safe_load(text),
                           args.resolve_image or "always", args.prune)
     print(plan.render_text(made), flush=True)
-    refused = [f"{item.name}: {item.why}" for item in [*made.services, *made.objects]
-               if item.action == plan.REFUSED]
+    items: list[plan.ServicePlan | plan.ObjectPlan] = [*made.services, *made.objects]
+    refused = [f"{item.name}: {item.why}" for item in items if item.action == plan.REFUSED]
     if refused and getattr(args, "skip_preflight", False):
         print("stacklint: note: Docker will refuse " + "; ".join(refused) +
               " (deploying anyway: --skip-preflight)", file=sys.stderr)

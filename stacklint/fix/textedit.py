@@ -231,8 +231,8 @@ def item_span(text: str, items: SList, index: int) -> tuple[int, int] | None:
     """(start, end) of a list item's own text; for a block mapping item, through its last line."""
     origin = items.item_origins[index]
     item = items[index]
-    if origin is None or (index and items.item_origins[index - 1] is not None
-                          and origin.start < items.item_origins[index - 1].start):
+    before = items.item_origins[index - 1] if index else None
+    if origin is None or (before is not None and origin.start < before.start):
         return None                                  # an alias: its text is elsewhere
     if isinstance(item, SMap) and not is_flow(text, item):
         keys = sibling_keys(item)

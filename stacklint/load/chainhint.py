@@ -25,9 +25,9 @@ def apart_note(specs: Sequence[tuple[str, tuple[str, ...]]], config_root: str = 
     cannot run on its own: an override) is defined by another file of the folder.
     """
     by_folder: dict[str, list[str]] = {}
-    for _, files in specs:
-        if len(files) == 1:
-            by_folder.setdefault(os.path.dirname(files[0]), []).append(files[0])
+    for _, chain_files in specs:
+        if len(chain_files) == 1:
+            by_folder.setdefault(os.path.dirname(chain_files[0]), []).append(chain_files[0])
     for folder, files in by_folder.items():
         if len(files) < 2:
             continue

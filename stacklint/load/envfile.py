@@ -35,8 +35,8 @@ def entries(path: str | Path, lookup: Callable[[str], str | None] | None = None,
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(f"env file {name} contains invalid utf8 bytes", name, line, 1) from None
+        bad = raw[: exc.start].count(b"\n") + 1
+        raise InputError(f"env file {name} contains invalid utf8 bytes", name, bad, 1) from None
     text = text.removeprefix("\ufeff")
     pairs: list[tuple[str, str | None, Origin]] = []
     offset = 0

@@ -10,6 +10,7 @@ from stacklint.tree import SList, SMap, make_map, shallow_copy, writable
 
 if TYPE_CHECKING:                 # the handlers are called with the Normalizer that runs them
     from stacklint.load.normalize import Normalizer
+    Pointer = tuple[Any, ...]
 
 # Every handler leaves its input alone: a value it does not rewrite is returned as it is
 # (shared with the layer), and a container is copied on its first edit (`writable`).
@@ -26,7 +27,7 @@ def _map(origin: Origin | None, **items: Any) -> SMap:
     return out
 
 
-def mapping(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple[Any, ...],
+def mapping(norm: Normalizer, value: Any, origin: Origin | None, pointer: Pointer,
             allow_nil: bool) -> Any:
     """`- K=V` lists and maps to a map of strings (null kept only where Docker keeps it)."""
     if isinstance(value, SList):
@@ -42,9 +43,9 @@ def mapping(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple[
         out = SMap(origin=value.origin)
         for key in value:
             item = value[key]
-            text = None if item is None else (item if isinstance(item, str)
-                                              else gotypes.go_string(item))
-            out.put(key, text if (text is not None or allow_nil) else "",
+            item_text = None if item is None else (item if isinstance(item, str)
+                                                   else gotypes.go_string(item))
+            out.put(key, item_text if (item_text is not None or allow_nil) else "",
                     value.key_origins.get(key), value.value_origins.get(key))
         return out
     return None
@@ -58,7 +59,7 @@ def _strings(value: SMap, allow_nil: bool) -> bool:
     return True
 
 
-def string_list(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
+def string_list(norm: Normalizer, value: Any, origin: Origin | None, pointer: Pointer) -> Any:
     if isinstance(value, str):
         return SList([value], origin, [origin])
     if isinstance(value, SList):
@@ -69,7 +70,7 @@ def string_list(norm: Normalizer, value: Any, origin: Origin | None, pointer: tu
     return None
 
 
-def shell_command(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
+def shell_command(norm: Normalizer, value: Any, origin: Origin | None, pointer: Pointer) -> Any:
     if not isinstance(value, str):
         return None
     try:
@@ -81,7 +82,7 @@ def shell_command(norm: Normalizer, value: Any, origin: Origin | None, pointer: 
 
 
 
-def ports(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
+def ports(norm: Normalizer, value: Any, origin: Origin | None, pointer: Pointer) -> Any:
     if not isinstance(value, SList):
         return None
     out = SList(origin=value.origin)
@@ -126,7 +127,7 @@ def _absolute_source(norm: Normalizer, source: str) -> str:
     return os.path.normpath(os.path.join(norm.workdir, source))
 
 
-def volumes(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
+def volumes(norm: Normalizer, value: Any, origin: Origin | None, pointer: Pointer) -> Any:
     if not isinstance(value, SList):
         return None
     out = SList(origin=value.origin)
@@ -196,7 +197,7 @@ def _resolve_bind(norm: Normalizer, item: SMap | None, entry: SMap,
     return entry
 
 
-def file_objects(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
+def file_objects(norm: Normalizer, value: Any, origin: Origin | None, pointer: Pointer) -> Any:
     if not isinstance(value, SList):
         return None
     out = SList(origin=value.origin)
@@ -208,15 +209,15 @@ def file_objects(norm: Normalizer, value: Any, origin: Origin | None, pointer: t
     return out
 
 
-def environment(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
+def environment(norm: Normalizer, value: Any, origin: Origin | None, pointer: Pointer) -> Any:
     return mapping(norm, value, origin, pointer, True)
 
 
-def labels(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
+def labels(norm: Normalizer, value: Any, origin: Origin | None, pointer: Pointer) -> Any:
     return mapping(norm, value, origin, pointer, False)
 
 
-def extra_hosts(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
+def extra_hosts(norm: Normalizer, value: Any, origin: Origin | None, pointer: Pointer) -> Any:
     entries: list[tuple[str, Origin | None]] = []
     if isinstance(value, SMap):
         entries = sorted((f"{k}:{gotypes.go_string(v)}", value.value_origins.get(k))
@@ -240,7 +241,7 @@ def extra_hosts(norm: Normalizer, value: Any, origin: Origin | None, pointer: tu
     return out
 
 
-def healthcheck(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
+def healthcheck(norm: Normalizer, value: Any, origin: Origin | None, pointer: Pointer) -> Any:
     if not isinstance(value, SMap):
         return None
     out = value
@@ -255,7 +256,7 @@ def healthcheck(norm: Normalizer, value: Any, origin: Origin | None, pointer: tu
     return out
 
 
-def networks(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
+def networks(norm: Normalizer, value: Any, origin: Origin | None, pointer: Pointer) -> Any:
     if isinstance(value, SList) and all(isinstance(item, str) for item in value):
         out = SMap(origin=value.origin)
         for item, item_origin in zip(value, value.item_origins):
@@ -264,7 +265,7 @@ def networks(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple
     return None
 
 
-def build(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
+def build(norm: Normalizer, value: Any, origin: Origin | None, pointer: Pointer) -> Any:
     if isinstance(value, str):
         return _map(origin, context=value)
     if isinstance(value, SMap):
@@ -278,7 +279,7 @@ def build(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -
     return None
 
 
-def logging(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
+def logging(norm: Normalizer, value: Any, origin: Origin | None, pointer: Pointer) -> Any:
     if not isinstance(value, SMap):
         return None
     out = value
@@ -289,7 +290,7 @@ def logging(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple)
     return out
 
 
-def deploy(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
+def deploy(norm: Normalizer, value: Any, origin: Origin | None, pointer: Pointer) -> Any:
     if not isinstance(value, SMap):
         return None
     out = value
@@ -320,7 +321,7 @@ _DEPLOY_DURATIONS = (("update_config", ("delay", "monitor")),
                      ("restart_policy", ("delay", "window")))
 
 
-def duration(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
+def duration(norm: Normalizer, value: Any, origin: Origin | None, pointer: Pointer) -> Any:
     return gotypes.normal_duration(value) if isinstance(value, str) else None
 
 
@@ -365,7 +366,7 @@ def _bytes_at(source: SMap, out: SMap, key: str, as_int: bool = False) -> SMap:
     return out
 
 
-def expose(norm: Normalizer, value: Any, origin: Origin | None, pointer: tuple) -> Any:
+def expose(norm: Normalizer, value: Any, origin: Origin | None, pointer: Pointer) -> Any:
     return string_list(norm, value, origin, pointer)
 
 

@@ -1,10 +1,14 @@
 """docker/cli's special merge rules for single service fields (its mergo transformers)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stacklint.model import Origin
 from stacklint.tree import SList, SMap, copy_entries
+
+if TYPE_CHECKING:                 # each rule is called with the Merger that runs it
+    from stacklint.load.merge import Merger
+    Pointer = tuple[Any, ...]
 
 Result = tuple[Any, bool]     # (merged value or KEEP, is it the override's own value)
 
@@ -26,7 +30,7 @@ def append(base: SList, over: SList) -> SList:
                  base.item_origins + over.item_origins)
 
 
-def shell_command(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin | None) -> Result:
+def shell_command(merger: Merger, base: Any, over: Any, pointer: Pointer, origin: Origin | None) -> Result:
     """command/entrypoint: replaced by a non-empty override, never cleared."""
     if isinstance(over, SList) and len(over) == 0 or over is None or over == "":
         if over is not None and base:
@@ -36,7 +40,7 @@ def shell_command(merger: Any, base: Any, over: Any, pointer: tuple, origin: Ori
     return over, True
 
 
-def healthcheck_test(merger: Any, base: Any, over: Any, pointer: tuple,
+def healthcheck_test(merger: Merger, base: Any, over: Any, pointer: Pointer,
                      origin: Origin | None) -> Result:
     """A plain []string in Docker: the lists are concatenated (a known bug)."""
     if isinstance(base, SList) and isinstance(over, SList):
@@ -48,7 +52,7 @@ def healthcheck_test(merger: Any, base: Any, over: Any, pointer: tuple,
     return (over, True) if over else (_keep(), False)
 
 
-def environment(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin | None) -> Result:
+def environment(merger: Merger, base: Any, over: Any, pointer: Pointer, origin: Origin | None) -> Result:
     """map[string]*string: a null or empty override value does not replace."""
     if not (isinstance(base, SMap) and isinstance(over, SMap)):
         return (over, True) if over else (_keep(), False)
@@ -70,8 +74,8 @@ def environment(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origi
     return out, False
 
 
-def _env_file_over_environment(merger: Any, base: SMap, over: SMap, key: Any,
-                               pointer: tuple) -> None:
+def _env_file_over_environment(merger: Merger, base: SMap, over: SMap, key: Any,
+                               pointer: Pointer) -> None:
     """docker stack resolves env_file per file, so a later file's env_file beats an earlier
     file's `environment`; Compose gives `environment` precedence over every env_file."""
     if key not in base or base[key] == over[key]:
@@ -87,7 +91,7 @@ def _env_file_over_environment(merger: Any, base: SMap, over: SMap, key: Any,
                 "`environment`, or only in env files", after, pointer + (key,))
 
 
-def logging(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin | None) -> Result:
+def logging(merger: Merger, base: Any, over: Any, pointer: Pointer, origin: Origin | None) -> Result:
     """Same (or a missing) driver merges options; a different driver replaces the block."""
     if not (isinstance(base, SMap) and isinstance(over, SMap)):
         return (over, True) if over is not None else (_keep(), False)
@@ -108,7 +112,7 @@ def logging(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin | 
     return out, False
 
 
-def ulimits(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin | None) -> Result:
+def ulimits(merger: Merger, base: Any, over: Any, pointer: Pointer, origin: Origin | None) -> Result:
     if not (isinstance(base, SMap) and isinstance(over, SMap)):
         return (over, True) if over else (_keep(), False)
     out = copy_entries(base)
@@ -119,7 +123,7 @@ def ulimits(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin | 
     return out, False
 
 
-def networks(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin | None) -> Result:
+def networks(merger: Merger, base: Any, over: Any, pointer: Pointer, origin: Origin | None) -> Result:
     """Per network: aliases replaced (cleared when absent), addresses replaced when set."""
     if not (isinstance(base, SMap) and isinstance(over, SMap)):
         return (over, True) if over else (_keep(), False)
@@ -135,7 +139,7 @@ def networks(merger: Any, base: Any, over: Any, pointer: tuple, origin: Origin |
     return out, False
 
 
-def _network_entry(merger: Any, base: SMap, over: SMap, pointer: tuple,
+def _network_entry(merger: Merger, base: SMap, over: SMap, pointer: Pointer,
                    origin: Origin | None) -> SMap:
     out = copy_entries(base)
     if "aliases" in out and "aliases" not in over:
@@ -168,7 +172,7 @@ def _lost_aliases(base: Any, over: Any, service: Any) -> list[Any]:
     return [alias for alias in base if str(alias) not in kept]
 
 
-def appended_entries(merger: Any, base: Any, over: Any, pointer: tuple,
+def appended_entries(merger: Merger, base: Any, over: Any, pointer: Pointer,
                      origin: Origin | None) -> Result:
     """dns, dns_search, extra_hosts: appended like any list, repeats included (Compose
     drops a repeated dns/dns_search entry)."""

@@ -32,9 +32,9 @@ def copy_tree(value: Any) -> Any:
 class Normalizer:
     """Rewrites one interpolated file into Docker's typed (long) form."""
 
-    def __init__(self, workdir: Path, env: Mapping[str, str], notes: list[Any],
+    def __init__(self, workdir: Path, env: Mapping[str, str], notes: list[Note],
                  version: str, secrets: dict[str, str] | None = None,
-                 from_env: set[Any] | None = None) -> None:
+                 from_env: set[Origin] | None = None) -> None:
         self.workdir = workdir
         # origins of values the environment filled in (a bare `- PASSWORD`): like ${VAR}
         self.from_env = set() if from_env is None else from_env
@@ -174,7 +174,7 @@ class Normalizer:
 
     def resource(self, kind: str, name: str, body: SMap) -> SMap:
         """A top-level network, volume, secret or config as Docker's loader leaves it."""
-        out = copy_tree(body)
+        out: SMap = copy_tree(body)
         for key in ("labels", "driver_opts"):
             if key in out:
                 out.put(key, mapping(self, out[key], out.value_origins.get(key), (), False),
@@ -224,7 +224,8 @@ class Normalizer:
                                  f"conflict; only use {singular}.driver",
                                  out.key_origins.get("file"), hint="remove `file` or `driver`")
             return
-        file = out.get("file") if isinstance(out.get("file"), str) else ""
+        given = out.get("file")
+        file = given if isinstance(given, str) else ""
         origin = out.value_origins.get("file") or out.origin
         out.put("file", file if os.path.isabs(file) else
                 os.path.normpath(os.path.join(self.workdir, file)),
@@ -238,9 +239,9 @@ def _at_least(version: str, wanted: str) -> bool:
     return parts(version) >= parts(wanted)
 
 
-def normalize(data: SMap, workdir: Path, env: Mapping[str, str], notes: list[Any],
+def normalize(data: SMap, workdir: Path, env: Mapping[str, str], notes: list[Note],
               version: str, secrets: dict[str, str] | None = None,
-              from_env: set[Any] | None = None) -> SMap:
+              from_env: set[Origin] | None = None) -> SMap:
     """One interpolated file in Docker's long form (a new tree; `data` is left alone);
     `secrets` collects the secret-named values env files and the environment filled in."""
     return Normalizer(workdir, env, notes, version, secrets, from_env).run(data)

@@ -13,7 +13,7 @@ _DURATIONS = {"delay", "monitor", "window", "timeout", "interval", "start_period
 ZERO_TEXTS = frozenset(("", "0", "0s"))
 
 
-def is_zero(key: Any, value: Any) -> bool:
+def is_zero(key: Any, value: object) -> bool:
     """Go's zero value test, as mergo applies it to a decoded field."""
     if value is None or value is False or value == "" or (
             isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0):

@@ -25,7 +25,7 @@ from stacklint.tree import SList, SMap
 try:
     from yaml._yaml import CParser
 except ImportError:  # pragma: no cover - a PyYAML built without libyaml
-    CParser = None
+    CParser = None  # type: ignore[assignment, misc]
 
 # deeper documents take the node path, whose own recursion bound reports them
 MAX_DEPTH = 64
@@ -164,7 +164,7 @@ def _builder(get: Callable[[], Any], path: str,
                                     out_map.copy_entry(source, key)
                     e = key_event.end_mark
                     out_map.origin = new(Origin, (path, s.line + 1, s.column + 1, s.index,
-                                                  e.index))
+                                                  e.index))  # type: ignore[union-attr]
                     counts[0] += n
                     return out_map
                 raise _Unusual
@@ -177,8 +177,10 @@ def _builder(get: Callable[[], Any], path: str,
                 continue
             if key.__class__ is not str or key in out_map or key == "<<":
                 raise _Unusual    # odd keys, duplicates, a quoted `<<`: the careful path
+            # the stubs type an event's marks `Mark | None`; the C parser sets both on every event
             a, b = key_event.start_mark, key_event.end_mark
-            keys[key] = new(Origin, (path, a.line + 1, a.column + 1, a.index, b.index))
+            keys[key] = new(Origin, (path, a.line + 1, a.column + 1, a.index,  # type: ignore[union-attr]
+                                     b.index))  # type: ignore[union-attr]
             item = get()
             cls = item.__class__
             if cls is scalar_event:

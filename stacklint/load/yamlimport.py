@@ -51,7 +51,7 @@ def _import_yaml() -> None:
         return real(pattern, flags)
 
     importer = threading.get_ident()
-    re.compile = compile_lazily       # type: ignore[assignment]
+    re.compile = compile_lazily
     try:
         import yaml  # noqa: F401
     finally:

@@ -9,17 +9,21 @@ empty `memory` (go-units: "invalid size"). The project's schemas stay equal to D
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stacklint.load.document import Timestamp
 from stacklint.validate.schema_errors import Problem, dotted
 
+if TYPE_CHECKING:
+    from typing import TypeGuard
+
 # unsigned integers in docker/cli's types (uint64, *uint64)
-UNSIGNED = (("deploy", "replicas"), ("deploy", "update_config", "parallelism"),
-            ("deploy", "rollback_config", "parallelism"),
-            ("deploy", "restart_policy", "max_attempts"), ("healthcheck", "retries"))
-MEMORY = (("deploy", "resources", "limits", "memory"),
-          ("deploy", "resources", "reservations", "memory"))
+UNSIGNED: tuple[tuple[str, ...], ...] = (
+    ("deploy", "replicas"), ("deploy", "update_config", "parallelism"),
+    ("deploy", "rollback_config", "parallelism"),
+    ("deploy", "restart_policy", "max_attempts"), ("healthcheck", "retries"))
+MEMORY: tuple[tuple[str, ...], ...] = (("deploy", "resources", "limits", "memory"),
+                                       ("deploy", "resources", "reservations", "memory"))
 
 
 def problems(data: Any) -> Iterator[Problem]:
@@ -94,7 +98,7 @@ def _dated(node: Any, path: list[Any], out: list[tuple[tuple[Any, ...], Timestam
                 out.append(((*path, index), item))
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 

@@ -73,12 +73,12 @@ class Compiler:
                   if key not in _IGNORED and key not in _OBJECT and not key.startswith("x-")]
         if _OBJECT & schema.keys():
             checks.append(self._object(schema))
-        checks = [c for c in checks if c is not None]
-        if len(checks) == 1:
-            return checks[0]
+        kept = [c for c in checks if c is not None]
+        if len(kept) == 1:
+            return kept[0]
 
         def every(value: Any) -> bool:
-            for check in checks:
+            for check in kept:
                 if not check(value):
                     return False
             return True
@@ -167,8 +167,8 @@ class Compiler:
         branches = [self.compile(b) for b in arg]
         kinds = [self._kinds(b) for b in arg]
         wide = [k | {"number"} if k and "integer" in k else k for k in kinds]
-        if all(k is not None for k in wide) and \
-                sum(len(k) for k in wide) == len(set().union(*wide)):     # type: ignore[misc]
+        known = [k for k in wide if k is not None]
+        if len(known) == len(wide) and sum(len(k) for k in known) == len(set().union(*known)):
             # disjoint types (e.g. string | list): only the branch of the value's type can match
             tests = [(_any_of([_TYPES[t] for t in k]), b)                # type: ignore[union-attr]
                      for k, b in zip(kinds, branches)]

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stacklint.validate.schema_errors import Problem, dotted
+
+if TYPE_CHECKING:
+    from typing import TypeGuard
 
 
 def problems(data: Any, folder: str) -> Iterator[Problem]:
@@ -46,7 +49,7 @@ def problems(data: Any, folder: str) -> Iterator[Problem]:
                           "to the swarm")
 
 
-def _outside(path: Any, folder: str, top: str) -> bool:
+def _outside(path: Any, folder: str, top: str) -> TypeGuard[str]:   # only a string path is outside
     if not isinstance(path, str) or not path or "\0" in path:
         return False
     real = os.path.realpath(os.path.join(folder, os.path.expanduser(path)))

@@ -50,7 +50,7 @@ CHOICES = {
     ("deploy", "endpoint_mode"): ("vip", "dnsrr"),
     ("deploy", "restart_policy", "condition"): ("none", "on-failure", "any"),
 }
-ITEM_CHOICES = {
+ITEM_CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
     "ports": {"mode": ("ingress", "host"), "protocol": ("tcp", "udp", "sctp")},
     "volumes": {"type": ("volume", "bind", "tmpfs", "npipe", "cluster")},
 }

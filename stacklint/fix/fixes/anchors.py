@@ -39,16 +39,18 @@ def scan(text: str, extension_spans: list[tuple[int, int]]) -> list[Anchor]:
     except yaml.YAMLError:
         return found
     for event in events:
+        start_mark, end_mark = event.start_mark, event.end_mark
+        assert start_mark is not None and end_mark is not None   # the parser marks every event
         if isinstance(event, yaml.AliasEvent):
             if event.anchor in current:
-                current[event.anchor].aliases.append(event.start_mark.index)
+                current[event.anchor].aliases.append(start_mark.index)
             continue
         anchor = getattr(event, "anchor", None)
         made = None
         if anchor and isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)):
-            start = event.start_mark.index
+            start = start_mark.index
             ext = any(a <= start < b for a, b in extension_spans)
-            made = Anchor(anchor, start, event.end_mark.index, in_extension=ext)
+            made = Anchor(anchor, start, end_mark.index, in_extension=ext)
             current[anchor] = made
             found.append(made)
         if isinstance(event, yaml.CollectionStartEvent):
@@ -56,7 +58,7 @@ def scan(text: str, extension_spans: list[tuple[int, int]]) -> list[Anchor]:
         elif isinstance(event, yaml.CollectionEndEvent) and open_nodes:
             closing = open_nodes.pop()
             if closing is not None:
-                closing.end = event.end_mark.index
+                closing.end = end_mark.index
     return found
 
 

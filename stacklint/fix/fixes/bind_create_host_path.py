@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from stacklint.fix.fixes import FixContext, Proposal, Rule, services
+from stacklint.fix.fixes import Expect, FixContext, Proposal, Rule, services
 from stacklint.fix.textedit import delete_entry, own_entries
 from stacklint.tree import SList, SMap
 
@@ -22,7 +22,7 @@ def propose(ctx: FixContext) -> Iterator[Proposal]:
             base = ("services", name, "volumes", i, "bind")
             if own_entries(bind) == 1 and len(bind) == 1:   # the whole block goes
                 edit = delete_entry(ctx.text, volume, "bind")
-                expect = ("delete", base, None)
+                expect: Expect = ("delete", base, None)
             else:
                 edit = delete_entry(ctx.text, bind, "create_host_path")
                 expect = ("delete", (*base, "create_host_path"), None)

@@ -3,8 +3,9 @@ permissions}`); the stack schema wants `source:target:permissions` strings."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from stacklint.fix.fixes import FixContext, Proposal, Rule, list_items
+from stacklint.fix.fixes import FixContext, Pointer, Proposal, Rule, list_items
 from stacklint.fix.textedit import plain_or_quoted, replace_item
 from stacklint.tree import SList, SMap
 
@@ -18,10 +19,10 @@ def propose(ctx: FixContext) -> Iterator[Proposal]:
             yield _entry(ctx, ("services", name, "devices", i), devices, i, entry)
 
 
-def _entry(ctx: FixContext, pointer: tuple, devices: SList, i: int, entry: SMap) -> Proposal:
+def _entry(ctx: FixContext, pointer: Pointer, devices: SList, i: int, entry: SMap) -> Proposal:
     where = ".".join(map(str, pointer))
     origin = devices.item_origins[i]
-    parts = [entry.get(k) for k in ("source", "target", "permissions")]
+    parts: list[Any] = [entry.get(k) for k in ("source", "target", "permissions")]
     if set(entry) - _KEYS or not all(isinstance(p, str) and p and ":" not in p
                                      for p in parts if p is not None) \
             or not isinstance(parts[0], str):

@@ -51,7 +51,7 @@ def _proposal(ctx: FixContext, node: SMap, here: Pointer) -> Proposal:
     source = ctx.text[origin.start:origin.end] if origin is not None else ""
     message = (f"{'.'.join(map(str, here))}: Compose wrote the key `{new}` as `{key}`; "
                "`docker stack deploy` does not unescape keys")
-    if new in node or "$$" not in source:       # an alias, or the key exists already
+    if origin is None or new in node or "$$" not in source:   # an alias, or the key exists already
         return ctx.proposal(RULE, here, origin, message,
                             manual=f"write the key as `{new}` by hand")
     return ctx.proposal(

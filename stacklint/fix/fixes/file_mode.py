@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from stacklint.fix.fixes import FixContext, Proposal, Rule, list_items
+from stacklint.fix.fixes import FixContext, Pointer, Proposal, Rule, list_items
 from stacklint.fix.textedit import replace_value
 from stacklint.tree import SMap
 
@@ -19,7 +19,7 @@ def propose(ctx: FixContext) -> Iterator[Proposal]:
                 yield _mode(ctx, ("services", name, kind, i, "mode"), ref)
 
 
-def _mode(ctx: FixContext, pointer: tuple, ref: SMap) -> Proposal:
+def _mode(ctx: FixContext, pointer: Pointer, ref: SMap) -> Proposal:
     value = ref["mode"]
     where = ".".join(map(str, pointer))
     found = _OCTAL.fullmatch(value.strip())

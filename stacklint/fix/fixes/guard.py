@@ -3,7 +3,7 @@ gain no schema error."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from stacklint.load.document import Document, parse
 from stacklint.errors import InputError
@@ -13,17 +13,19 @@ from stacklint.fix.textedit import apply_edits
 
 if TYPE_CHECKING:
     from stacklint.fix.fixer import FixResult
+    from stacklint.tree import SMap
 
 
 def extension_spans(data: Any) -> list[tuple[int, int]]:
     """Spans of top-level `x-*` entries: anchors there are templates, not uses."""
     if not isinstance(data, dict):
         return []
+    top = cast("SMap", data)      # a parsed mapping
     spans = []
-    for key in data:
+    for key in top:
         if isinstance(key, str) and key.startswith("x-"):
-            key_o = data.key_origins.get(key)
-            value_o = data.value_origins.get(key)
+            key_o = top.key_origins.get(key)
+            value_o = top.value_origins.get(key)
             if key_o is not None:
                 spans.append((key_o.start, max(key_o.end, value_o.end if value_o else 0)))
     return spans
@@ -147,7 +149,7 @@ def _layer_findings(doc: Document) -> tuple[str, list[Finding]] | None:
         return None
     version = effective_version(doc.data.get("version"))
     try:
-        return version, validate_layer(doc.data, version, doc.path)
+        return version, validate_layer(cast("SMap", doc.data), version, doc.path)
     except InputError:
         return None
 

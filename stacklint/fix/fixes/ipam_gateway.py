@@ -4,7 +4,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
-from stacklint.fix.fixes import FixContext, Proposal, Rule
+from stacklint.fix.fixes import FixContext, Pointer, Proposal, Rule
 from stacklint.fix.textedit import delete_entry
 from stacklint.tree import SList, SMap
 
@@ -34,7 +34,7 @@ def propose(ctx: FixContext) -> Iterator[Proposal]:
                 yield _gateway(ctx, ("networks", name, "ipam", "config", i, "gateway"), config)
 
 
-def _gateway(ctx: FixContext, pointer: tuple, config: SMap) -> Proposal:
+def _gateway(ctx: FixContext, pointer: Pointer, config: SMap) -> Proposal:
     where = ".".join(map(str, pointer))
     gateway, subnet = str(config["gateway"]), config.get("subnet")
     origin = config.key_origins.get("gateway")

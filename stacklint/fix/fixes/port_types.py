@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from stacklint.fix.fixes import FixContext, Proposal, Rule, long_ports
+from stacklint.fix.fixes import FixContext, Pointer, Proposal, Rule, long_ports
 from stacklint.fix.textedit import replace_value
 from stacklint.tree import SMap
 
@@ -18,7 +18,7 @@ def propose(ctx: FixContext) -> Iterator[Proposal]:
             yield from _check(ctx, ("services", name, "ports", i, field), port, field)
 
 
-def _check(ctx: FixContext, pointer: tuple, port: SMap, field: str) -> Iterator[Proposal]:
+def _check(ctx: FixContext, pointer: Pointer, port: SMap, field: str) -> Iterator[Proposal]:
     value = port.get(field)
     if not isinstance(value, str):
         return

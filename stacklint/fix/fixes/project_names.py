@@ -16,8 +16,9 @@ from typing import Any
 from stacklint.load import composeproject
 from stacklint.load.composeproject import Project
 from stacklint.load.document import Document
-from stacklint.fix.fixes import FixContext, Proposal, Rule, interpolated
+from stacklint.fix.fixes import Expect, FixContext, Proposal, Rule, interpolated
 from stacklint.fix.textedit import delete_entry, is_flow, scalar_text
+from stacklint.model import Origin
 from stacklint.tree import SMap
 
 RULE = Rule("SL730", "compose-project-name", "Remove the Compose project name")
@@ -63,11 +64,11 @@ def propose(ctx: FixContext) -> Iterator[Proposal]:
 
 
 def _remove(ctx: FixContext, kind: str, key: str, entry: SMap, project: Project, word: str,
-            origin: Any) -> Proposal:
+            origin: Origin | None) -> Proposal:
     pointer = (kind, key, "name")
     edit = delete_entry(ctx.text, entry, "name")
     if len(entry) == 1 and not is_flow(ctx.text, entry):
-        expect = (("set", (kind, key), None),)        # `data:` alone reads as null
+        expect: tuple[Expect, ...] = (("set", (kind, key), None),)   # `data:` alone is null
     else:
         expect = (("delete", pointer, None),)
     return ctx.proposal(

@@ -10,6 +10,8 @@ the task as good, completes the update, and restarts the failing tasks on the ne
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import Any
+
 from stacklint.lint.checks import (DEFAULT_INTERVAL, DEFAULT_MONITOR, DEFAULT_RETRIES, RuleContext,
                               as_written, duration, duration_text, get, healthcheck_test, number,
                               rolls_out, setting_text)
