@@ -54,7 +54,7 @@ def schema_for(target: str, version: str = LATEST) -> dict[str, Any]:
         return _overlay(copy.deepcopy(schema_for("stack", LATEST)), _raw("compose.overlay.json"))
     if target != "stack":
         raise ValueError(f"unknown target {target!r}; use one of {', '.join(TARGETS)}")
-    pruned: dict[str, Any] = _prune(copy.deepcopy(_raw("stack.schema.json")), version_key(version))
+    pruned: dict[str, Any] = _prune(_raw("stack.schema.json"), version_key(version))
     return pruned
 
 
@@ -64,11 +64,14 @@ def _since(node: Any) -> tuple[int, int]:
 
 
 def _prune(node: Any, version: tuple[int, int]) -> Any:
-    """Drop what `version` does not have; remember dropped keys in `x-later`."""
+    """A copy of `node` without what `version` does not have, dropped keys remembered in
+    `x-later`; `node` (the memoised raw schema) is left as it is.  One pass: each map and
+    list is copied as it is pruned, not deep-copied first and pruned in place."""
     if isinstance(node, list):
         return [_prune(item, version) for item in node if _since(item) <= version]
     if not isinstance(node, dict):
         return node
+    node = dict(node)
     for change in node.pop("x-changes", ()):
         if version < version_key(change["before"]):
             node.update(change["set"])
@@ -81,13 +84,16 @@ def _prune(node: Any, version: tuple[int, int]) -> Any:
     for key in ("properties", "patternProperties"):
         entries = node.get(key)
         if isinstance(entries, dict):
-            for name in [n for n, sub in entries.items() if _since(sub) > version]:
-                later[name] = entries.pop(name)["x-since"]
+            gone = [n for n, sub in entries.items() if _since(sub) > version]
+            if gone:
+                entries = node[key] = dict(entries)
+                for name in gone:
+                    later[name] = entries.pop(name)["x-since"]
     if later:
         node["x-later"] = later
-    for key, value in node.items():
-        if key not in ("x-later", "enum", "required"):
-            node[key] = _prune(value, version)
+    for key, value in node.items():       # values, not schemas, are copied and kept
+        node[key] = copy.deepcopy(value) if key in ("x-later", "enum", "required") \
+            else _prune(value, version)
     return node
 
 
