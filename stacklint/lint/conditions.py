@@ -1,6 +1,7 @@
 """The declarative condition language of rule files: paths, ~12 operators, combinators.
 
-One interpreter (`evaluate`) walks a condition; each operator is one function.
+`compile_condition` reads a condition once into closures (no generated source), which the
+engine calls per service; `evaluate` compiles and calls.  Each operator is one function.
 """
 from __future__ import annotations
 
