@@ -37,6 +37,17 @@ def test_found_upwards_yaml_before_pyproject(tmp_path: Path) -> None:
     assert find_config(tmp_path / "deep") == tmp_path / ".stacklint.yml"
 
 
+def test_a_pyproject_names_stacklint_only_in_a_table_header(tmp_path: Path) -> None:
+    """Text that mentions `[tool.stacklint]` in a comment or string is not a config."""
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[project]\nname = "x"  # settings go in [tool.stacklint]\n'
+                         'description = "see [tool.stacklint.stacks]"\n')
+    assert find_config(tmp_path) is None
+    for header in ("[tool.stacklint]", "  [ tool . stacklint ]", "[tool.stacklint.stacks]"):
+        pyproject.write_text(f'[project]\nname = "x"\n{header}\nfail-on = "error"\n')
+        assert find_config(tmp_path) == pyproject, header
+
+
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="tomllib is 3.11+")
 def test_pyproject_table(tmp_path: Path) -> None:
     config = _config(tmp_path, "[tool.stacklint]\nfail-on = 'error'\nignore = ['rollout']\n"

@@ -108,6 +108,11 @@ def default_config() -> Config:
     return Config()
 
 
+# a `[tool.stacklint]` or `[tool.stacklint.…]` table header at the start of a line: the
+# same text in a comment or a string is not a config (a full TOML parse costs start-up time)
+_TOOL_TABLE = re.compile(r"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*stacklint[ \t]*[\].]", re.M)
+
+
 def find_config(start: str | os.PathLike[str] = ".") -> Path | None:
     """The nearest `.stacklint.yml`, or `pyproject.toml` with `[tool.stacklint]`, upwards."""
     here = Path(start).resolve()
@@ -116,7 +121,7 @@ def find_config(start: str | os.PathLike[str] = ".") -> Path | None:
             if (folder / name).is_file():
                 return folder / name
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and "[tool.stacklint" in pyproject.read_text("utf-8", "replace"):
+        if pyproject.is_file() and _TOOL_TABLE.search(pyproject.read_text("utf-8", "replace")):
             return pyproject
     return None
 
