@@ -494,8 +494,8 @@ services:
                                   .replace("replicas: -1", "replicas: 2")])
 def test_fix_post_check_in_halves(text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                   capsys: pytest.CaptureFixture[str]) -> None:
-    # each half checks its fixed text; the parent loads the fixed file again only when one
-    # found something (saying so under STACKLINT_DEBUG), and then reports what one process does
+    # each half checks its fixed text; the parent never loads the fixed file again (it would
+    # say so under STACKLINT_DEBUG), and reports what one process does from what they found
     from stacklint.parallel import fixsplit
     from stacklint.fix.fixcheck import add_rejections
     monkeypatch.setenv("STACKLINT_DEBUG", "1")
@@ -507,8 +507,8 @@ def test_fix_post_check_in_halves(text: str, tmp_path: Path, monkeypatch: pytest
     assert got is not None
     clean = "front" not in text and "-1" not in text
     assert got.checked == clean
-    said = "fix checks the whole fixed file: a half's post-fix check found something"
-    assert (said in capsys.readouterr().err) == (not clean)
+    assert (got.rejections is None) == clean
+    assert "fix checks the whole fixed file" not in capsys.readouterr().err
     assert_same_fix(path)
     add_rejections([got], whole=True)
     messages = [f.message for f in got.left]
@@ -639,3 +639,58 @@ def test_findings_pickle_by_their_fields() -> None:
     assert copy.deepcopy(finding) == finding
     bare = Finding("SL001", "x", Severity.ERROR, "m", Location("b.yml", 1, 1))
     assert pickle.loads(pickle.dumps(bare)) == bare
+
+
+def _undefined(text: str, key: str, name: str, service: str) -> str:
+    """`text` with `service` also naming `name` under its `key:` list, defined nowhere."""
+    at = text.index(f"  {service}:\n")
+    at = text.index(f"    {key}:\n", at) + len(f"    {key}:\n")
+    return text[:at] + f"    - {name}\n" + text[at:]
+
+
+def _fix_both_ways(run_cli: Any, path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`stacklint fix --check` on two cores says exactly what it says in one process."""
+    monkeypatch.setenv("STACKLINT_DEBUG", "1")
+    two = run_cli("fix", "--check", str(path))
+    assert "in one process" not in two[2] and "checks the whole fixed file" not in two[2], two[2]
+    monkeypatch.setattr(split, "_cores", lambda: 1)
+    one = run_cli("fix", "--check", str(path))
+    assert "fix in one process: no second core" in one[2]
+    assert two[:2] == one[:2]
+
+
+@needs_fork
+@pytest.mark.parametrize("key,name,service", [("networks", "nowhere", "svc-00130"),
+                                              ("networks", "nowhere", "svc-00002"),
+                                              ("volumes", "gone:/data", "svc-00120"),
+                                              ("secrets", "no_such_secret", "svc-00003"),
+                                              ("configs", "no_such_config", "svc-00125")])
+def test_fix_of_a_big_file_checks_the_whole_stack_on_two_cores(
+        key: str, name: str, service: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        run_cli: Any) -> None:
+    merged = generate.write_merged(tmp_path, 140)
+    text = _undefined(merged.read_text(encoding="utf-8"), key, name, service)
+    path = merged.with_name("stack.yml")
+    path.write_text(text, encoding="utf-8")
+    assert split.big([str(path)])
+    _fix_both_ways(run_cli, path, monkeypatch)
+    monkeypatch.undo()
+    code, out, _ = run_cli("fix", "--check", str(path))
+    undefined = name.split(":")[0]
+    said = [line for line in out.splitlines() if f"`{undefined}` is not defined" in line]
+    assert code == 1 and len(said) == 1, out[-2000:]
+    line = int(said[0].split(":")[1])
+    fixed = fix_serial(path).text.splitlines()
+    assert undefined in fixed[line - 1], (line, fixed[line - 1])   # the fixed file's line
+
+
+@needs_fork
+def test_fix_of_a_big_compose_file_names_the_project_on_two_cores(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Any) -> None:
+    merged = generate.write_merged(tmp_path, 140)
+    path = merged.with_name("compose.yml")
+    path.write_bytes(merged.read_bytes())
+    _fix_both_ways(run_cli, path, monkeypatch)
+    monkeypatch.undo()
+    code, out, _ = run_cli("fix", "--check", str(path))
+    assert "SL701" in out and "`-p bench`" in out and "-p None" not in out

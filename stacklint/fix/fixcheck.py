@@ -9,8 +9,8 @@ refuses it.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from stacklint.errors import InputError
 from stacklint.model import Finding, Location, Severity
@@ -48,10 +48,15 @@ def add_rejections(results: Sequence[FixResult], whole: bool = False,
     stack: `whole` (a chain given with -f), a chain of several files, or what
     `docker compose config` wrote (its top-level `name:`). A loose override alone is no
     stack, so its missing image is no error.  A result the two-core fix already checked
-    (`FixResult.checked`: each half found nothing, even as a whole stack) adds nothing."""
+    (`FixResult.checked`: each half found nothing, even as a whole stack) adds nothing; one
+    whose halves found something adds what they found (`FixResult.rejections`)."""
     if results and all(r.checked for r in results):
         return
-    docs = [_fixed(r) for r in results]
+    whole = whole or len(results) > 1 or bool(results) and _compose_output(results[0])
+    given = results[0].rejections if len(results) == 1 and env is None else None
+    given = given[whole] if given is not None else None
+    # the two-core fix's halves found them on exactly the fixed file: nothing to load again
+    docs = [] if given is not None else [_fixed(r) for r in results]
     broken = [(r, why) for r, d in zip(results, docs) if (why := not_a_stack(d))]
     for result, why in broken:
         result.left.append(Finding("SL003", "invalid-input", Severity.ERROR, why,
@@ -59,18 +64,10 @@ def add_rejections(results: Sequence[FixResult], whole: bool = False,
     if broken:
         return                       # the chain does not load: nothing more to say
     by_path = {r.path: r for r in results}
-    whole = whole or len(docs) > 1 or _compose_output(results[0])
-    for found in _errors(docs, whole, env):
+    for found in given if given is not None else _errors(docs, whole, env):
         result = by_path.get(found.location.path, results[0])
         if not any(_covers(f, found) for f in result.left):
             result.left.append(found)
-
-
-def accepts(doc: Document) -> bool:
-    """Whether `doc`, fixed and parsed, leaves nothing for `add_rejections` to add, even
-    checked as a whole stack (the merged checks too): the two-core fix asks this of each
-    half, so the parent need not parse and load the fixed file again."""
-    return not_a_stack(doc) is None and not _errors([doc], True, None)
 
 
 def _fixed(result: FixResult) -> Document:
@@ -88,19 +85,33 @@ def _fixed(result: FixResult) -> Document:
 
 
 def _compose_output(result: FixResult) -> bool:
-    before = result.original
-    data = before.data if before is not None else None
-    return isinstance(data, SMap) and "name" in data and "services" in data
+    top = original_top(result)
+    return top is not None and "name" in top and "services" in top
+
+
+def original_top(result: FixResult) -> Mapping[str, Any] | None:
+    """The original file's top-level mapping (only its keys and `name` when the two-core
+    fix made the result: it parsed halves, never the whole original)."""
+    data = result.original.data if result.original is not None else None
+    return data if isinstance(data, SMap) else result.original_top
 
 
 def _errors(docs: list[Document], whole: bool, env: dict[str, str] | None) -> list[Finding]:
+    found = rejections(docs, env)
+    return found[whole] if isinstance(found, tuple) else found
+
+
+def rejections(docs: list[Document], env: dict[str, str] | None
+               ) -> tuple[list[Finding], list[Finding]] | list[Finding]:
+    """What deploy rejects in the fixed chain, from one load: (file by file, as a whole
+    stack); a single list (the same for both) when the chain does not load."""
     from stacklint.load.stack import load_stack
     from stacklint.validate.validator import validate_stack
 
     try:
         stack = load_stack(docs, env=env, allow_version_mismatch=True)
-        found = validate_stack(stack, "stack", _known) if whole else [
-            f for layer in stack.layers for f in _layer(layer)]
+        layers = [f for layer in stack.layers for f in _layer(layer)]
+        stacked = validate_stack(stack, "stack", _known)
     except InputError as exc:
         if exc.message.startswith("error while interpolating"):
             return []     # a ${VAR} set only where the stack is deployed: `check` reports it
@@ -109,6 +120,10 @@ def _errors(docs: list[Document], whole: bool, env: dict[str, str] | None) -> li
         return [Finding("SL003", "invalid-input", Severity.ERROR,
                         f"docker stack deploy cannot read the fixed files: {exc.message}{hint}",
                         where)]
+    return _rejected(layers), _rejected(stacked)
+
+
+def _rejected(found: list[Finding]) -> list[Finding]:
     out = []
     for f in found:
         if f.severity >= Severity.ERROR:
@@ -172,8 +187,8 @@ def say_what_compose_sees(results: Sequence[FixResult]) -> None:
     if not sources:
         return
     for result in results:
-        data = result.original.data if result.original is not None else None
-        project = data.get("name") if isinstance(data, SMap) else None
+        top = original_top(result)
+        project = top.get("name") if top is not None else None
         result.applied = [
             replace(f, message=f.message + FOR_COMPOSE[f.rule_id].format(value=project))
             if f.rule_id in FOR_COMPOSE else f for f in result.applied]

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from stacklint.load import document as _document
 from stacklint.load.document import Document
@@ -39,6 +39,12 @@ class FixResult:
     # the fixed text was validated already and `docker stack deploy` rejects nothing in it
     # (the two-core fix checks each half): `fixcheck.add_rejections` need not load it again
     checked: bool = False
+    # the original's top-level keys, with the value of `name` (what the post-fix check reads
+    # of it), when `original` holds no parsed tree (the two-core fix parses only halves)
+    original_top: dict[str, Any] | None = None
+    # what `docker stack deploy` rejects in the fixed text, (file by file, as a whole stack),
+    # when the two-core fix's halves found it (None where unknown): not loaded again
+    rejections: tuple[list[Finding] | None, list[Finding] | None] | None = None
 
     @property
     def text(self) -> str:

@@ -15,11 +15,15 @@ the fixes.  The result is used only when it is exactly what one process would gi
 Otherwise the caller fixes the file in one process.
 
 Each half also makes the post-fix check (`fixcheck`) of its fixed text, on the tree its
-guard parsed.  When both find nothing and the fixed file, outside the other half's
-entries, is piece for piece the text each half checked (only the blanks' lengths may
-differ: the other half's fixes change its entries' lengths), the result is marked
-`checked` and the parent neither parses nor loads the fixed file again; else `fixcheck`
-checks it whole.
+guard parsed, file by file and as a whole stack (each service's whole-stack checks read
+only it and the top level, which each half has whole), and keeps what it owns.  When the
+fixed file, outside the other half's entries, is piece for piece the text each half
+checked (only the blanks' lengths may differ: the other half's fixes change its entries'
+lengths), the parent neither parses nor loads the fixed file again: the result is marked
+`checked` when both found nothing, else it carries what they found (`rejections`).  The
+result also carries the original's top-level keys and `name` (`original_top`), which
+decide whether the whole-stack checks apply and which project Compose names.  Else
+`fixcheck` checks the fixed file whole.
 """
 from __future__ import annotations
 
@@ -52,7 +56,11 @@ class HalfFix:
     top_left: list[Finding]
     version: str          # the half's `version` after its fixes ("" when it has none)
     pieces: list[str] | None = None   # its fixed text outside the blanks (None: unknown)
-    accepted: bool = False   # its post-fix check found nothing (`fixcheck.accepts`)
+    # what its post-fix check found of its own (`fixcheck.rejections`: file by file, as a
+    # whole stack); None when it could not check (the parent then checks the whole file)
+    found: tuple[list[Finding], list[Finding]] | None = None
+    blanks: list[tuple[int, int]] | None = None   # each blank of its fixed text: (line, breaks)
+    original_top: dict[str, Any] | None = None   # see `FixResult.original_top`
 
 
 class _NotOnePass(Exception):
@@ -77,6 +85,8 @@ def fix(path: str) -> FixResult | None:
     if halves is None:
         return split.fallback("fix", "a half could not be fixed as planned (see above)")
     mine, theirs = halves
+    if mine.original_top != theirs.original_top:
+        return split.fallback("fix", "the halves read different top levels")
     top = _top_level(mine, theirs)
     if top is None:
         return split.fallback("fix", "the halves fixed the top level differently")
@@ -92,26 +102,53 @@ def fix(path: str) -> FixResult | None:
     left = sorted(mine.left + theirs.left + top[1], key=Finding.sort_key)
     return FixResult(path, Document(path, text, encoding, newline, None),
                      Document(path, fixed, encoding, newline, None), applied, left,
-                     original_text=text, checked=_checked(mine, theirs, layout, fixed, again))
+                     original_text=text, original_top=mine.original_top,
+                     **_checked(mine, theirs, layout, fixed, again))
 
 
 def _checked(mine: HalfFix, theirs: HalfFix, layout: split.Plan, fixed: str,
-             again: list[split.Entry]) -> bool:
-    """Whether both halves' post-fix checks found nothing on exactly the fixed file's halves
-    (else, under STACKLINT_DEBUG, one line on stderr says why the whole file is checked)."""
-    if not (mine.accepted and theirs.accepted):
-        return _whole("a half's post-fix check found something (or could not run)")
+             again: list[split.Entry]) -> dict[str, Any]:
+    """The post-fix check of the fixed file from the halves' (`FixResult.checked` and
+    `rejections`), when they checked exactly the fixed file's halves; else nothing, and
+    under STACKLINT_DEBUG one line on stderr says why the whole file is checked."""
+    if mine.found is None or theirs.found is None:
+        return _whole("a half's post-fix check could not run")
     after = split.Plan(layout.owner, [again])
-    if all(half.pieces is not None and half.pieces == _outside(fixed, _blanked(after, side))
-           for side, half in ((split.PARENT, mine), (split.CHILD, theirs))):
-        return True
-    return _whole("the fixed file's halves are not the texts the halves checked")
+    if not all(half.pieces is not None and half.pieces == _outside(fixed, _blanked(after, side))
+               for side, half in ((split.PARENT, mine), (split.CHILD, theirs))):
+        return _whole("the fixed file's halves are not the texts the halves checked")
+    # the other half's fixes may change its entries' line counts: lines as in the fixed file
+    found = [[_relined(f, half.blanks or [], [fixed.count("\n", a, b) for a, b
+                                              in _blanked(after, side)]) for f in half.found[1]]
+             for side, half in ((split.PARENT, mine), (split.CHILD, theirs))]
+    stacked = sorted(found[0] + found[1], key=Finding.sort_key)
+    if not stacked:
+        return {"checked": True}
+    # file by file, one process lists them in the order the schema walks the whole file,
+    # which the halves' lists do not give: known only when there are none
+    alone = [] if not (mine.found[0] or theirs.found[0]) else None
+    return {"rejections": (alone, stacked)}
 
 
-def _whole(reason: str) -> bool:
+def _relined(finding: Finding, blanks: list[tuple[int, int]], breaks: list[int]) -> Finding:
+    """`finding` of a half's fixed text at its line in the fixed file: each blank above it
+    stands for an entry of the other half, which has `breaks` line breaks there."""
+    from dataclasses import replace
+
+    def moved(line: int) -> int:
+        return line + sum(whole - half for (first, half), whole in zip(blanks, breaks)
+                          if first < line)
+    at = finding.location
+    if not any(first < at.line for first, _ in blanks):
+        return finding
+    return replace(finding, location=replace(
+        at, line=moved(at.line), end_line=None if at.end_line is None else moved(at.end_line)))
+
+
+def _whole(reason: str) -> dict[str, Any]:
     if os.environ.get("STACKLINT_DEBUG"):
         print(f"stacklint: fix checks the whole fixed file: {reason}", file=sys.stderr)
-    return False
+    return {}
 
 
 def _blanked(layout: split.Plan, side: int) -> list[tuple[int, int]]:
@@ -151,11 +188,14 @@ def _half(side: int, layout: split.Plan, path: str, text: str, encoding: str) ->
     paths = {path: 0}
     data = result.document.data if result.document is not None else None
     version = data.get("version") if isinstance(data, dict) else None
-    accepted = _accepts(result.document, layout, side)
+    found = _post_check(result.document, layout, side, paths)
     spans = _moved(_blanked(layout, side), [e for f in result.applied for e in _edits(f)]) \
-        if accepted else None
+        if found is not None else None
     out = HalfFix([], [], [], [], version if isinstance(version, str) else "",
-                  None if spans is None else _outside(result.text, spans), accepted)
+                  None if spans is None else _outside(result.text, spans), found,
+                  None if spans is None else
+                  [(result.text.count("\n", 0, a) + 1, result.text.count("\n", a, b))
+                   for a, b in spans], _top_keys(doc))
     for findings, own, top in ((result.applied, out.applied, out.top_applied),
                                (result.left, out.left, out.top_left)):
         for f in findings:
@@ -166,16 +206,31 @@ def _half(side: int, layout: split.Plan, path: str, text: str, encoding: str) ->
     return out
 
 
-def _accepts(doc: Document | None, layout: split.Plan, side: int) -> bool:
-    """The half's post-fix check: its fixed tree holds just its entries and nothing in it
-    would be rejected."""
-    from stacklint.fix.fixcheck import accepts
-    if doc is None or not isinstance(doc.data, dict):
-        return False
+def _top_keys(doc: Document) -> dict[str, Any] | None:
+    """The original's top-level keys and its `name`: a half's top level is the whole file's
+    (only the other half's service entries are blank)."""
+    if not isinstance(doc.data, dict):
+        return None
+    return {key: doc.data[key] if key == "name" else None for key in doc.data}
+
+
+def _post_check(doc: Document | None, layout: split.Plan, side: int, paths: dict[str, int]
+                ) -> tuple[list[Finding], list[Finding]] | None:
+    """The half's post-fix check: what deploy rejects in its fixed tree, of what it owns
+    (file by file, as a whole stack); None unless that tree holds just its entries and loads."""
+    from stacklint.fix.fixcheck import not_a_stack, rejections
+    if doc is None or not isinstance(doc.data, dict) or not_a_stack(doc) is not None:
+        return None
     services = doc.data.get("services")
     if not isinstance(services, dict) or list(services) != [e.name for e in layout.kept(0, side)]:
-        return False
-    return accepts(doc)
+        return None
+    found = rejections([doc], None)
+    if not isinstance(found, tuple):      # it did not load (or needs a variable): the whole says
+        return None
+
+    def own(findings: list[Finding]) -> list[Finding]:
+        return [f for f in findings if split.owner_of(f, layout, paths) == side]
+    return own(found[0]), own(found[1])
 
 
 def _top_level(mine: HalfFix, theirs: HalfFix) -> tuple[list[Finding], list[Finding]] | None:
