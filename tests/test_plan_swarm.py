@@ -123,13 +123,24 @@ def test_rich_stack_plans_no_change_right_after_its_deploy(run_cli, stack: str) 
     assert plan["once"]["action"] == "job re-run"
     assert [plan[k] for k in plan if ":" in k and plan[k]["action"] != "unchanged"] == []
     before = {s: _tasks(f"{stack}_{s}") for s in ("web", "worker")}
-    jobs = set(docker("service", "ps", "-q", f"{stack}_once").stdout.split())
+    runs = _job_iteration(f"{stack}_once")
     _deploy(RICH, stack)
     assert _stays(lambda: {s: _tasks(f"{stack}_{s}") for s in ("web", "worker")} == before)
-    # the job ran again although nothing changed (its orchestrator starts the new run a
-    # moment after the deploy, and `_settle` does not wait for jobs)
-    assert _until(lambda: set(docker("service", "ps", "-q", f"{stack}_once").stdout.split())
-                  > jobs, stack)
+    # the job ran again although nothing changed: a new iteration, and a task of it. Read
+    # from the job's iteration, not from its task list (the swarm may drop an earlier run's
+    # tasks), and polled (its orchestrator starts the run a moment after the deploy)
+    assert _until(lambda: _job_iteration(f"{stack}_once") > runs and any(
+        (t.get("JobIteration") or {}).get("Index", 0) == _job_iteration(f"{stack}_once")
+        for t in json.loads(docker("inspect", "--type", "task", *docker(
+            "service", "ps", "-q", "--no-trunc", f"{stack}_once").stdout.split()).stdout
+            or "[]")), stack)
+
+
+def _job_iteration(service: str) -> int:
+    """How many times a job was run again (Swarm's JobStatus.JobIteration)."""
+    status = json.loads(docker("service", "inspect", "--format", "{{json .JobStatus}}",
+                               service).stdout or "null") or {}
+    return int((status.get("JobIteration") or {}).get("Index", 0))
 
 
 @pytest.mark.parametrize("edit, action, field", [
