@@ -165,7 +165,6 @@ def _report_text(applied: list[Finding], left: list[Finding], dry: bool) -> None
 
 
 def _diff(result: FixResult) -> None:
-    import difflib          # only for --diff: every run of the CLI imports this module
-    sys.stdout.writelines(difflib.unified_diff(
-        result.original_text.splitlines(keepends=True),
-        result.text.splitlines(keepends=True), result.path, result.path))
+    from stacklint.fix.editdiff import unified   # only for --diff: every run imports this module
+    edits = [e for f in result.applied if f.fix is not None for e in f.fix.edits]
+    sys.stdout.writelines(unified(result.original_text, result.text, edits, result.path))
