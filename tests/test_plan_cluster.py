@@ -284,8 +284,9 @@ def test_rollout_estimate_counts_only_the_replaced_tasks(cluster: Cluster,
 
 
 @pytest.mark.parametrize("order, says, old_tasks_left", [
-    ("start-first", "they stay pending and their old tasks keep running (start-first), so the "
-                    "update never completes", 5),
+    ("start-first", "they stay pending and their old tasks keep running (start-first) until "
+                    "Swarm's constraint enforcer stops those on nodes that no longer match, so "
+                    "the update never completes", 5),
     ("stop-first", "they stay pending; stop-first stops an old task before its replacement is "
                    "placed: 1 task(s) stop and are not replaced, and the update never completes",
      4),

@@ -427,7 +427,10 @@ def _placement_change(plan: ServicePlan, docker: str, new: dict[str, Any],
         # each update worker waits for its replacement to run, so up to `parallelism` of them
         # wait for good; stop-first has stopped the old task each of them took
         stuck = min(plan.rollout["parallelism"] or len(gone), len(gone) - fit)
-        plan.why += (" and their old tasks keep running (start-first), so the update never "
+        # swarmkit's constraint enforcer removes an old task from a node that no longer
+        # matches at that node's next event, so "keep running" holds only until then
+        plan.why += (" and their old tasks keep running (start-first) until Swarm's constraint "
+                     "enforcer stops those on nodes that no longer match, so the update never "
                      "completes" if start_first else
                      f"; stop-first stops an old task before its replacement is placed: "
                      f"{stuck} task(s) stop and are not replaced, and the update never "
