@@ -232,8 +232,8 @@ def budget_value(cases: dict[str, Case], key: str, what: str) -> float | None:
 
 def render(cases: dict[str, Case], meta: dict[str, str]) -> str:
     """The Markdown report: measurements, then budgets."""
-    lines = [f"Measured {meta['when']} at commit {meta['commit']} (with uncommitted work of the "
-             f"tree) on {meta['machine']}; {meta['runs']} alternating runs, "
+    lines = [f"Measured {meta['when']} at commit {meta['commit']} "
+             f"on {meta['machine']}; {meta['runs']} alternating runs, "
              f"medians; stacklint via {meta['runner']}; {meta['docker']}.", "",
              "| benchmark | stacklint | cpu | peak | docker stack config | cpu | peak | time ratio "
              "| mem ratio |", "|---|---|---|---|---|---|---|---|---|"]
@@ -303,11 +303,13 @@ def _meta(runner: Runner, runs: int) -> dict[str, str]:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
                           capture_output=True, text=True, check=False).stdout.strip()
+    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True, check=False).stdout.strip()
     return {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "machine": f"{os.cpu_count()} cores (load average {load} at the end), "
                        f"Python {platform.python_version()}",
             "runs": str(runs), "runner": runner.label, "docker": docker,
-            "commit": head or "unknown"}
+            "commit": (head or "unknown") + (" (with uncommitted work of the tree)" if dirty else "")}
 
 
 def main(argv: list[str] | None = None) -> int:
