@@ -53,8 +53,9 @@ def add_rejections(results: Sequence[FixResult], whole: bool = False,
     if results and all(r.checked for r in results):
         return
     whole = whole or len(results) > 1 or bool(results) and _compose_output(results[0])
-    given = results[0].rejections if len(results) == 1 and env is None else None
-    given = given[whole] if given is not None else None
+    # the two-core fix's halves' findings: (per file, as a whole stack), either may be None
+    rejections = results[0].rejections if len(results) == 1 and env is None else None
+    given: list[Finding] | None = rejections[whole] if rejections is not None else None
     # the two-core fix's halves found them on exactly the fixed file: nothing to load again
     docs = [] if given is not None else [_fixed(r) for r in results]
     broken = [(r, why) for r, d in zip(results, docs) if (why := not_a_stack(d))]

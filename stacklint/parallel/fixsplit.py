@@ -111,7 +111,8 @@ def _checked(mine: HalfFix, theirs: HalfFix, layout: split.Plan, fixed: str,
     """The post-fix check of the fixed file from the halves' (`FixResult.checked` and
     `rejections`), when they checked exactly the fixed file's halves; else nothing, and
     under STACKLINT_DEBUG one line on stderr says why the whole file is checked."""
-    if mine.found is None or theirs.found is None:
+    mine_found, theirs_found = mine.found, theirs.found
+    if mine_found is None or theirs_found is None:
         return _whole("a half's post-fix check could not run")
     after = split.Plan(layout.owner, [again])
     if not all(half.pieces is not None and half.pieces == _outside(fixed, _blanked(after, side))
@@ -119,14 +120,15 @@ def _checked(mine: HalfFix, theirs: HalfFix, layout: split.Plan, fixed: str,
         return _whole("the fixed file's halves are not the texts the halves checked")
     # the other half's fixes may change its entries' line counts: lines as in the fixed file
     found = [[_relined(f, half.blanks or [], [fixed.count("\n", a, b) for a, b
-                                              in _blanked(after, side)]) for f in half.found[1]]
-             for side, half in ((split.PARENT, mine), (split.CHILD, theirs))]
+                                              in _blanked(after, side)]) for f in checked[1]]
+             for side, half, checked in ((split.PARENT, mine, mine_found),
+                                         (split.CHILD, theirs, theirs_found))]
     stacked = sorted(found[0] + found[1], key=Finding.sort_key)
     if not stacked:
         return {"checked": True}
     # file by file, one process lists them in the order the schema walks the whole file,
     # which the halves' lists do not give: known only when there are none
-    alone = [] if not (mine.found[0] or theirs.found[0]) else None
+    alone: list[Finding] | None = [] if not (mine_found[0] or theirs_found[0]) else None
     return {"rejections": (alone, stacked)}
 
 
