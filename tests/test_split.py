@@ -355,8 +355,8 @@ def test_user_rule_of_stack_scope_is_not_split(tmp_path: Path) -> None:
     (tmp_path / "policies" / "ACME900-too-many-services.yaml").write_text(STACK_RULE)
     stack_rules = build_config({"rule-paths": ["policies"]}, str(tmp_path / ".stacklint.yml"))
     files = [str(p) for p in generate.write_chain(tmp_path / "chain", 6)]
-    assert split.splittable(service_rules)
-    assert not split.splittable(stack_rules)
+    assert split.cross_service_rule(service_rules) is None
+    assert split.cross_service_rule(stack_rules) is not None
     assert split_or_none(files, stack_rules) is None
     assert any(f.rule_id == "ACME900" for f in serial(files, stack_rules))
     assert_same(files, service_rules)

@@ -216,11 +216,6 @@ class Half:
     extensions: dict[str | None, Any]   # service (None: the top level) -> its node with `x-stacklint`
 
 
-def splittable(config: Config) -> bool:
-    """True when every enabled policy rule reads only its own service (and the top level)."""
-    return cross_service_rule(config) is None
-
-
 def cross_service_rule(config: Config) -> Rule | None:
     """The first enabled policy rule that may read other services than its own, if any."""
     return next((rule for rule in config.ruleset()
