@@ -15,7 +15,7 @@ import pytest
 from conftest import FIXTURES, REPO
 from stacklint.errors import InputError
 from stacklint.fix import fixer
-from stacklint.fix.editdiff import opcodes, unified
+from stacklint.fix.editdiff import NO_NEWLINE, opcodes, unified
 from stacklint.model import Edit
 
 CASES = sorted([*FIXTURES.glob("fix/*/*.yml"), *FIXTURES.glob("compose-output/*/*.yml")])
@@ -49,13 +49,21 @@ def apply_unified(before: str, diff: str) -> str:
         k += 1
         while k < len(lines) and not lines[k].startswith("@@"):
             tag, line = lines[k][0], lines[k][1:]
+            if k + 1 < len(lines) and lines[k + 1] == NO_NEWLINE:
+                line = line[:-1]                # that line has no break: the marker says so
             if tag in " -":
                 assert a[at] == line, (at, a[at], line)
                 at += 1
             if tag in " +":
                 out.append(line)
-            k += 1
+            k += 2 if k + 1 < len(lines) and lines[k + 1] == NO_NEWLINE else 1
     return "".join(out + a[at:])
+
+
+def gnu(diff_lines: list[str]) -> str:
+    """difflib's diff with GNU diff's marker after a last line without a break."""
+    return "".join(line if line.endswith("\n") else line + "\n" + NO_NEWLINE
+                   for line in diff_lines)
 
 
 def _applies(before: str, after: str, diff: str, tmp_path: Path) -> None:
@@ -76,9 +84,8 @@ def test_same_as_difflib_on_the_fixtures(case: Path, tmp_path: Path) -> None:
         pytest.skip(f"{case.name}: nothing to fix, or it does not parse")
     a, b = result.original_text.splitlines(True), result.text.splitlines(True)
     got = "".join(unified(result.original_text, result.text, _edits(result), str(case)))
-    assert got == "".join(difflib.unified_diff(a, b, str(case), str(case)))
-    if result.text.endswith("\n") and result.original_text.endswith("\n"):
-        _applies(result.original_text, result.text, got, tmp_path)
+    assert got == gnu(list(difflib.unified_diff(a, b, str(case), str(case))))
+    _applies(result.original_text, result.text, got, tmp_path)
 
 
 def test_the_edits_give_the_opcodes_on_most_fixtures() -> None:
@@ -93,7 +100,7 @@ def test_the_edits_give_the_opcodes_on_most_fixtures() -> None:
 
 def test_random_edits_apply_exactly(tmp_path: Path) -> None:
     rng = random.Random(7)
-    tried = 0
+    tried = no_break = 0
     words = ["a: 1\n", "b: two\n", "  - x\n", "\n", "# note\n", "c: 'q'\n"]
     for _ in range(300):
         before = "".join(rng.choice(words) for _ in range(rng.randint(1, 40)))
@@ -105,13 +112,16 @@ def test_random_edits_apply_exactly(tmp_path: Path) -> None:
                 pos = y
         from stacklint.fix.textedit import apply_edits
         after = apply_edits(before, edits)
-        if not after.endswith("\n") or not before.endswith("\n"):
-            continue                      # a diff of a last line without a break: no patch
+        if before == after:
+            continue
         tried += 1
+        no_break += not after.endswith("\n") or not before.endswith("\n")
         diff = "".join(unified(before, after, edits, "f.yml"))
         assert opcodes(before, after, edits, before.splitlines(True), after.splitlines(True))
         assert apply_unified(before, diff) == after, (before, after, edits, diff)
-    assert tried > 100
+        if tried % 10 == 0:                     # the real `patch` on some of them
+            _applies(before, after, diff, tmp_path)
+    assert tried > 100 and no_break > 10
 
 
 def test_big_generated_file_applies(tmp_path: Path) -> None:
@@ -127,3 +137,17 @@ def test_big_generated_file_applies(tmp_path: Path) -> None:
     assert opcodes(result.original_text, result.text, _edits(result),
                    result.original_text.splitlines(True), result.text.splitlines(True))
     _applies(result.original_text, result.text, diff, tmp_path)
+
+
+@pytest.mark.parametrize("before, after", [
+    ("a: 1\nb: 2", "a: 1\nb: 3"),            # the last line changes, no break on either side
+    ("a: 1\nb: 2", "a: 1\nb: 2\n"),          # the fix adds the break
+    ("a: 1\nb: 2\n", "a: 1\nb: 2"),          # the fix takes it away
+    ("a: 1\r\nb: 2", "a: 1\r\nb: 3"),        # CRLF
+])
+def test_a_last_line_without_a_break_is_marked_and_patch_applies(before: str, after: str,
+                                                                 tmp_path: Path) -> None:
+    edits = [Edit("f.yml", 0, len(before), after)]
+    diff = "".join(unified(before, after, edits, "f.yml"))
+    assert diff.count(NO_NEWLINE) == (not before.endswith("\n")) + (not after.endswith("\n"))
+    _applies(before, after, diff, tmp_path)

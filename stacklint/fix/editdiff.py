@@ -23,8 +23,23 @@ _OTHER_BREAKS = re.compile("\r(?!\n)|[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 Opcode = tuple[str, int, int, int, int]
 
 
+NO_NEWLINE = "\\ No newline at end of file\n"
+
+
 def unified(before: str, after: str, edits: Sequence[Edit], path: str) -> Iterator[str]:
-    """The lines of `diff -u` from `before` to `after` (which `edits` make of it)."""
+    """The lines of `diff -u` from `before` to `after` (which `edits` make of it).
+
+    A last line without a line break is followed by GNU diff's `\\ No newline at end of
+    file` (difflib leaves it out, and `patch` then cannot apply the diff)."""
+    for line in _lines(before, after, edits, path):
+        if line.endswith("\n"):
+            yield line
+        else:
+            yield line + "\n"
+            yield NO_NEWLINE
+
+
+def _lines(before: str, after: str, edits: Sequence[Edit], path: str) -> Iterator[str]:
     a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
     codes = opcodes(before, after, edits, a, b)
     if codes is None:
