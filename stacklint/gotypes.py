@@ -7,9 +7,8 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
-from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 _UNITS = {"ns": 1, "us": 1000, "µs": 1000, "μs": 1000, "ms": 10**6, "s": 10**9,
           "m": 60 * 10**9, "h": 3600 * 10**9}
@@ -219,6 +218,7 @@ def format_float(value: float) -> str:
         return "NaN"
     if value in (float("inf"), float("-inf")):
         return "+Inf" if value > 0 else "-Inf"
+    from decimal import Decimal      # here: a float is rarely printed, and start-up counts
     sign, digits, exp = Decimal(repr(value)).normalize().as_tuple()
     text = "".join(map(str, digits)) or "0"
     point = len(text) + int(exp)
@@ -245,8 +245,7 @@ def go_string(value: object) -> str:
     return str(value)
 
 
-@dataclass
-class PortEntry:
+class PortEntry(NamedTuple):      # the records here are no dataclasses: see model.py
     target: int
     published: int
     protocol: str
@@ -350,13 +349,17 @@ def parse_port(spec: str) -> list[PortEntry]:
     return out
 
 
-@dataclass
 class VolumeSpec:
-    type: str = ""
-    source: str = ""
-    target: str = ""
-    read_only: bool = False
-    extra: dict[str, dict[str, object]] = field(default_factory=dict)
+    """A short volume spec as `parse_volume` fills it in, section by section."""
+
+    __slots__ = ("type", "source", "target", "read_only", "extra")
+
+    def __init__(self, type: str = "", source: str = "", target: str = "") -> None:
+        self.type = type
+        self.source = source
+        self.target = target
+        self.read_only = False
+        self.extra: dict[str, dict[str, object]] = {}
 
 
 _PROPAGATIONS = {"rprivate", "private", "rshared", "shared", "rslave", "slave"}

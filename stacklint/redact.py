@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from typing import Any
 
 SECRET_NAME = re.compile(r"pass(word|wd)|token|secret|key", re.IGNORECASE)
@@ -52,8 +51,8 @@ def mask_finding(finding: Any, secrets: Iterable[str]) -> Any:
             changes[name] = mask(value, secrets)
     fix = getattr(finding, "fix", None)
     if fix is not None and any(s in fix.title for s in secrets):
-        changes["fix"] = replace(fix, title=mask(fix.title, secrets))
-    return replace(finding, **changes) if changes else finding
+        changes["fix"] = fix._replace(title=mask(fix.title, secrets))
+    return finding._replace(**changes) if changes else finding
 
 
 def mask_findings(findings: Iterable[Any], secrets: Iterable[str]) -> list[Any]:

@@ -6,12 +6,11 @@ import sys
 from typing import TYPE_CHECKING
 
 from stacklint.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, InputError, ReadError
-from stacklint.model import Finding, Severity
+from stacklint.model import Finding, Severity, Stack
 from stacklint.reporters import add_format_option
 
 if TYPE_CHECKING:
     from stacklint.load.document import Document
-    from stacklint.model import Stack
     from stacklint.tree import SMap
 
 
@@ -61,13 +60,12 @@ def _sources(args: argparse.Namespace) -> tuple[list[Document], list[Finding]]:
 
 def _problems(stack: Stack, validate: bool) -> list[Finding]:
     """The warned notes, and (unless --no-validate) the errors Docker would reject."""
-    import dataclasses
-
     from stacklint.lint.config import default_config
     from stacklint.lint.engine import note_findings
     from stacklint.redact import mask_findings
     shown = [n for n in stack.notes if n.kind in WARN_NOTES]
-    found = note_findings(dataclasses.replace(stack, notes=shown), default_config())
+    noted = Stack(stack.layers, stack.model, stack.version, shown, stack.interpolated, stack.secrets)
+    found = note_findings(noted, default_config())
     if validate:
         from stacklint.validate.validator import validate_stack
         errors = [f for f in validate_stack(stack) if f.severity >= Severity.ERROR

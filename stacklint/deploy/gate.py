@@ -1,7 +1,6 @@
 """The deploy gate: safe fixes in memory, then validation and rules, then a verdict."""
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
@@ -87,8 +86,8 @@ def relocate(findings: Sequence[Finding], originals: Sequence[Document],
         lines = maps.get(finding.location.path)
         loc = finding.location
         if lines and 0 < loc.line < len(lines):
-            loc = dataclasses.replace(loc, line=lines[loc.line], end_line=None, end_column=None)
-            finding = dataclasses.replace(finding, location=loc)
+            loc = loc._replace(line=lines[loc.line], end_line=None, end_column=None)
+            finding = finding._replace(location=loc)
         out.append(finding)
     return out
 

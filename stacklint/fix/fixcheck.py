@@ -181,7 +181,6 @@ FOR_COMPOSE = {
 def say_what_compose_sees(results: Sequence[FixResult]) -> None:
     """On Compose's own source files (a chain of several, or a file named as Compose looks
     for it) a fix that changes what Compose does says so in its message."""
-    from dataclasses import replace
     from pathlib import Path
 
     sources = len(results) > 1 or any(Path(r.path).name in COMPOSE_NAMES for r in results)
@@ -191,5 +190,5 @@ def say_what_compose_sees(results: Sequence[FixResult]) -> None:
         top = original_top(result)
         project = top.get("name") if top is not None else None
         result.applied = [
-            replace(f, message=f.message + FOR_COMPOSE[f.rule_id].format(value=project))
+            f._replace(message=f.message + FOR_COMPOSE[f.rule_id].format(value=project))
             if f.rule_id in FOR_COMPOSE else f for f in result.applied]

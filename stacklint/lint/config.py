@@ -1,13 +1,12 @@
-"""Load `.stacklint.yml` or `[tool.stacklint]` into a frozen, validated Config."""
+"""Load `.stacklint.yml` or `[tool.stacklint]` into a validated Config, read-only once made."""
 from __future__ import annotations
 
 import fnmatch
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from stacklint.errors import ConfigError, StacklintError
 from stacklint.model import Severity
@@ -20,26 +19,34 @@ DEFAULT_FAIL_ON = Severity.WARNING
 OPTIONAL_GROUP = "optional"       # rules in this group run only when selected
 
 
-@dataclass(frozen=True)
-class RuleSetting:
+class RuleSetting(NamedTuple):     # no dataclasses on the path of `check`: see model.py
     severity: Severity | None = None
-    options: Mapping[str, Any] = field(default_factory=dict)
+    # one empty dict shared by every setting without options: only ever read (and pickled
+    # with the Config to a process pool, which a read-only mappingproxy could not be)
+    options: Mapping[str, Any] = {}
     disabled: bool = False
 
 
-@dataclass(frozen=True)
 class Config:
-    """The effective configuration of one run."""
+    """The effective configuration of one run; nothing changes it once it is made (the
+    `with_…` methods make a new one).  A plain class: see model.py for why no dataclass."""
 
-    path: str | None = None
-    root: str = "."
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    rules: Mapping[str, RuleSetting] = field(default_factory=dict)   # by rule id
-    rule_paths: tuple[str, ...] = ()
-    fail_on: Severity = DEFAULT_FAIL_ON
-    stacks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    _enabled: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
+    __slots__ = ("path", "root", "select", "ignore", "rules", "rule_paths", "fail_on", "stacks",
+                 "_enabled")
+
+    def __init__(self, path: str | None = None, root: str = ".", select: tuple[str, ...] = (),
+                 ignore: tuple[str, ...] = (), rules: Mapping[str, RuleSetting] | None = None,
+                 rule_paths: tuple[str, ...] = (), fail_on: Severity = DEFAULT_FAIL_ON,
+                 stacks: Mapping[str, tuple[str, ...]] | None = None) -> None:
+        self.path = path
+        self.root = root
+        self.select = select
+        self.ignore = ignore
+        self.rules: Mapping[str, RuleSetting] = {} if rules is None else rules   # by rule id
+        self.rule_paths = rule_paths
+        self.fail_on = fail_on
+        self.stacks: Mapping[str, tuple[str, ...]] = {} if stacks is None else stacks
+        self._enabled: dict[str, bool] = {}   # rule id -> is_enabled, worked out once
 
     def ruleset(self) -> RuleSet:
         return load_rules(self.rule_paths)
@@ -70,8 +77,8 @@ class Config:
     def with_fail_on(self, level: str | None) -> Config:
         if level is None:
             return self
-        from dataclasses import replace
-        return replace(self, fail_on=Severity.parse(level), _enabled={})
+        return Config(self.path, self.root, self.select, self.ignore, self.rules,
+                      self.rule_paths, Severity.parse(level), self.stacks)
 
     def with_selection(self, select: list[str] | None, ignore: list[str] | None) -> Config:
         """The command line's --select (replaces the file's) and --ignore (adds to it)."""
@@ -82,9 +89,9 @@ class Config:
             if not rules.select(sel):
                 raise ConfigError(f"--select/--ignore names no rule: {sel!r}",
                                   hint="use a rule id, name, group or glob (see `stacklint rules`)")
-        from dataclasses import replace
-        return replace(self, select=tuple(select) if select else self.select,
-                       ignore=self.ignore + tuple(ignore or ()), _enabled={})
+        return Config(self.path, self.root, tuple(select) if select else self.select,
+                      self.ignore + tuple(ignore or ()), self.rules, self.rule_paths,
+                      self.fail_on, self.stacks)
 
 
 def _specificity(rule: Rule, selectors: tuple[str, ...]) -> int | None:

@@ -1,7 +1,6 @@
 """One call that loads, validates, lints and suppresses a stack (check, deploy, pre-commit)."""
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -35,7 +34,7 @@ def apply_config(findings: Sequence[Finding], config: Config) -> list[Finding]:
             continue
         severity = config.severity_for(rule, finding.severity)
         if severity != finding.severity:
-            finding = dataclasses.replace(finding, severity=severity)
+            finding = finding._replace(severity=severity)
         out.append(finding)
     return out
 

@@ -7,10 +7,9 @@ import json
 import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from stacklint.lint.conditions import check_condition
 from stacklint.errors import RuleDefinitionError
@@ -25,9 +24,8 @@ DECLARATIVE_ARGS = ("name", "key", "value", "path")
 RUNNABLE_KINDS = ("policy",)
 
 
-@dataclass(frozen=True)
-class Rule:
-    """One rule file, as loaded."""
+class Rule(NamedTuple):
+    """One rule file, as loaded (a NamedTuple, not a dataclass: see model.py)."""
 
     id: str
     name: str
@@ -43,9 +41,9 @@ class Rule:
     python: str | None = None
     note: str | None = None
     at: str | None = None
-    variants: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    variants: Mapping[str, Mapping[str, Any]] = {}      # these defaults are only ever read
     fix_title: str | None = None
-    options: Mapping[str, Any] = field(default_factory=dict)   # name -> default
+    options: Mapping[str, Any] = {}   # name -> default
     aliases: tuple[str, ...] = ()
     source: str = ""
     builtin: bool = True

@@ -6,10 +6,8 @@ lines, a list item), the whole block; before the first line of YAML, the file.
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, TYPE_CHECKING
 
 from stacklint.model import Finding, Location, Severity
@@ -26,18 +24,25 @@ SYNTAX = "# stacklint: disable=RULE[,RULE] -- reason"
 _NO_REASON = re.compile(r"^\s*disable\s*=\s*(?P<rules>[^\s,]+(?:\s*,\s*[^\s,]+)*)\s*(?:--\s*)?$")
 
 
-@dataclass
 class Suppression:
-    path: str
-    line: int                      # where the directive stands
-    column: int
-    rules: frozenset[str]          # rule ids
-    reason: str
-    first: int                     # lines covered, inclusive
-    last: int
-    service: str | None = None     # x-stacklint on a service; '*' for the top level
-    pointer: tuple[Any, ...] = ()
-    used: set[str] = field(default_factory=set)
+    """One directive, and the rules it silenced so far (a plain class: see model.py)."""
+
+    __slots__ = ("path", "line", "column", "rules", "reason", "first", "last", "service",
+                 "pointer", "used")
+
+    def __init__(self, path: str, line: int, column: int, rules: frozenset[str], reason: str,
+                 first: int, last: int, service: str | None = None,
+                 pointer: tuple[Any, ...] = ()) -> None:
+        self.path = path
+        self.line = line                # where the directive stands
+        self.column = column
+        self.rules = rules              # rule ids
+        self.reason = reason
+        self.first = first              # lines covered, inclusive
+        self.last = last
+        self.service = service          # x-stacklint on a service; '*' for the top level
+        self.pointer = pointer
+        self.used: set[str] = set()
 
     def covers(self, finding: Finding) -> bool:
         if finding.rule_id not in self.rules:
@@ -165,7 +170,7 @@ def apply(findings: Iterable[Finding], suppressions: Sequence[Suppression]) -> l
             for sup in covering:          # every directive that covers it counts as used
                 sup.used.add(finding.rule_id)
             if covering:                  # the first (most specific) one gives the reason
-                finding = dataclasses.replace(finding, suppressed=covering[0].reason)
+                finding = finding._replace(suppressed=covering[0].reason)
         out.append(finding)
     return out
 

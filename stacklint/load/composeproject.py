@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 _KEPT = re.compile(r"[a-z0-9_-]")
 VALID = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -25,8 +25,7 @@ def normalise(name: str) -> str:
     return "".join(_KEPT.findall(name.lower())).lstrip("_-")
 
 
-@dataclass(frozen=True)
-class Project:
+class Project(NamedTuple):      # no dataclass: see model.py
     name: str
     source: str        # where it came from, for messages: "the top-level `name:`", …
 

@@ -5,8 +5,7 @@ import functools
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, TYPE_CHECKING
+from typing import Any, NamedTuple, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from stacklint.lint.config import Config
@@ -27,8 +26,7 @@ _OVERRIDE = "override"
 _SKIP_DIRS = {"node_modules", "venv", "__pycache__", "site-packages"}
 
 
-@dataclass(frozen=True)
-class StackSpec:
+class StackSpec(NamedTuple):    # no dataclass: `check FILES…` is the pre-commit hook (model.py)
     """One stack: its name and its files in merge order (`docker stack deploy -c … -c …`)."""
 
     name: str

@@ -12,7 +12,6 @@ import codecs
 import math
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -39,18 +38,21 @@ _ALIAS_RATIO = yamlevents.ALIAS_RATIO
 _NEW = tuple.__new__      # an Origin without the NamedTuple's Python-level __new__
 
 
-@dataclass
 class Document:
-    """One decoded and parsed file."""
+    """One decoded and parsed file (a plain class, not a dataclass: see model.py)."""
 
-    path: str                 # as the user named it
-    text: str                 # decoded, BOM removed, newlines as in the file
-    encoding: str             # 'utf-8', 'utf-8-sig', 'utf-16-le', 'utf-16-be'
-    newline: str              # '\r\n' or '\n'
-    data: Any                 # SMap (or whatever the top level is), None when empty
-    tags: list[tuple[str, Origin]] = field(default_factory=list)   # custom tags (`!reset`)
-    cr_only: bool = False     # a CR-only file that `fix` reads with \n for each \r
-    lead: str = ""            # more byte order marks after the first, kept in front by `fix`
+    __slots__ = ("path", "text", "encoding", "newline", "data", "tags", "cr_only", "lead")
+
+    def __init__(self, path: str, text: str, encoding: str, newline: str, data: Any,
+                 tags: list[tuple[str, Origin]] | None = None) -> None:
+        self.path = path            # as the user named it
+        self.text = text            # decoded, BOM removed, newlines as in the file
+        self.encoding = encoding    # 'utf-8', 'utf-8-sig', 'utf-16-le', 'utf-16-be'
+        self.newline = newline      # '\r\n' or '\n'
+        self.data = data            # SMap (or whatever the top level is), None when empty
+        self.tags: list[tuple[str, Origin]] = [] if tags is None else tags   # custom (`!reset`)
+        self.cr_only = False        # a CR-only file that `fix` reads with \n for each \r
+        self.lead = ""              # more byte order marks after the first, kept in front by `fix`
 
     @property
     def directory(self) -> Path:

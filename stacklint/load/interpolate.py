@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from bisect import bisect_left
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -28,15 +27,21 @@ class CastError(Exception):
     """A substituted value that does not convert to the type Docker expects."""
 
 
-@dataclass
 class Result:
-    """What interpolating one file found out."""
+    """What interpolating one file found out (a plain class: see model.py)."""
 
-    interpolated: set[Origin] = field(default_factory=set)
-    # (variable, origin, Docker's dotted path, pointer with real keys and list indexes)
-    unset: list[tuple[str, Origin | None, str, tuple[Any, ...]]] = field(default_factory=list)
-    # value -> name of each secret-named variable substituted (never printed: redact.py)
-    secrets: dict[str, str] = field(default_factory=dict)
+    __slots__ = ("interpolated", "unset", "secrets")
+
+    def __init__(self) -> None:
+        self.interpolated: set[Origin] = set()
+        # (variable, origin, Docker's dotted path, pointer with real keys and list indexes)
+        self.unset: list[tuple[str, Origin | None, str, tuple[Any, ...]]] = []
+        # value -> name of each secret-named variable substituted (never printed: redact.py)
+        self.secrets: dict[str, str] = {}
+
+    def __eq__(self, other: object) -> bool:       # the same findings, however they were made
+        return isinstance(other, Result) and (self.interpolated, self.unset, self.secrets) == \
+            (other.interpolated, other.unset, other.secrets)
 
 
 def substitute(template: str, lookup: Callable[[str], str | None],

@@ -135,16 +135,14 @@ def _checked(mine: HalfFix, theirs: HalfFix, layout: split.Plan, fixed: str,
 def _relined(finding: Finding, blanks: list[tuple[int, int]], breaks: list[int]) -> Finding:
     """`finding` of a half's fixed text at its line in the fixed file: each blank above it
     stands for an entry of the other half, which has `breaks` line breaks there."""
-    from dataclasses import replace
-
     def moved(line: int) -> int:
         return line + sum(whole - half for (first, half), whole in zip(blanks, breaks)
                           if first < line)
     at = finding.location
     if not any(first < at.line for first, _ in blanks):
         return finding
-    return replace(finding, location=replace(
-        at, line=moved(at.line), end_line=None if at.end_line is None else moved(at.end_line)))
+    return finding._replace(location=at._replace(
+        line=moved(at.line), end_line=None if at.end_line is None else moved(at.end_line)))
 
 
 def _whole(reason: str) -> dict[str, Any]:

@@ -29,9 +29,8 @@ import bisect
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any, TYPE_CHECKING, TypeVar, cast
+from typing import Any, NamedTuple, TYPE_CHECKING, TypeVar, cast
 
 from stacklint.load import document as _document
 from stacklint.load.document import Document
@@ -59,8 +58,7 @@ _NOT_A_KEY = "-[{?&*!|>'\"%@`"
 _ENTRY = r" {%d}(?P<key>[^ \r\n#][^\r\n]*?)[ \t]*:[ \t]*(?:#[^\r\n]*)?\r?$"
 
 
-@dataclass
-class Entry:
+class Entry(NamedTuple):      # the records here are no dataclasses: see model.py
     """One service entry of one file: its name, its lines and its character span.
 
     The span starts after the previous entry's last line of YAML, so comments just above
@@ -150,15 +148,15 @@ def blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
     return "".join(parts)
 
 
-@dataclass
 class Plan:
     """Which side owns each service, and each file's entries."""
 
-    owner: dict[str, int]
-    entries: list[list[Entry]]
+    __slots__ = ("owner", "entries", "first_lines")
 
-    def __post_init__(self) -> None:
-        self.first_lines = [[e.first for e in items] for items in self.entries]
+    def __init__(self, owner: dict[str, int], entries: list[list[Entry]]) -> None:
+        self.owner = owner
+        self.entries = entries
+        self.first_lines = [[e.first for e in items] for items in entries]
 
     def kept(self, index: int, side: int) -> list[Entry]:
         """The entries of file `index` that `side` reads.
@@ -206,8 +204,7 @@ class _NotSplittable(Exception):
     """A half did not read as planned."""
 
 
-@dataclass
-class Half:
+class Half(NamedTuple):
     """What one side found, for the services (and, on the parent, the top level) it owns."""
 
     top: list[list[tuple[Any, ...]]]                  # each file's top-level keys and origins

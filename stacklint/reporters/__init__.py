@@ -8,8 +8,7 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, TextIO
+from typing import TYPE_CHECKING, NamedTuple, Protocol, TextIO
 
 from stacklint.model import Finding, Location, Severity
 
@@ -24,15 +23,14 @@ FORMAT_HELP = ("how findings are printed: text (default), json (versioned, stabl
                "sarif (code scanning) or github (workflow annotations)")
 
 
-@dataclass(frozen=True)
-class RunSummary:
-    """What one run covered, for the summary line and the machine formats."""
+class RunSummary(NamedTuple):
+    """What one run covered, for the summary line and the machine formats (a NamedTuple,
+    not a dataclass: see model.py)."""
 
     stacks: tuple[tuple[str, tuple[str, ...]], ...] = ()    # (name, files)
     seconds: float = 0.0
     rules: RuleSet | None = None                            # for rule metadata (SARIF)
     fail_on: Severity = Severity.WARNING
-    extra: dict[str, Any] = field(default_factory=dict)
     # fixes applied (or due, with --check/--diff); None for commands that do not fix
     fixed: tuple[Finding, ...] | None = None
     verb: str = "fixed"                                     # how text names an applied fix

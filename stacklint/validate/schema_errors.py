@@ -10,8 +10,7 @@ import json
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from stacklint import gotypes
 from stacklint.validate import suggest
@@ -25,9 +24,8 @@ _TYPE_WORDS = {"string": "a string", "integer": "an integer", "number": "a numbe
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One schema finding before it gets a file location."""
+class Problem(NamedTuple):
+    """One schema finding before it gets a file location (no dataclass: see model.py)."""
 
     rule: str              # a validation rule name, e.g. 'unknown-key'
     pointer: Pointer

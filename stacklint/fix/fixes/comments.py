@@ -8,7 +8,6 @@ database`), else, when whole lines are deleted, as a comment line of its own whe
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from stacklint.model import Edit
 
@@ -65,7 +64,7 @@ def keep(text: str, edits: tuple[Edit, ...], newline: str = "\n") -> tuple[Edit,
                 pad = " " * (len(first) - len(first.lstrip()))
                 extra = [pad + c.lstrip() for c in extra]
             content = "".join(c + newline for c in extra) + content
-        out.append(edit if content == edit.content else replace(edit, content=content))
+        out.append(edit if content == edit.content else edit._replace(content=content))
     return tuple(out)
 
 

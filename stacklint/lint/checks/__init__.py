@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 import math
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol, TYPE_CHECKING, TypeVar
 
@@ -30,21 +29,24 @@ T = TypeVar("T")
 _UNKNOWN = object()
 
 
-@dataclass
 class RuleContext:
     """What a check sees: the stack, the scope item, the rule's options.
 
     The engine makes one context per scope item and run, shared by the rules
     (each sets its `options` before its check runs), so `fact` answers are
-    worked out once for all of them.
+    worked out once for all of them.  (A plain class, not a dataclass: see model.py.)
     """
 
-    stack: Stack
-    options: Mapping[str, Any] = field(default_factory=dict)
-    name: str | None = None            # the scope item's name (service, network …)
-    node: Any = None                   # the scope item's value
-    pointer: tuple[Any, ...] = ()      # the scope item's pointer in the model
-    facts: dict[Any, Any] = field(default_factory=dict)     # derive -> derive(node)
+    __slots__ = ("stack", "options", "name", "node", "pointer", "facts")
+
+    def __init__(self, stack: Stack, options: Mapping[str, Any] | None = None,
+                 name: str | None = None, node: Any = None, pointer: tuple[Any, ...] = ()) -> None:
+        self.stack = stack
+        self.options: Mapping[str, Any] = {} if options is None else options
+        self.name = name                # the scope item's name (service, network …)
+        self.node = node                # the scope item's value
+        self.pointer = pointer          # the scope item's pointer in the model
+        self.facts: dict[Any, Any] = {}     # derive -> derive(node)
 
     def fact(self, derive: Callable[[Any], T]) -> T:
         """`derive(self.node)`, computed once per scope item: several rules ask every

@@ -1,0 +1,69 @@
+"""What a small `check` imports: start-up is most of it (a pre-commit hook runs it on every
+commit), so modules it does not need stay out of the process.
+
+Each case runs the command in a fresh interpreter, as the console script does, and reads
+`sys.modules` at its end.  A module listed here that comes back (a `dataclass` on the check
+path, a top-level import of something only `fix` or `deploy` uses) fails the test, with the
+modules that imported it named by `python -X importtime`.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+NUMBERS = REPO / "examples" / "numbers"
+CHAIN = ["docker-compose.yml", "prod.yml", "prod-healthcheck.yml", "prod-update-config.yml",
+         "prod-rollback-config.yml", "v3.yml"]
+
+# module -> why it must stay out of a small check
+NOT_AT_START = {
+    "dataclasses": "~12 ms to import (inspect, ast, dis, tokenize) and ~0.3-1.5 ms per class",
+    "inspect": "pulled in by dataclasses",
+    "jsonschema": "75-100 ms; only an invalid file needs every schema error",
+}
+
+RUN = """
+import sys
+from stacklint.cli import main
+code = main(sys.argv[1:])
+sys.stdout.flush()
+print("\\nMODULES", " ".join(sorted(sys.modules)))
+raise SystemExit(code)
+"""
+
+
+def _run(args: list[str], cache: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYTHONPATH": str(REPO)}
+    env.pop("STACKLINT_DEBUG", None)
+    return subprocess.run([sys.executable, *flags, "-c", RUN, *args], cwd=NUMBERS, env=env,
+                          capture_output=True, text=True, check=False)
+
+
+CASES = {
+    "check, clean": (["check", *[a for f in CHAIN for a in ("-f", f)]], 0),
+    "check, findings": (["check", *[a for f in CHAIN if "config" not in f for a in ("-f", f)]], 1),
+    "check FILES (the pre-commit hook)": (["check", *CHAIN], 1),   # six stacks, SL5xx
+    "validate": (["validate", *[a for f in CHAIN for a in ("-f", f)]], 0),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_small_check_imports_only_what_it_needs(case: str, tmp_path: Path) -> None:
+    args, code = CASES[case]
+    _run(args, tmp_path)                 # the first run builds the rule cache (jsonschema)
+    done = _run(args, tmp_path)
+    assert done.returncode == code, done.stderr
+    modules = set(done.stdout.rpartition("MODULES ")[2].split())
+    assert "stacklint.cli" in modules
+    back = sorted(set(NOT_AT_START) & modules)
+    if back:
+        trace = _run(args, tmp_path, "-X", "importtime").stderr
+        chains = [line for line in trace.splitlines() if "stacklint" in line or
+                  any(line.rstrip().endswith(f" {m}") for m in back)]
+        pytest.fail(f"{case} imports {', '.join(f'{m} ({NOT_AT_START[m]})' for m in back)}:\n"
+                    + "\n".join(chains))
