@@ -88,11 +88,12 @@ def check_one(files: tuple[str, ...], config: Config, env_files: tuple[str, ...]
     Usage and config errors, and named files that do not exist or cannot be read,
     stay exit 2.  With `split`, a big stack is checked on two cores.
     """
-    from stacklint.parallel import split as _split
+    from stacklint.parallel import big
     from stacklint.errors import InputError, ReadError
     from stacklint.lint.pipeline import check_stack
     from stacklint.reporters import input_finding
-    if split and _split.big(files):
+    if split and big(files):
+        from stacklint.parallel import split as _split
         found = _split.check(files, config, env_files)
         if found is not None:
             return found, []

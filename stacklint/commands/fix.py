@@ -127,9 +127,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _fix_chain(chain: list[str]) -> list[FixResult]:
     """One chain's results: a big single file on two cores when that is exact, else here."""
-    from stacklint.parallel import split
+    from stacklint.parallel import big
     from stacklint.fix.fixer import fix_paths
-    if len(chain) == 1 and split.big(chain):
+    if len(chain) == 1 and big(chain):
         from stacklint.parallel import fixsplit
         found = fixsplit.fix(chain[0])
         if found is not None:

@@ -36,6 +36,7 @@ from stacklint.load import document as _document
 from stacklint.load.document import Document
 from stacklint.errors import InputError
 from stacklint.model import Finding
+from stacklint.parallel import SPLIT_FROM, big  # noqa: F401  (said there, used here too)
 from stacklint.tree import SMap
 
 if TYPE_CHECKING:
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
 
 PARENT, CHILD = 0, 1
 _T = TypeVar("_T")           # what one half's work gives back
-SPLIT_FROM = 256 * 1024     # bytes of input below which a fork costs more than it saves
 
 # `services:` on a line of its own; the line start is tested after the match, since a
 # pattern led by `^` is tried at every offset (a 2 MiB text: ~35 ms, against ~2 ms)
@@ -265,14 +265,6 @@ def unplanned(texts: Sequence[str], paths: Sequence[str]) -> str:
             return (f"{path}: `services:` is not a block mapping of plain `name:` entries at one "
                     "indentation")
     return "every service would fall in one half"
-
-
-def big(paths: Sequence[str]) -> bool:
-    """Whether the files together are worth a second process."""
-    try:
-        return sum(os.path.getsize(p) for p in paths) >= SPLIT_FROM
-    except OSError:                     # reading them says what is wrong
-        return False
 
 
 def can_fork() -> bool:
