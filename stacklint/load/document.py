@@ -100,8 +100,13 @@ def read(path: str | os.PathLike[str]) -> Document:
     return parse(text, name, encoding)
 
 
+def newline_of(text: str) -> str:
+    """The file's newline, as its first line ends."""
+    return "\r\n" if "\r\n" in text[: text.find("\n") + 1 or len(text)] else "\n"
+
+
 def parse(text: str, path: str = "<string>", encoding: str = "utf-8") -> Document:
-    newline = "\r\n" if "\r\n" in text[: text.find("\n") + 1 or len(text)] else "\n"
+    newline = newline_of(text)
     try:
         data, tags = _values(text, path)
     except InputError:

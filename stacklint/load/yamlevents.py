@@ -54,6 +54,29 @@ def build(text: str, path: str, resolve: Callable[[str], Any]) -> tuple[bool, An
         parser.dispose()
 
 
+def build_all(text: str, path: str, resolve: Callable[[str], Any]) -> list[Any] | None:
+    """Each document's value, when every document of the stream is plain YAML, else None.
+
+    The fixer's guard reads the entries its edits touch this way, each a document of one
+    stream (`fix/splice.py`): one parser for them all, not one per entry."""
+    if CParser is None:
+        return None
+    parser = CParser(text)
+    try:
+        get = parser.get_event
+        get()                                   # StreamStart
+        value = _builder(get, path, resolve)
+        out = []
+        while get().__class__ is not ev.StreamEndEvent:     # DocumentStart
+            out.append(value(get(), 0))
+            get()                               # DocumentEnd
+        return out
+    except (_Unusual, YAMLError):
+        return None
+    finally:
+        parser.dispose()
+
+
 def _document(get: Callable[[], Any], path: str, resolve: Callable[[str], Any]) -> Any:
     get()                                       # StreamStart
     if get().__class__ is ev.StreamEndEvent:    # no document (empty, or only comments)
