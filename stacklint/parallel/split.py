@@ -87,8 +87,13 @@ def entries(text: str) -> list[Entry] | None:
     keys: list[tuple[str, int]] = []
     names: set[str] = set()
     entry = re.compile(_ENTRY % indent)
-    # each line starting left of or at the entries' indentation (a literal `\n` first: fast)
-    for match in re.compile(r"\n( {0,%d})(?=[^ \r\n#])" % indent).finditer(text, start - 1, end):
+    # each line starting left of or at the entries' indentation.  When every line of the
+    # block has at least that many spaces (no blank or comment line), those at exactly it
+    # are found by a pattern led by a literal string, which `re` scans for ~3x faster than
+    # one tried at every line break (a 2 MiB text: ~4 ms, against ~13)
+    at_least = text.count("\n" + " " * indent, start - 1, end) == text.count("\n", start - 1, end - 1)
+    lines = r"\n( {%d})(?=[^ \r\n#])" if indent and at_least else r"\n( {0,%d})(?=[^ \r\n#])"
+    for match in re.compile(lines % indent).finditer(text, start - 1, end):
         if len(match.group(1)) < indent:
             return None                           # a line left of the entries: not plain
         at = match.start() + 1
@@ -105,14 +110,13 @@ def entries(text: str) -> list[Entry] | None:
     # span i: from after the last line of YAML before key i to that point before key i+1
     bounds = [start] + [_after_content(text, at, floor) for (_, at), (_, floor)
                         in zip(keys[1:], keys)] + [_after_content(text, end, keys[-1][1])]
+    # `line` is the line of offset `counted`: each stretch of the text is counted once
     out, line, counted = [], text.count("\n", 0, start) + 1, start
     for (name, at), span_start, span_end in zip(keys, bounds, bounds[1:]):
         first_line = line + text.count("\n", counted, span_start)
         key_line = first_line + text.count("\n", span_start, at)
-        line, counted = first_line, span_start
-        out.append(Entry(name, key_line, first_line,
-                         first_line + text.count("\n", span_start, span_end - 1),
-                         span_start, span_end))
+        line, counted = key_line + text.count("\n", at, span_end - 1), span_end - 1
+        out.append(Entry(name, key_line, first_line, line, span_start, span_end))
     return out
 
 
