@@ -186,7 +186,7 @@ class _Chain:
                 taken.add(p.edits)
         if not chosen:
             return False
-        chosen = [_with_comments(doc, p) for p in chosen]
+        chosen = _with_comments(doc, chosen)
         new, accepted, failed = guard.apply_guarded(doc, chosen)
         for p, reason in failed:
             self.rejected[(i, p.key)] = (reason, doc.text)
@@ -205,14 +205,18 @@ class _Chain:
         return sorted(out, key=Finding.sort_key)     # by place, as the two-core fix sorts
 
 
-def _with_comments(doc: Document, proposal: Proposal) -> Proposal:
-    """The proposal with the comments of the lines it rewrites kept (fixes/comments.py)."""
+def _with_comments(doc: Document, proposals: list[Proposal]) -> list[Proposal]:
+    """The proposals with the comments of the lines they rewrite kept (fixes/comments.py)."""
     from dataclasses import replace
     from stacklint.fix.fixes.comments import keep
-    if any(e is None for e in proposal.edits):
-        return proposal
-    edits = keep(doc.text, proposal.edits, doc.newline)
-    return proposal if edits == proposal.edits else replace(proposal, edits=edits)
+    out = []
+    for proposal in proposals:
+        if not any(e is None for e in proposal.edits):
+            edits = keep(doc.text, proposal.edits, doc.newline)
+            if edits != proposal.edits:
+                proposal = replace(proposal, edits=edits)
+        out.append(proposal)
+    return out
 
 
 def _suppressions(doc: Document) -> list[Suppression]:

@@ -41,7 +41,10 @@ def keep(text: str, edits: tuple[Edit, ...], newline: str = "\n") -> tuple[Edit,
     lost = []
     for index, edit in enumerate(edits):
         start = text.rfind("\n", 0, edit.start) + 1      # whole lines of the replaced text
-        for line in text[start:edit.end].split("\n"):
+        replaced = text[start:edit.end]
+        if "#" not in replaced:          # the usual case: no comment to look for, line by line
+            continue
+        for line in replaced.split("\n"):
             found = comment_of(line)
             if found and not any(found[1] in e.content for e in edits):
                 lost.append((index, _name(line[:found[0]]), found[1],
