@@ -34,6 +34,27 @@ _TYPES: dict[str, Check] = {
 }
 
 
+def _always(value: Any) -> bool:
+    """A schema that accepts everything (`{}`, or only annotations): callers may skip it."""
+    return True
+
+
+def _key_test(pattern: str) -> Callable[[Any], object]:
+    """A patternProperties pattern as a test of one key.  `^x-` and other patterns that
+    are a literal prefix test a string key with `startswith` (a regex search per key of
+    every mapping was a tenth of the check); any other key goes to the regex, as before."""
+    search = re.compile(pattern).search
+    prefix = pattern[1:]
+    if not pattern.startswith("^") or re.escape(prefix) != prefix.replace("-", "\\-"):
+        return search
+    return lambda key: key.startswith(prefix) if key.__class__ is str else search(key)
+
+
+# type checks that are one isinstance (not integer or number: those exclude bool)
+_INLINE: dict[Check, Any] = {_TYPES["string"]: str, _TYPES["boolean"]: bool,
+                             _TYPES["object"]: dict, _TYPES["array"]: list}
+
+
 def _any_of(tests: list[Check]) -> Check:
     """True when one of `tests` is (one test alone is called directly: this runs per value)."""
     if len(tests) == 1:
@@ -64,18 +85,31 @@ class Compiler:
         self.formats = formats
         self.refs: dict[str, Check] = {}
 
+    @staticmethod
+    def _pending(value: Any) -> bool:
+        return True
+
     def compile(self, schema: Any) -> Check:
         if schema is True or schema == {}:
-            return lambda value: True
+            return _always
         if schema is False:
             return lambda value: False
+        # `type: object` with properties: the object check tests the type itself (one
+        # call, one isinstance per mapping instead of two)
+        mapping = _OBJECT & schema.keys() and schema.get("type") == "object"
         checks = [self._keyword(key, value, schema) for key, value in schema.items()
-                  if key not in _IGNORED and key not in _OBJECT and not key.startswith("x-")]
+                  if key not in _IGNORED and key not in _OBJECT and not key.startswith("x-")
+                  and not (mapping and key == "type")]
         if _OBJECT & schema.keys():
-            checks.append(self._object(schema))
+            checks.append(self._object(schema, bool(mapping)))
         kept = [c for c in checks if c is not None]
+        if not kept:
+            return _always
         if len(kept) == 1:
             return kept[0]
+        if len(kept) == 2:
+            first, second = kept
+            return lambda value: first(value) and second(value)
 
         def every(value: Any) -> bool:
             for check in kept:
@@ -84,26 +118,35 @@ class Compiler:
             return True
         return every
 
-    def _object(self, schema: dict[str, Any]) -> Check:
-        """properties, patternProperties and additionalProperties in one pass over the keys."""
-        props = {name: self.compile(sub) for name, sub in schema.get("properties", {}).items()}
-        pats = [(re.compile(p).search, self.compile(sub))
+    def _object(self, schema: dict[str, Any], mapping: bool = False) -> Check:
+        """properties, patternProperties and additionalProperties in one pass over the keys;
+        with `mapping`, also `type: object` (a value that is no mapping fails)."""
+        # a property whose schema is only a type: its Python type, tested inline (no call)
+        props = {name: _INLINE.get(test, test) for name, sub in
+                 schema.get("properties", {}).items() for test in (self.compile(sub),)}
+        pats = [(_key_test(p), self.compile(sub))
                 for p, sub in schema.get("patternProperties", {}).items()]
         extra = schema.get("additionalProperties", True)
         rest = None if extra is True else self.compile(extra)
+        if rest is _always:
+            rest = None
+        other = not mapping         # what a value that is no mapping gives
 
         def check(value: Any) -> bool:
             if not isinstance(value, dict):
-                return True
+                return other
             for key, item in value.items():
                 test = props.get(key)
                 matched = test is not None
-                if matched and not test(item):      # type: ignore[misc]
+                if test.__class__ is type:
+                    if not isinstance(item, test):
+                        return False
+                elif matched and test is not _always and not test(item):   # type: ignore[misc]
                     return False
                 for search, sub in pats:
                     if search(key):
                         matched = True
-                        if not sub(item):
+                        if sub is not _always and not sub(item):
                             return False
                 if not matched and rest is not None and not rest(item):
                     return False
@@ -115,11 +158,13 @@ class Compiler:
             node: Any = self.root
             for step in ref.lstrip("#/").split("/"):
                 node = node[step]
-            self.refs[ref] = lambda value: True      # placeholder while compiling cycles
+            self.refs[ref] = self._pending            # placeholder while compiling cycles
             compiled = self.compile(node)
             self.refs[ref] = compiled
         refs = self.refs
-        return lambda value: refs[ref](value)
+        if refs[ref] is not self._pending:
+            return refs[ref]          # compiled: called directly, not looked up per value
+        return lambda value: refs[ref](value)     # a cycle: resolved when it is called
 
     def _keyword(self, key: str, arg: Any, schema: dict[str, Any]) -> Check | None:
         builder = getattr(self, "_k_" + key.replace("$", ""), None)
