@@ -234,6 +234,8 @@ def _edits(text: str, data: Any) -> Iterator[Edit]:
             yield Edit("x.yml", start, start, f"# odd{eol} {pad}# odder{eol}")
             yield Edit("x.yml", end, end, f"{pad}last: [1,{eol}{pad}  2]{eol}")
             yield Edit("x.yml", start, end, f"{pad}{key}:{eol}{pad}- listed{eol}")
+            yield Edit("x.yml", start, end, f"{pad}{{x: 1}}{eol}")      # not a key: no mapping
+            yield Edit("x.yml", start, end, f"{pad}[1]: 2{eol}")
             yield Edit("x.yml", start, end, f"{pad}{key}: &a 1{eol}")
             yield Edit("x.yml", start, end, f"{pad}{key}: !!str 1{eol}")
             yield Edit("x.yml", start, end, f"{pad}{key}:\t1{eol}")

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import bisect
 import operator
+import sys
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -42,6 +43,7 @@ from stacklint.tree import SList, SMap, make_map
 
 _NEW = tuple.__new__      # an Origin without the NamedTuple's Python-level __new__
 _START = operator.itemgetter(3)     # an Origin's start
+_FAR = sys.maxsize
 _REFUSED = (("&", "anchors"), ("<<", "merge keys"), ("\t", "tabs"), ("\ufeff", "a byte order mark"))
 _MARKERS = ("\n---", "\n...", "\n%")
 # the tests set it: each unit's old text, read alone, must give the old entries
@@ -88,6 +90,8 @@ class _Splice:
         self.maps: dict[int, tuple[list[Any], list[int], bool]] = {}
         self.lists: dict[int, list[int] | None] = {}
         self.levels: dict[tuple[int, int], tuple[int | None, _Candidate | None]] = {}
+        # the single-entry levels of the last descent: (from, to, stop, candidate, child)
+        self.trail: list[tuple[int, int, int, _Candidate | None, Any]] = []
         self.units: list[_Unit] = []
         self.starts: list[int] = []            # each unit's old start, for bisect
         self.cumulative: list[int] = []        # the length change through each unit
@@ -153,9 +157,22 @@ class _Splice:
         return stop, (node, keys, first, last + 1, line, stop, key_start - line, after)
 
     def _chain(self, start: int, end: int) -> list[_Candidate]:
-        """The candidates for an edit of [start, end), outermost first."""
+        """The candidates for an edit of [start, end), outermost first.
+
+        The edits come in order, and the next one is mostly in the same service: the levels
+        of the last descent that hold this edit too (`trail`) are taken as they are."""
         out: list[_Candidate] = []
         node: Any = self.doc.data
+        trail = self.trail
+        depth = 0
+        for lo, hi, stop, cand, child in trail:
+            if not (lo <= start < hi and end <= stop):
+                break
+            if cand is not None:
+                out.append(cand)
+            node = child
+            depth += 1
+        del trail[depth:]
         maps, lists, levels = self.maps, self.lists, self.levels
         after, before = bisect.bisect_right, bisect.bisect_left
         while True:
@@ -174,14 +191,17 @@ class _Splice:
                                                                          first, first)
                 else:
                     level = self._level(node, keys, starts, first, last)
-                stop, cand = level
-                if stop is None or end > stop:
+                reach, cand = level
+                if reach is None or end > reach:
                     return out
                 if cand is not None:
                     out.append(cand)
                 if last != first:
                     return out
-                node = node[keys[first]]
+                child = node[keys[first]]
+                trail.append((starts[first], starts[first + 1] if first + 1 < len(starts)
+                              else _FAR, reach, cand, child))
+                node = child
             elif cls is SList:
                 found = lists.get(id(node))
                 if found is None:
@@ -189,9 +209,12 @@ class _Splice:
                                                [o.start if o is not None else -1
                                                 for o in node.item_origins])
                 at = -1 if found is None else after(found, start) - 1
-                if at < 0:
+                if found is None or at < 0:
                     return out
-                node = node[at]
+                child = node[at]
+                trail.append((found[at], found[at + 1] if at + 1 < len(found) else _FAR, _FAR,
+                              None, child))
+                node = child
             else:
                 return out
 
@@ -310,8 +333,12 @@ class _Splice:
             if olds:
                 self._check_old(unit, docs[n], bases[n])
             new = docs[len(olds) + n]
+            # a block mapping at the unit's column: alone, a flow mapping there is the whole
+            # document, where in the file it would have to be a key
             if new is not None and (not isinstance(new, SMap) or new.origin is None or
-                                    new.origin.column != unit.column + 1):
+                                    new.origin.column != unit.column + 1 or
+                                    text[unit.new_start + new.origin.start
+                                         - bases[len(olds) + n][0]] == "{"):
                 raise Decline("an edited entry does not read alone as a mapping at its column")
             unit.parsed = new
         self.bases = bases[len(olds):]
@@ -421,10 +448,12 @@ class _Splice:
             flow = old[start.start] == "{"
             c, d = state[0], state[1]
             head = (start.line + d, start.column, start.start + c)
+            if len(origins) != len(node):
+                raise Decline("a mapping without an origin for every key")
             skip = expected = 0
-            for key, value in node.items():
-                o = origins[key]
-                if o.start == next_first:
+            # a parsed mapping's key origins are in the order of its keys
+            for (key, value), o in zip(node.items(), origins.values()):
+                if o[3] == next_first:
                     unit = units[state[2]]
                     parsed = unit.parsed
                     if parsed is not None:
