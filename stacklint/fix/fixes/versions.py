@@ -63,9 +63,25 @@ def _literal(step: str) -> bool:
     return not any(c in step for c in "*?[")
 
 
+@lru_cache(maxsize=None)     # the table's step tuples and their tails
+def _keys_only(steps: tuple[str, ...]) -> bool:
+    """Whether every step is a literal key (no pattern, no `{}`)."""
+    return all(_literal(step) and step != "{}" for step in steps)
+
+
+def _holds(node: Any, steps: tuple[str, ...]) -> bool:
+    """Whether the literal keys `steps` lead from `node` through mappings to a value."""
+    for step in steps:
+        if not isinstance(node, dict) or step not in node:
+            return False
+        node = node[step]
+    return True
+
+
 def _matches(node: Any, steps: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
-    if not steps:
-        yield ()
+    if _keys_only(steps):       # literal keys (most of the table): a lookup, no generators
+        if _holds(node, steps):
+            yield steps
         return
     step, rest = steps[0], steps[1:]
     if step == "{}":
@@ -83,8 +99,13 @@ def _matches(node: Any, steps: tuple[str, ...]) -> Iterator[tuple[Any, ...]]:
         items = enumerate(node)
     else:
         return
+    literal = _keys_only(rest)
     for key, value in items:
         if step == "*" or isinstance(key, int) or fnmatchcase(key, step):
+            if literal:         # each service's own keys: looked up here, one by one
+                if _holds(value, rest):
+                    yield (key, *rest)
+                continue
             for tail in _matches(value, rest):
                 yield (key, *tail)
 
