@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import lru_cache
 
 from stacklint.fix.fixes import FixContext, Proposal, Rule, services
 from stacklint.fix.textedit import quote, replace_value
@@ -11,6 +12,7 @@ from stacklint.tree import SMap
 RULE = Rule("SL703", "cpus-number", "Quote `cpus`")
 
 
+@lru_cache(maxsize=1024)     # a stack repeats a few CPU counts in every service
 def cpus_text(value: float | int) -> str:
     """The shortest decimal for a CPU count: 0.5 -> "0.5", 2.0 -> "2", 1e-05 -> "0.00001"."""
     text = format(Decimal(repr(float(value))).normalize(), "f")
