@@ -98,6 +98,28 @@ def test_pyyaml_reader_pattern_is_compiled_on_first_use() -> None:
         assert bool(lazy.search(text)) == bool(real.search(text))
 
 
+def test_pyyaml_resolves_as_before_with_its_patterns_deferred() -> None:
+    """The implicit resolvers and the timestamp pattern are deferred too (yamlimport):
+    `yaml.safe_load` gives the same values as a PyYAML imported without stacklint."""
+    import subprocess
+    import sys
+    sample = ("a: [yes, No, on, 0x1F, 0o17, 017, 1_000, -3, 1.5e3, .inf, -.Inf, .nan, ~, null, "
+              "'1', 2001-12-14, 2001-12-14t21:59:43.10-05:00, 2001-12-14 21:59:43.10 -5, "
+              "2002-12-14t21:59:43Z, '=', text]\nb: &x {c: 1}\nd: {<<: *x, e: 2}\n")
+    show = f"import yaml; print(repr(yaml.safe_load({sample!r})))"
+    deferred = ("import stacklint.load.document, yaml.resolver, yaml.constructor\n"
+                "from stacklint.load.yamlimport import LazyPattern\n"
+                "patterns = [p for ps in yaml.resolver.Resolver.yaml_implicit_resolvers.values()"
+                " for _, p in ps]\n"
+                "assert patterns and all(isinstance(p, LazyPattern) for p in patterns)\n"
+                "assert isinstance(yaml.constructor.SafeConstructor.timestamp_regexp, LazyPattern)\n")
+    root = Path(__file__).resolve().parent.parent
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+            for code in (show, deferred + show)]
+    assert runs[0].returncode == 0 and runs[1].returncode == 0, runs[1].stderr
+    assert runs[0].stdout == runs[1].stdout and "datetime.date(2001, 12, 14)" in runs[0].stdout
+
+
 def test_a_date_in_the_first_document_of_a_process_is_still_refused(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """`decoding` walks the tree for unquoted dates only once a Timestamp was made; the
