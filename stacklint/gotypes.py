@@ -7,7 +7,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 _UNITS = {"ns": 1, "us": 1000, "µs": 1000, "μs": 1000, "ms": 10**6, "s": 10**9,
@@ -137,14 +137,20 @@ def format_seconds(seconds: float) -> str:
 # strconv.ParseFloat's decimal and hexadecimal forms, ASCII digits only, no spaces; a `_`
 # only between digits (`docker stack config` reads memory "1_000" as 1000)
 _D = r"[0-9]+(?:_[0-9]+)*"
-_GO_FLOAT = re.compile(rf"[+-]?(?:(?:{_D}\.?(?:{_D})?|\.{_D})(?:[eE][+-]?{_D})?"
-                       r"|0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?[0-9]+)")
+
+
+@cache      # compiled on first use: many stacks have no number written as a string
+def _go_float() -> re.Pattern[str]:
+    return re.compile(rf"[+-]?(?:(?:{_D}\.?(?:{_D})?|\.{_D})(?:[eE][+-]?{_D})?"
+                      r"|0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?[0-9]+)")
+
+
 _DIGITS_DOT_SPACE = "0123456789. "
 
 
 def go_parse_float(text: str) -> float | None:
     """`strconv.ParseFloat(text, 64)`, None on a syntax or range error (`1e309`)."""
-    if not _GO_FLOAT.fullmatch(text):
+    if not _go_float().fullmatch(text):
         return None
     value = float.fromhex(text) if "x" in text.lower() else float(text.replace("_", ""))
     return value if math.isfinite(value) else None

@@ -117,7 +117,7 @@ def default_config() -> Config:
 
 # a `[tool.stacklint]` or `[tool.stacklint.…]` table header at the start of a line: the
 # same text in a comment or a string is not a config (a full TOML parse costs start-up time)
-_TOOL_TABLE = re.compile(r"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*stacklint[ \t]*[\].]", re.M)
+_TOOL_TABLE = r"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*stacklint[ \t]*[\].]"    # (compiled by `re` when used)
 
 
 def find_config(start: str | os.PathLike[str] = ".") -> Path | None:
@@ -128,7 +128,7 @@ def find_config(start: str | os.PathLike[str] = ".") -> Path | None:
             if (folder / name).is_file():
                 return folder / name
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and _TOOL_TABLE.search(pyproject.read_text("utf-8", "replace")):
+        if pyproject.is_file() and re.search(_TOOL_TABLE, pyproject.read_text("utf-8", "replace"), re.M):
             return pyproject
     return None
 

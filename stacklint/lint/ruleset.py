@@ -202,9 +202,6 @@ def _check_python(module: str, source: str) -> None:
         raise RuleDefinitionError(f"python check {module!r} has no function `check(ctx)`", source)
 
 
-_FILE_NAME = re.compile(r"^([A-Z]{2,}[0-9]{3,})-([a-z0-9-]+)\.ya?ml$")
-
-
 def _rule_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise RuleDefinitionError("rule folder does not exist", str(folder),

@@ -16,12 +16,13 @@ if TYPE_CHECKING:
     from stacklint.model import Stack
 
 UNUSED, MALFORMED = "unused-suppression", "malformed-suppression"
-_COMMENT = re.compile(r"(?:^|\s)#\s*stacklint\s*:(?P<body>.*)$")
-_DIRECTIVE = re.compile(r"^\s*disable\s*=\s*(?P<rules>[^\s,]+(?:\s*,\s*[^\s,]+)*)"
-                        r"\s+--\s*(?P<reason>\S.*?)\s*$")
+# the patterns are compiled by `re` on first use: most files hold no directive (start-up time)
+_COMMENT = r"(?:^|\s)#\s*stacklint\s*:(?P<body>.*)$"
+_DIRECTIVE = (r"^\s*disable\s*=\s*(?P<rules>[^\s,]+(?:\s*,\s*[^\s,]+)*)"
+              r"\s+--\s*(?P<reason>\S.*?)\s*$")
 SYNTAX = "# stacklint: disable=RULE[,RULE] -- reason"
 # the rules are there, the reason is not: say that, not that the whole directive is unreadable
-_NO_REASON = re.compile(r"^\s*disable\s*=\s*(?P<rules>[^\s,]+(?:\s*,\s*[^\s,]+)*)\s*(?:--\s*)?$")
+_NO_REASON = r"^\s*disable\s*=\s*(?P<rules>[^\s,]+(?:\s*,\s*[^\s,]+)*)\s*(?:--\s*)?$"
 
 
 class Suppression:
@@ -87,15 +88,16 @@ def parse_comments(path: str, text: str, resolve: Any) -> tuple[list[Suppression
     lines = text.splitlines()
     first_content = next((i for i, line in enumerate(lines) if _is_content(line)), len(lines))
     found, bad = [], []
+    comment, directive_at, no_reason = (re.compile(p) for p in (_COMMENT, _DIRECTIVE, _NO_REASON))
     for i, line in enumerate(lines):
-        match = _COMMENT.search(line)
+        match = comment.search(line)
         if not match:
             continue
         column = match.start() + (1 if line[match.start()] != "#" else 0) + 1
         where = Location(path, i + 1, column)
-        directive = _DIRECTIVE.match(match.group("body"))
+        directive = directive_at.match(match.group("body"))
         if directive is None:
-            rules = _NO_REASON.match(match.group("body"))
+            rules = no_reason.match(match.group("body"))
             message = (f"the suppression gives no reason; write "
                        f"`# stacklint: disable={rules.group('rules')} -- why it is safe here`"
                        if rules else f"cannot read this directive; write `{SYNTAX}`")

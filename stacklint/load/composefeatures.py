@@ -15,10 +15,11 @@ from typing import Any
 from stacklint.model import Note, Origin
 
 # `${NAME:-default}` / `${NAME-…}` / `${NAME:?…}` whose default holds another `${`
-_NESTED = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*):?[-?][^}$]*\$\{([A-Za-z_][A-Za-z0-9_]*)")
+# (both compiled on first use, by `re`: a chain without a `$` never needs them)
+_NESTED = r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*):?[-?][^}$]*\$\{([A-Za-z_][A-Za-z0-9_]*)"
 _REFERENCE = r"(?<!\$)\$(?:\{{{0}\b|{0}\b)"
 # an unbraced `$NAME` followed by a modifier: docker/cli takes `$A-x` as `${A-x}`
-_UNBRACED_MODIFIER = re.compile(r"(?<!\$)\$([A-Za-z_][A-Za-z0-9_]*)(:?[-?])([^}\s\"'#]*)")
+_UNBRACED_MODIFIER = r"(?<!\$)\$([A-Za-z_][A-Za-z0-9_]*)(:?[-?])([^}\s\"'#]*)"
 
 
 def _origin(path: str, text: str, start: int, end: int) -> Origin:
@@ -41,7 +42,7 @@ def chain_notes(documents: Sequence[Any], values: Mapping[str, str], workdir: Pa
     for doc in documents:
         if "$" not in doc.text:     # both patterns need one (a 2 MiB text: ~30 ms each)
             continue
-        for m in _NESTED.finditer(doc.text):
+        for m in re.finditer(_NESTED, doc.text):
             if _comment(doc.text, m.start()):
                 continue
             outer, inner = m.group(1), m.group(2)
@@ -79,7 +80,7 @@ def chain_notes(documents: Sequence[Any], values: Mapping[str, str], workdir: Pa
 
 def _unbraced_modifier_notes(doc: Any) -> list[Note]:
     notes = []
-    for m in _UNBRACED_MODIFIER.finditer(doc.text):
+    for m in re.finditer(_UNBRACED_MODIFIER, doc.text):
         if _comment(doc.text, m.start()):
             continue
         name, modifier, rest = m.groups()

@@ -12,6 +12,7 @@ import codecs
 import math
 import os
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -266,14 +267,18 @@ class Timestamp(str):
 
 # go-yaml v3's allowedTimestampFormats, as Go's time.Parse reads them: "2006-1-2T15:4:5.9Z07:00"
 # (and a lower-case t), "2006-1-2 15:4:5.9" (one or more spaces, no zone), "2006-1-2"
-_TIMESTAMP = re.compile(r"(\d{4})-(\d\d?)-(\d\d?)(?:(?:([Tt])|( +))(\d\d?):(\d\d?):(\d\d?)"
-                        r"(?:[.,]\d+)?(Z|[+-](\d\d):(\d\d))?)?")
+@cache      # compiled on first use: most stacks hold no date
+def _timestamp() -> re.Pattern[str]:
+    return re.compile(r"(\d{4})-(\d\d?)-(\d\d?)(?:(?:([Tt])|( +))(\d\d?):(\d\d?):(\d\d?)"
+                      r"(?:[.,]\d+)?(Z|[+-](\d\d):(\d\d))?)?")
+
+
 _DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def is_timestamp(text: str) -> bool:
     """Whether go-yaml v3 resolves this plain scalar to a time.Time."""
-    m = _TIMESTAMP.fullmatch(text)
+    m = _timestamp().fullmatch(text)
     if m is None:
         return False
     year, month, day, t, space, hour, minute, second, zone, zh, zm = m.groups()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from bisect import bisect_left
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from stacklint.errors import InputError
@@ -14,8 +14,14 @@ from stacklint.tree import SList, SMap
 # docker/cli cli/compose/template: the unbraced form accepts the modifiers too,
 # so `$SET-x` yields SET's value and `$UNSET-x` yields `x` (a known quirk).
 _SUBST = r"[_a-z][_a-z0-9]*(?::?[-?][^}]*)?"
-_PATTERN = re.compile(
-    rf"\$(?i:(?P<escaped>\$)|(?P<named>{_SUBST})|{{(?P<braced>{_SUBST})}}|(?P<invalid>))")
+
+
+@cache      # compiled on first use: a chain without a `$` never needs it (start-up time)
+def _pattern() -> re.Pattern[str]:
+    return re.compile(
+        rf"\$(?i:(?P<escaped>\$)|(?P<named>{_SUBST})|{{(?P<braced>{_SUBST})}}|(?P<invalid>))")
+
+
 _HINT = "escape a literal $ as $$, or set the variable"
 
 
@@ -54,7 +60,7 @@ def substitute(template: str, lookup: Callable[[str], str | None],
         if not text:
             raise TemplateError(template)
         return _apply(text, lookup, unset)
-    return _PATTERN.sub(replace, template)
+    return _pattern().sub(replace, template)
 
 
 def _apply(text: str, lookup: Callable[[str], str | None], unset: list[str] | None) -> str:
@@ -274,12 +280,12 @@ class Interpolator:
 
 
 # Compose's alternative value `${A:+x}` / `${A+x}`: docker/cli's template has no such form
-_ALTERNATIVE = re.compile(r"(?<!\$)\$\{([_A-Za-z][_A-Za-z0-9]*):?\+")
+_ALTERNATIVE = r"(?<!\$)\$\{([_A-Za-z][_A-Za-z0-9]*):?\+"
 
 
 def _template_hint(value: str) -> str:
     """The fix for a template docker stack rejects: a named Compose-only form, or _HINT."""
-    m = _ALTERNATIVE.search(value)
+    m = re.search(_ALTERNATIVE, value)       # only for an error: compiled then
     if m is None:
         return _HINT
     name = m.group(1)
