@@ -2,7 +2,8 @@
 floats, port and volume specs, shell words. Schema formats, normalisation, merge, rules and
 fixes all read Go values through here (`tests/test_gotypes.py` runs each input through
 every caller, against `docker stack config`)."""
-from __future__ import annotations
+# No `from __future__ import annotations`: a NamedTuple below would compile its string
+# annotations at import, start-up time of every command (see model.py).
 
 import ipaddress
 import math

@@ -3,18 +3,20 @@
 No `dataclasses` here: every command imports this module, and `dataclasses` (with the
 `inspect`, `ast` and `dis` it pulls in) plus making each class cost ~25 ms of a small
 `check` (~200 ms), which runs as a pre-commit hook.  The immutable records are
-`NamedTuple`s (made in ~0.2 ms each; pickled, compared and hashed as tuples, so
-`_replace` changes a field), the two mutable ones plain classes with `__slots__`.
-"""
-from __future__ import annotations
+`NamedTuple`s (pickled, compared and hashed as tuples, so `_replace` changes a field),
+the two mutable ones plain classes with `__slots__`.
 
+No `from __future__ import annotations` either (docs/ARCHITECTURE.md, Types): a NamedTuple
+compiles each annotation it gets as a string (`typing.ForwardRef`), and the first `compile()`
+of a process builds Python's AST classes, ~5 ms.  So the fields' types are real objects;
+only names that exist for the type checker alone are quoted (no NamedTuple field is one).
+"""
 import enum
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:                 # only for annotations: both import this module
-    from collections.abc import Mapping
-
     from stacklint.load.document import Document
     from stacklint.tree import SMap
 
@@ -25,7 +27,7 @@ class Severity(enum.IntEnum):
     ERROR = 3
 
     @classmethod
-    def parse(cls, text: str) -> Severity:
+    def parse(cls, text: str) -> "Severity":
         return cls[text.upper()]
 
     def __str__(self) -> str:
@@ -55,7 +57,7 @@ class Location(NamedTuple):
     pointer: tuple[str | int, ...] = ()
 
     @classmethod
-    def of(cls, origin: Origin, pointer: tuple[str | int, ...] = ()) -> Location:
+    def of(cls, origin: Origin, pointer: tuple[str | int, ...] = ()) -> "Location":
         return cls(origin.path, origin.line, origin.column, pointer=pointer)
 
     def __str__(self) -> str:
@@ -126,7 +128,7 @@ class Layer:
 
     __slots__ = ("document", "data", "version")
 
-    def __init__(self, document: Document, data: SMap, version: str) -> None:
+    def __init__(self, document: "Document", data: "SMap", version: str) -> None:
         self.document = document
         self.data = data
         self.version = version
@@ -135,7 +137,7 @@ class Layer:
 class Stack:
     __slots__ = ("layers", "model", "version", "notes", "interpolated", "secrets")
 
-    def __init__(self, layers: list[Layer], model: SMap, version: str,
+    def __init__(self, layers: list[Layer], model: "SMap", version: str,
                  notes: list[Note] | None = None, interpolated: set[Origin] | None = None,
                  secrets: dict[str, str] | None = None) -> None:
         self.layers = layers

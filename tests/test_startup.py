@@ -28,11 +28,20 @@ NOT_AT_START = {
     "threading": "PyYAML's import is watched with `_thread.get_ident` (load/yamlimport.py)",
 }
 
+# a string annotation of a NamedTuple becomes a ForwardRef, which compiles it: the first
+# compile() of a process builds Python's AST classes (~5 ms)
 RUN = """
-import sys
+import sys, typing
+made = []
+init = typing.ForwardRef.__init__
+def record(self, arg, *args, **kwargs):
+    made.append(arg)
+    init(self, arg, *args, **kwargs)
+typing.ForwardRef.__init__ = record
 from stacklint.cli import main
 code = main(sys.argv[1:])
 sys.stdout.flush()
+print("\\nFORWARDREFS", repr(made))
 print("\\nMODULES", " ".join(sorted(sys.modules)))
 raise SystemExit(code)
 """
@@ -69,6 +78,8 @@ def test_a_small_check_imports_only_what_it_needs(case: str, tmp_path: Path) -> 
     assert done.returncode == code, done.stderr
     modules = set(done.stdout.rpartition("MODULES ")[2].split())
     assert "stacklint.cli" in modules
+    refs = done.stdout.rpartition("FORWARDREFS ")[2].partition("\n")[0]
+    assert refs == "[]", f"{case} makes typing.ForwardRefs (a NamedTuple's string annotations?): {refs}"
     back = sorted(set(NOT_AT_START) & (modules - _bare()))
     if back:
         trace = _run(args, tmp_path, "-X", "importtime").stderr

@@ -3,7 +3,8 @@
 `compile_condition` reads a condition once into closures (no generated source), which the
 engine calls per service; `evaluate` compiles and calls.  Each operator is one function.
 """
-from __future__ import annotations
+# No `from __future__ import annotations`: a NamedTuple below would compile its string
+# annotations at import, start-up time of every command (see model.py).
 
 import operator
 import re

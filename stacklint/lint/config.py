@@ -1,5 +1,6 @@
 """Load `.stacklint.yml` or `[tool.stacklint]` into a validated Config, read-only once made."""
-from __future__ import annotations
+# No `from __future__ import annotations`: a NamedTuple below would compile its string
+# annotations at import, start-up time of every command (see model.py).
 
 import fnmatch
 import os
@@ -74,13 +75,13 @@ class Config:
         setting = self.rules.get(rule.id)
         return {**rule.options, **(setting.options if setting else {})}
 
-    def with_fail_on(self, level: str | None) -> Config:
+    def with_fail_on(self, level: str | None) -> "Config":
         if level is None:
             return self
         return Config(self.path, self.root, self.select, self.ignore, self.rules,
                       self.rule_paths, Severity.parse(level), self.stacks)
 
-    def with_selection(self, select: list[str] | None, ignore: list[str] | None) -> Config:
+    def with_selection(self, select: list[str] | None, ignore: list[str] | None) -> "Config":
         """The command line's --select (replaces the file's) and --ignore (adds to it)."""
         if not select and not ignore:
             return self

@@ -1,5 +1,6 @@
 """One call that loads, validates, lints and suppresses a stack (check, deploy, pre-commit)."""
-from __future__ import annotations
+# No `from __future__ import annotations`: a NamedTuple below would compile its string
+# annotations at import, start-up time of every command (see model.py).
 
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple

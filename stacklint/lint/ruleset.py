@@ -1,5 +1,6 @@
 """Load rule files (built-in `rules/` and user folders), check them, and index them."""
-from __future__ import annotations
+# No `from __future__ import annotations`: a NamedTuple below would compile its string
+# annotations at import, start-up time of every command (see model.py).
 
 import fnmatch
 import importlib
@@ -120,7 +121,7 @@ def _read_yaml(path: Path) -> Any:
 
 
 @lru_cache(maxsize=1)
-def _rule_validator() -> Draft7Validator:
+def _rule_validator() -> "Draft7Validator":
     import jsonschema
 
     from stacklint.resources import schemas_dir

@@ -1,5 +1,6 @@
 """Group loose stack files into whole override chains (config `stacks`, else Compose naming)."""
-from __future__ import annotations
+# No `from __future__ import annotations`: a NamedTuple below would compile its string
+# annotations at import, start-up time of every command (see model.py).
 
 import functools
 import os
@@ -56,7 +57,7 @@ def _real_folder(folder: str) -> str:
     return os.path.realpath(folder)
 
 
-def discover_stacks(files: Sequence[str], config: ConfigLike = None, *,
+def discover_stacks(files: Sequence[str], config: "ConfigLike" = None, *,
                     skip_unknown: bool | None = None,
                     escaped: list[str] | None = None) -> list[StackSpec]:
     """The stacks that `files` belong to, each once, in order of first mention.
@@ -103,7 +104,7 @@ def _contained(specs: list[StackSpec], escaped: list[str] | None) -> list[StackS
     return kept
 
 
-def discover_repo(root: str = ".", config: ConfigLike = None,
+def discover_repo(root: str = ".", config: "ConfigLike" = None,
                   escaped: list[str] | None = None) -> list[StackSpec]:
     """Every stack under `root`: the configured ones, then each stack-named file's chain
     (never through a symlink out of `root`: see `escapes`)."""
@@ -115,13 +116,13 @@ def discover_repo(root: str = ".", config: ConfigLike = None,
     return configured + sorted(found, key=lambda spec: spec.files)
 
 
-def is_stack_file(path: str, config: ConfigLike = None) -> bool:
+def is_stack_file(path: str, config: "ConfigLike" = None) -> bool:
     """True when `path` is named like a stack file or is listed in the config's `stacks`."""
     path = _clean(path)
     return bool(STACK_FILE_RE.search(path)) or _key(path) in _membership(configured_stacks(config))
 
 
-def configured_stacks(config: ConfigLike) -> list[StackSpec]:
+def configured_stacks(config: "ConfigLike") -> list[StackSpec]:
     """The config's `stacks` (name -> paths relative to the config's folder) as StackSpecs."""
     raw = _get(config, "stacks") or {}
     if not isinstance(raw, Mapping):
@@ -209,13 +210,13 @@ def _listdir(folder: str) -> set[str]:
         return set()
 
 
-def _get(config: ConfigLike, name: str) -> Any:
+def _get(config: "ConfigLike", name: str) -> Any:
     if isinstance(config, Mapping):
         return config.get(name)
     return getattr(config, name, None)
 
 
-def _config_dir(config: ConfigLike) -> str:
+def _config_dir(config: "ConfigLike") -> str:
     """The folder `stacks` paths are relative to: the config's `root` (its own folder)."""
     return os.fspath(_get(config, "root") or ".")
 

@@ -2,21 +2,22 @@
 
 Every command that reports findings (check, validate, fix, merge, deploy's gate) prints them
 through here, so a finding reads the same everywhere and `--format` means the same thing.
+
+No `from __future__ import annotations`: RunSummary is a NamedTuple (see model.py).
 """
-from __future__ import annotations
 
 import importlib
 import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple, Protocol, TextIO
 
+from stacklint.lint.ruleset import RuleSet      # a RunSummary field's type, so imported
 from stacklint.model import Finding, Location, Severity
 
 if TYPE_CHECKING:
     import argparse
 
     from stacklint.errors import InputError
-    from stacklint.lint.ruleset import RuleSet
 
 FORMATS = ("text", "json", "sarif", "github")
 FORMAT_HELP = ("how findings are printed: text (default), json (versioned, stable), "
@@ -52,12 +53,12 @@ def get_reporter(name: str) -> Reporter:
     return importlib.import_module(f"stacklint.reporters.{name}")
 
 
-def add_format_option(parser: argparse.ArgumentParser, flag: str = "--format") -> None:
+def add_format_option(parser: "argparse.ArgumentParser", flag: str = "--format") -> None:
     parser.add_argument(flag, choices=FORMATS, default="text",
                         help=FORMAT_HELP)
 
 
-def input_finding(exc: InputError, fallback_path: str, rules: RuleSet | None = None) -> Finding:
+def input_finding(exc: "InputError", fallback_path: str, rules: RuleSet | None = None) -> Finding:
     """A stack file Docker or stacklint rejects, as an SL003 finding at the offending line
     (a defect in the checked files, like a syntax error in a linter): exit 1, and SARIF and
     annotations show it where CI looks."""

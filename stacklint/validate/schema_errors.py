@@ -4,7 +4,8 @@ jsonschema reports a failed `oneOf` as the union of every branch's complaints;
 `explain` keeps the branch whose type fits the value, or else says which
 types would do, so a person reads one clear message per place.
 """
-from __future__ import annotations
+# No `from __future__ import annotations`: a NamedTuple below would compile its string
+# annotations at import, start-up time of every command (see model.py).
 
 import json
 import math
