@@ -30,13 +30,14 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from stacklint.parallel import split
 from stacklint.load.document import Document
 from stacklint.errors import InputError
 from stacklint.fix.fixes.versions import as_tuple
-from stacklint.model import Edit, Finding
+from stacklint.model import Edit, Finding, Fix, Location
 from stacklint.fix.textedit import apply_edits
 
 if TYPE_CHECKING:
@@ -61,6 +62,37 @@ class HalfFix:
     found: tuple[list[Finding], list[Finding]] | None = None
     blanks: list[tuple[int, int]] | None = None   # each blank of its fixed text: (line, breaks)
     original_top: dict[str, Any] | None = None   # see `FixResult.original_top`
+
+    # the child's fixes go to the parent as rows of plain values: pickled as records, each
+    # of the ~5000 records of 1250 fixes made a Python call (~14 ms of the child's end,
+    # against ~7; the parent reads them back in about the same time either way)
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "applied": _rows(self.applied)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, applied=_findings(state["applied"]))
+
+
+def _rows(findings: list[Finding]) -> list[tuple[Any, ...]]:
+    """`findings` as tuples of their fields (and their location's, fix's and edits')."""
+    return [(f.rule_id, f.rule_name, f.severity, f.message, f.suppressed,
+             (at := f.location).path, at.line, at.column, at.end_line, at.end_column, at.pointer,
+             None if (fix := f.fix) is None else
+             (fix.title, fix.applicability, [(e.path, e.start, e.end, e.content) for e in fix.edits]))
+            for f in findings]
+
+
+def _findings(rows: list[tuple[Any, ...]]) -> list[Finding]:
+    """The findings of `_rows`, equal to the ones it was given.  The records are named
+    tuples made by `tuple.__new__` with every field in order: what their generated
+    `__new__` does, without a Python call per record."""
+    new, edit = tuple.__new__, partial(tuple.__new__, Edit)
+    return [new(Finding, (rule_id, name, severity, message,
+                          new(Location, (path, line, column, end_line, end_column, pointer)),
+                          None if fix is None else
+                          new(Fix, (fix[0], tuple(map(edit, fix[2])), fix[1])), suppressed))
+            for (rule_id, name, severity, message, suppressed, path, line, column, end_line,
+                 end_column, pointer, fix) in rows]
 
 
 class _NotOnePass(Exception):
