@@ -62,6 +62,8 @@ FIX_STAGES = [
     (1, "stacklint.fix.fixes.anchors", "scan"),
     (1, "stacklint.fix.fixes.guard", "apply_guarded"),
     (2, "stacklint.fix.fixes.guard", "try_apply"),
+    (3, "stacklint.fix.fixes.guard", "reparsed"),    # the fixed text's Document
+    (4, "stacklint.fix.fixes.guard", "spliced"),     # without a full parse (fix/splice.py)
     (2, "stacklint.fix.fixes.guard", "schema_errors"),
     (1, "stacklint.fix.fixes.guard", "final_check"),
     (0, "stacklint.fix.fixer", "write"),
