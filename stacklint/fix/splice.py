@@ -8,18 +8,24 @@ check reports its lines.  Parsing a 1000-service file again takes as long as rea
 Each edit gets a *unit*: one or more consecutive whole entries of one block mapping, from
 the start of the first key's line (only spaces before the key) to the start of the line of
 the token that follows the last entry (so its trailing blank and comment lines, and a
-block scalar's kept blank lines, are inside).  The innermost mapping whose entries hold the
-edit is taken; when its new text is not a mapping at the same column (a mapping that
-became a list), the entry holding that mapping.  Inside a block mapping at column c,
-libyaml reads such lines as it reads them alone, at the same columns: on their first line
-its scanner holds nothing but the indentation c on its stack (no flow level, no open
-scalar, no pending simple key), and the token after them, at column <= c in the valid old
-text, closes whatever they opened the same way.  So each unit's old and new text are
-parsed alone, as the documents of one stream; the old parse must give exactly the old
-entries (a check of the unit's bounds), the new one a mapping at column c (or nothing: the
-entries were removed), whose entries replace the old ones with their origins moved to where
-the unit stands in the new text.  Outside the units each origin moves by the length and
-line count the units before it changed; its column stays, units being whole lines.
+block scalar's kept blank lines, are inside).  The units are found in the old tree, not by
+reading the text: a key of a block mapping (not flow, not the first key of a `- ` item),
+up to the next key or the mapping's end, both tokens the full parse placed, so a unit holds
+its entries' multi-line scalars whole.  The innermost mapping whose entries hold the edit is
+taken; when its new text is not a mapping at the same column (a mapping that became a list),
+the entry holding that mapping.  Inside a block mapping at column c, libyaml reads such
+lines as it reads them alone, at the same columns: on their first line its scanner holds
+nothing but the indentation c on its stack (no flow level, no open scalar, no pending simple
+key), and the token after them, at column <= c in the valid old text (a `-` there would be
+an error), closes whatever they opened the same way.  So each unit's new text is parsed
+alone, all of them as the documents of one stream (one parser, not one per unit): it must be
+a block mapping at column c, ending at a line end (or nothing: the entries were removed), and
+its entries replace the old ones, their origins moved to where the unit stands in the new
+text (a container that ended at the unit's end ends at the token after it).  Outside the
+units each origin moves by the length and line count the units before it changed; its
+column stays, units being whole lines.  The tests also read each unit's old text alone
+(`CHECK_OLD`) and check it gives exactly the old entries and key origins: the reasoning
+above, tested on every fixture; the fixer does not pay for it.
 
 Anything this cannot prove is declined (`Decline`, with the reason) and the guard parses the
 whole text as before: tags, anchors, merge keys, tabs, a byte order mark or document
