@@ -23,6 +23,7 @@ from stacklint.fix.fixes import guard
 from stacklint.fix.textedit import apply_edits, block_entry_end, line_start
 from stacklint.load.document import Document, parse
 from stacklint.model import Edit, Origin
+from stacklint.parallel import split
 from stacklint.tree import SList, SMap
 
 
@@ -157,6 +158,16 @@ def test_compose_v2_output_splices_as_it_parses(tmp_path: Path, both: Both) -> N
     path = generate.write_merged(tmp_path, 40)
     _fix([path], chain=False)
     assert both.spliced >= 1 and not both.declined, both.declined
+    # a half of the two-core fix: the other half's service entries blank (`split.blank`)
+    text = path.read_text()
+    services = parse(text, str(path)).data["services"]
+    spans = [(line_start(text, services.key_origins[name].start),
+              block_entry_end(text, services.key_origins[name]))
+             for i, name in enumerate(services) if i % 3 == 1]
+    half = tmp_path / "half.yml"
+    half.write_text(split.blank(text, spans))
+    _fix([half], chain=False)
+    assert both.spliced >= 2 and not both.declined, both.declined
 
 
 def test_splice_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
