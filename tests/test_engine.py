@@ -218,7 +218,9 @@ def test_builtin_rule_cache_follows_the_files(tmp_path: Path, monkeypatch: pytes
     target = folder / "SL204-host-pid.yaml"
     target.write_text(source, "utf-8")
     assert load_folder(folder, builtin=True, validate=False)[0].severity == Severity.WARNING
-    assert list((tmp_path / "cache" / "stacklint").glob("rules-*.json"))
+    assert list((tmp_path / "cache" / "stacklint").glob("rules-*.marshal"))
+    assert load_folder(folder, builtin=True, validate=False) == \
+        load_folder(folder, builtin=True, validate=True)       # read back: the same rules
     target.write_text(source.replace("severity: warning", "severity: error"), "utf-8")
     os.utime(target, ns=(1, 1))                  # a different mtime and size: a new cache key
     assert load_folder(folder, builtin=True, validate=False)[0].severity == Severity.ERROR
