@@ -138,14 +138,19 @@ def _update_policies(service: dict[str, Any], at: tuple[Any, ...]) -> Iterator[P
 
 
 def _values(service: dict[str, Any], at: tuple[Any, ...]) -> Iterator[Problem]:
+    # `_get` written out: ~9000 calls for a 500-service half, ~2 of its ~10 ms
     for path in DURATIONS:
-        value = _get(service, path)
+        value: Any = service
+        for step in path:
+            value = value.get(step) if isinstance(value, dict) else None
         if isinstance(value, str) and (not gotypes.is_duration(value) or value.startswith("-")):
             yield Problem("invalid-duration", at + path, False,
                           f"{dotted(at + path)}: {shown(value)} is not a positive duration: "
                           "write a number with a unit (ns, us, ms, s, m, h), e.g. 30s or 1m30s")
     for path in SIZES:
-        value = _get(service, path)
+        value = service
+        for step in path:
+            value = value.get(step) if isinstance(value, dict) else None
         if value is not None and not isinstance(value, float) and not gotypes.is_byte_size(value):
             yield Problem("invalid-byte-size", at + path, False,
                           f"{dotted(at + path)}: {shown(value)} is not a size: write a number "
