@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from stacklint.load.document import Document
 from stacklint.model import Edit, Origin, Severity
@@ -64,12 +64,12 @@ class FixContext:
                  edits: tuple[Edit | None, ...] = (), expect: tuple[Expect, ...] = (),
                  manual: str | None = None) -> Proposal:
         """A proposal; a missing edit turns it into a manual one."""
-        if any(e is None for e in edits) and manual is None:
+        if None in edits and manual is None:      # an edit compares unequal to None
             manual = "the text around it is too unusual to edit safely; change it by hand"
         if manual is not None:
             return Proposal(rule, pointer, origin, message, manual=manual)
         return Proposal(rule, pointer, origin, message,
-                        tuple(e for e in edits if e is not None), expect)
+                        tuple(cast("tuple[Edit, ...]", edits)), expect)   # no None left
 
 
 class FixModule(Protocol):
