@@ -25,6 +25,7 @@ NOT_AT_START = {
     "dataclasses": "~12 ms to import (inspect, ast, dis, tokenize) and ~0.3-1.5 ms per class",
     "inspect": "pulled in by dataclasses",
     "jsonschema": "75-100 ms; only an invalid file needs every schema error",
+    "copy": "the schema's values are copied as JSON data (validate/schema.py)",
     "string": "its Template compiles a pattern; only building the rule cache needs it",
     "threading": "PyYAML's import is watched with `_thread.get_ident` (load/yamlimport.py)",
 }

@@ -10,7 +10,6 @@ costs ~80 ms) lists every error only for invalid ones.
 """
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Iterator
 from functools import lru_cache
@@ -51,11 +50,21 @@ def _raw(name: str) -> dict[str, Any]:
 def schema_for(target: str, version: str = LATEST) -> dict[str, Any]:
     """The plain JSON schema of `target` at `version` (memoised; do not mutate)."""
     if target == "compose":
-        return _overlay(copy.deepcopy(schema_for("stack", LATEST)), _raw("compose.overlay.json"))
+        return _overlay(_copy(schema_for("stack", LATEST)), _raw("compose.overlay.json"))
     if target != "stack":
         raise ValueError(f"unknown target {target!r}; use one of {', '.join(TARGETS)}")
     pruned: dict[str, Any] = _prune(_raw("stack.schema.json"), version_key(version))
     return pruned
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of JSON data: `copy.deepcopy`'s result, without importing `copy` (and
+    `weakref`) at start-up or keeping its memo (JSON data shares no objects)."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
 
 
 def _since(node: Any) -> tuple[int, int]:
@@ -92,7 +101,7 @@ def _prune(node: Any, version: tuple[int, int]) -> Any:
     if later:
         node["x-later"] = later
     for key, value in node.items():       # values, not schemas, are copied and kept
-        node[key] = copy.deepcopy(value) if key in ("x-later", "enum", "required") \
+        node[key] = _copy(value) if key in ("x-later", "enum", "required") \
             else _prune(value, version)
     return node
 
