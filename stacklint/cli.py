@@ -7,6 +7,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from stacklint import __version__
 from stacklint.errors import EXIT_INPUT, EXIT_INTERNAL, StacklintError
@@ -16,11 +17,45 @@ COMMANDS = ("merge", "validate", "check", "fix", "rules", "explain", "deploy", "
             "preflight", "cluster", "history", "rollback")
 
 
+def _columns() -> int:
+    """The terminal's width as `shutil.get_terminal_size()` finds it: $COLUMNS, else the
+    width of stdout's terminal, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's formatter, told the width (argparse would import `shutil`, and with it
+    bz2 and lzma, for it: ~3 ms of a small `check`, which makes one per option)."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position,
+                         _columns() - 2 if width is None else width)
+
+
+class _Parser(argparse.ArgumentParser):
+    """The parser of stacklint and of each command (argparse makes the commands' parsers of
+    the same class): `_Formatter` unless a command asks for another formatter."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line; with `only` (a command's name), that command's subparser
     alone, so a run imports one command module, not twelve (start-up is most of a small
     `check`). Parsing a command line that starts with `only` gives the same result."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="stacklint",
         description="Merge, validate, fix and gate Docker Swarm stack files.")
     parser.add_argument("--version", action="version", version=f"stacklint {__version__}")

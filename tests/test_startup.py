@@ -25,6 +25,8 @@ NOT_AT_START = {
     "dataclasses": "~12 ms to import (inspect, ast, dis, tokenize) and ~0.3-1.5 ms per class",
     "inspect": "pulled in by dataclasses",
     "jsonschema": "75-100 ms; only an invalid file needs every schema error",
+    "shutil": "argparse asks it the terminal's width; stacklint's formatter asks os (cli.py)",
+    "lzma": "imported by shutil",
     "copy": "the schema's values are copied as JSON data (validate/schema.py)",
     "string": "its Template compiles a pattern; only building the rule cache needs it",
     "threading": "PyYAML's import is watched with `_thread.get_ident` (load/yamlimport.py)",
@@ -89,3 +91,16 @@ def test_a_small_check_imports_only_what_it_needs(case: str, tmp_path: Path) -> 
                   any(line.rstrip().endswith(f" {m}") for m in back)]
         pytest.fail(f"{case} imports {', '.join(f'{m} ({NOT_AT_START[m]})' for m in back)}:\n"
                     + "\n".join(chains))
+
+
+@pytest.mark.parametrize("columns", [None, "50", "133", "0", "-3", "wide"])
+def test_the_help_width_is_the_one_shutil_finds(columns: str | None,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from stacklint.cli import _columns
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert _columns() == shutil.get_terminal_size().columns
