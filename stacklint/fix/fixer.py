@@ -175,7 +175,7 @@ class _Chain:
         shared = _anchors.scan(doc.text, guard.extension_spans(doc.data))
         chosen: list[Proposal] = []
         taken = _Spans()
-        for p in sorted((p for p in props if p.edits), key=_first_edit):
+        for p in sorted((p for p in props if p.edits), key=lambda p: (min(p.edits), p.rule.id)):
             if self.rejected.get((i, p.key), ("", None))[1] == doc.text:
                 continue              # refused on this very text; another fix may change it
             reason = next(filter(None, (_anchors.conflict(e, shared) for e in p.edits)), None)
@@ -235,35 +235,20 @@ def _rules() -> RuleSet:
     return load_rules()
 
 
-def _fields(edit: Edit) -> tuple[str, int, int, str]:
-    """An edit's fields in their order: compared as a tuple, they order edits as `Edit`'s
-    own comparison does, without a Python-level `__lt__` per comparison."""
-    return (edit.path, edit.start, edit.end, edit.content)
-
-
-def _first_edit(proposal: Proposal) -> tuple[tuple[str, int, int, str], str]:
-    """The order of one pass: by a proposal's first edit, then its rule."""
-    return min(map(_fields, proposal.edits)), proposal.rule.id
-
-
 class _Spans:
     """Edits taken this pass, sorted, for overlap checks in log time."""
 
     def __init__(self) -> None:
-        self.edits: list[Edit] = []
-        self.keys: list[tuple[str, int, int, str]] = []     # `_fields` of each, in order
+        self.edits: list[Edit] = []     # named tuples: compared in C
 
     def overlaps(self, edit: Edit) -> bool:
-        at = bisect.bisect_left(self.keys, _fields(edit))
+        at = bisect.bisect_left(self.edits, edit)
         near = self.edits[max(at - 2, 0):at + 2]
         return any(_overlaps(edit, other) for other in near)
 
     def add(self, edits: tuple[Edit, ...]) -> None:
         for edit in edits:
-            key = _fields(edit)
-            at = bisect.bisect_right(self.keys, key)
-            self.keys.insert(at, key)
-            self.edits.insert(at, edit)
+            bisect.insort(self.edits, edit)
 
 
 def _overlaps(a: Edit, b: Edit) -> bool:
