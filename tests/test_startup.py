@@ -104,3 +104,16 @@ def test_the_help_width_is_the_one_shutil_finds(columns: str | None,
     else:
         monkeypatch.setenv("COLUMNS", columns)
     assert _columns() == shutil.get_terminal_size().columns
+
+
+def test_version_imports_no_typing() -> None:
+    """`stacklint --version` answers before any parser is built; `typing` alone would be
+    a third of its time above the bare interpreter (cli.py keeps its names for mypy)."""
+    code = ("import sys\nfrom stacklint.cli import main\nmain(['--version'])\n"
+            "print(' '.join(sys.modules))")
+    # -S: no site hooks (this interpreter's may import typing themselves)
+    done = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, check=True)
+    assert done.stdout.startswith("stacklint ")
+    modules = set(done.stdout.split())
+    assert "stacklint.cli" in modules and "typing" not in modules
