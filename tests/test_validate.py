@@ -251,3 +251,28 @@ def test_valid_stack_never_imports_jsonschema(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=REPO, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_problems_at_one_origin_come_out_the_same_under_every_hash_seed(tmp_path: Path) -> None:
+    """Five durations share one aliased "-5s": one problem per origin is kept, and which one
+    must not depend on the process's string hash seed (it did while the paths were a set)."""
+    import sys
+    stack = tmp_path / "stack.yml"
+    stack.write_text('version: "3.8"\nx-bad: &bad "-5s"\nservices:\n  web:\n'
+                     "    image: nginx:1.25\n    stop_grace_period: *bad\n"
+                     '    healthcheck:\n      test: ["CMD", "true"]\n      interval: *bad\n'
+                     "      timeout: *bad\n    deploy:\n      update_config:\n"
+                     "        delay: *bad\n        monitor: *bad\n", encoding="utf-8")
+    outputs = set()
+    for seed in range(8):
+        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        done = subprocess.run([sys.executable, "-m", "stacklint", "check", "--format", "json",
+                               str(stack)], capture_output=True, text=True, env=env)
+        assert done.returncode == 1, done.stderr
+        durations = [f for f in json.loads(done.stdout)["findings"]
+                     if "positive duration" in f["message"]]
+        assert len(durations) == 1
+        outputs.add(durations[0]["message"])
+    assert outputs == {'services.web.stop_grace_period: the string "-5s" is not a positive '
+                       "duration: write a number with a unit (ns, us, ms, s, m, h), e.g. 30s "
+                       "or 1m30s"}

@@ -54,16 +54,19 @@ ITEM_CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
     "ports": {"mode": ("ingress", "host"), "protocol": ("tcp", "udp", "sctp")},
     "volumes": {"type": ("volume", "bind", "tmpfs", "npipe", "cluster")},
 }
-DURATIONS = {
+# tuples, not sets: a set of strings iterates in an order that changes with each process's
+# hash seed, and which of two problems at one origin (values an alias shares) is kept
+# depends on the order they come in
+DURATIONS = (
     ("stop_grace_period",), ("healthcheck", "interval"), ("healthcheck", "timeout"),
     ("healthcheck", "start_period"), ("healthcheck", "start_interval"),
     ("deploy", "update_config", "delay"), ("deploy", "update_config", "monitor"),
     ("deploy", "rollback_config", "delay"), ("deploy", "rollback_config", "monitor"),
     ("deploy", "restart_policy", "delay"), ("deploy", "restart_policy", "window"),
-}
-SIZES = {("shm_size",), ("build", "shm_size"),
+)
+SIZES = (("shm_size",), ("build", "shm_size"),
          ("deploy", "resources", "limits", "memory"),
-         ("deploy", "resources", "reservations", "memory")}
+         ("deploy", "resources", "reservations", "memory"))
 
 
 def _get(node: Any, path: tuple[str, ...]) -> Any:
