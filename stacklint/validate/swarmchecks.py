@@ -57,14 +57,14 @@ ITEM_CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 # tuples, not sets: a set of strings iterates in an order that changes with each process's
 # hash seed, and which of two problems at one origin (values an alias shares) is kept
 # depends on the order they come in
-DURATIONS = (
+DURATIONS: tuple[tuple[str, ...], ...] = (
     ("stop_grace_period",), ("healthcheck", "interval"), ("healthcheck", "timeout"),
     ("healthcheck", "start_period"), ("healthcheck", "start_interval"),
     ("deploy", "update_config", "delay"), ("deploy", "update_config", "monitor"),
     ("deploy", "rollback_config", "delay"), ("deploy", "rollback_config", "monitor"),
     ("deploy", "restart_policy", "delay"), ("deploy", "restart_policy", "window"),
 )
-SIZES = (("shm_size",), ("build", "shm_size"),
+SIZES: tuple[tuple[str, ...], ...] = (("shm_size",), ("build", "shm_size"),
          ("deploy", "resources", "limits", "memory"),
          ("deploy", "resources", "reservations", "memory"))
 
