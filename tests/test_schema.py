@@ -215,3 +215,20 @@ def test_every_property_matches_docker(version: str, tmp_path: Path) -> None:
             if theirs != ours.is_valid(doc) and (version, place) not in DOCKER_DECODES:
                 wrong.append((place, value, result.stderr.strip()[:120]))
     assert wrong == []
+
+
+@pytest.mark.parametrize("version", ["3.0", "3.8", S.LATEST])
+def test_a_pruned_schema_read_back_from_the_cache_is_the_pruned_schema(
+        version: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from stacklint import cachefile
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    fresh = S._prune(S._raw("stack.schema.json"), S.version_key(version))
+    built = S.schema_for.__wrapped__("stack", version)        # builds and keeps it
+    assert len(list((tmp_path / "stacklint").glob("schema-*.marshal"))) == 1
+    again = S.schema_for.__wrapped__("stack", version)        # reads it back
+    assert built == fresh and again == fresh
+    assert json.dumps(again) == json.dumps(fresh)              # key order too (messages)
+    cache = next((tmp_path / "stacklint").glob("schema-*.marshal"))
+    cache.write_bytes(b"not marshal data")
+    assert cachefile.read(str(cache)) is None
+    assert S.schema_for.__wrapped__("stack", version) == fresh

@@ -27,6 +27,7 @@ NOT_AT_START = {
     "jsonschema": "75-100 ms; only an invalid file needs every schema error",
     "shutil": "argparse asks it the terminal's width; stacklint's formatter asks os (cli.py)",
     "lzma": "imported by shutil",
+    "json": "the pruned schema and the built-in rules are read back with marshal (cachefile.py)",
     "copy": "the schema's values are copied as JSON data (validate/schema.py)",
     "string": "its Template compiles a pattern; only building the rule cache needs it",
     "threading": "PyYAML's import is watched with `_thread.get_ident` (load/yamlimport.py)",

@@ -6,12 +6,12 @@ import fnmatch
 import importlib
 import os
 import re
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from stacklint import cachefile
 from stacklint.lint.conditions import check_condition
 from stacklint.errors import RuleDefinitionError
 from stacklint.model import Finding, Location, Severity
@@ -215,52 +215,25 @@ def _rule_names(folder: Path) -> list[str]:
         return sorted(e.name for e in found if e.name.endswith((".yaml", ".yml")))
 
 
-def _cache_file(folder: Path, names: list[str]) -> Path:
-    """Where the built rules of `folder` are cached: keyed by the stacklint version, the
-    Python (marshal's format), each file's name, mtime and size, and this module's own."""
-    import zlib
-
-    from stacklint import __version__
-    stats = [(n, st.st_mtime_ns, st.st_size) for n in names
-             for st in [os.stat(os.path.join(folder, n))]]
-    code = os.stat(__file__)
-    key = repr((__version__, sys.hexversion, str(folder), stats, code.st_mtime_ns, code.st_size))
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base, "stacklint", f"rules-{zlib.crc32(key.encode()):08x}.marshal")
-
-
-def _cached(cache: Path) -> list[Rule] | None:
+def _cached(cache: str) -> list[Rule] | None:
     """The rules a cache file holds, or None (absent, unreadable, another layout)."""
-    import marshal
     try:
-        fields = marshal.loads(cache.read_bytes())
-        return [Rule._make((*f[:3], Severity(f[3]), *f[4:])) for f in fields]
-    except (OSError, EOFError, ValueError, TypeError, IndexError):
+        return [Rule._make((*f[:3], Severity(f[3]), *f[4:])) for f in cachefile.read(cache)]
+    except (TypeError, ValueError, IndexError):
         return None
-
-
-def _write_cache(cache: Path, rules: list[Rule]) -> None:
-    """Keep built rules for the next run (atomically; a failure only costs that run time)."""
-    import marshal
-    try:
-        data = marshal.dumps([(*r[:3], int(r.severity), *r[4:]) for r in rules])
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, cache)
-    except (OSError, ValueError):           # ValueError: a value marshal cannot write
-        pass
 
 
 def load_folder(folder: Path, builtin: bool, validate: bool) -> list[Rule]:
     """Every `*.yaml`/`*.yml` rule file of a folder.
 
     The built-in rules are parsed, schema-checked and built once, then read back from a
-    cache (marshal, see `_cache_file`): parsing ~100 YAML files and importing jsonschema
+    cache (`stacklint.cachefile`): parsing ~100 YAML files and importing jsonschema
     costs ~100 ms, building them ~4 ms; reading the cache ~1 ms, which matters for a
     pre-commit hook.  Any problem with the cache: parse, check and build again."""
     names = _rule_names(folder)
-    cache = _cache_file(folder, names) if builtin and not validate else None
+    # keyed by each rule file and this module (the code that builds them)
+    cache = cachefile.location("rules", [*(os.path.join(folder, n) for n in names), __file__],
+                               str(folder)) if builtin and not validate else None
     if cache is not None:
         cached = _cached(cache)
         if cached is not None:
@@ -276,7 +249,7 @@ def load_folder(folder: Path, builtin: bool, validate: bool) -> list[Rule]:
             validate_rule_data(data, str(path))   # names what is wrong, in schema terms
             raise
     if cache is not None:
-        _write_cache(cache, rules)
+        cachefile.write(cache, [(*r[:3], int(r.severity), *r[4:]) for r in rules])
     return rules
 
 

@@ -6,16 +6,17 @@ that hold before a version.  `schemas/compose.overlay.json` turns the newest
 stack schema into the compose-specification target.  Callers see only
 `compiled(target, version)`, a `CompiledSchema`: a fast yes/no check
 (`fastcheck`) answers for valid files, and jsonschema (imported lazily: it
-costs ~80 ms) lists every error only for invalid ones.
+costs ~80 ms) lists every error only for invalid ones.  A version's pruned stack
+schema is kept in the cache (`stacklint.cachefile`): a run reads it back, without `json`.
 """
 from __future__ import annotations
 
-import json
+import os
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any, Protocol
 
-from stacklint import gotypes
+from stacklint import cachefile, gotypes
 from stacklint.errors import InputError
 from stacklint.resources import schemas_dir
 
@@ -42,6 +43,7 @@ def check_version(version: str | None, path: str | None = None, line: int = 1, c
 
 @lru_cache(maxsize=None)
 def _raw(name: str) -> dict[str, Any]:
+    import json
     with open(schemas_dir() / name, encoding="utf-8") as handle:
         return json.load(handle)  # type: ignore[no-any-return]
 
@@ -53,7 +55,12 @@ def schema_for(target: str, version: str = LATEST) -> dict[str, Any]:
         return _overlay(_copy(schema_for("stack", LATEST)), _raw("compose.overlay.json"))
     if target != "stack":
         raise ValueError(f"unknown target {target!r}; use one of {', '.join(TARGETS)}")
-    pruned: dict[str, Any] = _prune(_raw("stack.schema.json"), version_key(version))
+    source = os.path.join(schemas_dir(), "stack.schema.json")
+    cache = cachefile.location("schema", [source, __file__], target, version)
+    pruned: dict[str, Any] | None = cachefile.read(cache)
+    if not isinstance(pruned, dict):
+        pruned = _prune(_raw("stack.schema.json"), version_key(version))
+        cachefile.write(cache, pruned)
     return pruned
 
 

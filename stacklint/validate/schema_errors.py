@@ -7,7 +7,6 @@ types would do, so a person reads one clear message per place.
 # No `from __future__ import annotations`: a NamedTuple below would compile its string
 # annotations at import, start-up time of every command (see model.py).
 
-import json
 import math
 import re
 from collections.abc import Iterator
@@ -49,6 +48,7 @@ def shown(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f"the number {value}"
     if isinstance(value, str):
+        import json        # only for a message: a valid file needs no `json`
         return f"the string {json.dumps(value, ensure_ascii=False)}"
     return "a mapping" if isinstance(value, dict) else "a list"
 
@@ -292,6 +292,7 @@ def _duplicate(error: SchemaError, root: dict[str, Any], pointer: Pointer,
     for index, item in enumerate(error.instance):
         if item in seen:
             first = seen.index(item)
+            import json
             text = json.dumps(item, ensure_ascii=False, default=str)
             yield Problem("schema-violation", pointer + (index,), False,
                           f"{where}: item {index} ({text}) repeats item {first}: "
