@@ -232,3 +232,19 @@ def test_a_pruned_schema_read_back_from_the_cache_is_the_pruned_schema(
     cache.write_bytes(b"not marshal data")
     assert cachefile.read(str(cache)) is None
     assert S.schema_for.__wrapped__("stack", version) == fresh
+
+
+def test_a_cache_file_is_read_only_under_the_key_it_was_written_for(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file name is a 32-bit checksum of the key: a file holding another key's data
+    (a checksum collision, or a copied cache) is built again, not read."""
+    from stacklint import cachefile
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    source = tmp_path / "source.txt"
+    source.write_text("x", encoding="utf-8")
+    first = cachefile.location("test", [str(source)], "3.8")
+    cachefile.write(first, {"version": "3.8"})
+    assert cachefile.read(first) == {"version": "3.8"}
+    second = cachefile.location("test", [str(source)], "3.9")
+    Path(second).write_bytes(Path(first).read_bytes())     # another key's data at its name
+    assert cachefile.read(second) is None
