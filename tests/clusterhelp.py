@@ -116,6 +116,25 @@ def wait(check: Any, seconds: float, every: float = 0.5) -> bool:
     return bool(check())
 
 
+def answers(node: str) -> bool:
+    """Whether the node's engine answers `docker info` within 20 s."""
+    try:
+        return docker("info", "--format", "{{.ID}}", node=node, timeout=20).returncode == 0
+    except subprocess.TimeoutExpired:
+        return False
+
+
+def revive(node: str) -> None:
+    """Restart a node's engine that stopped answering.
+
+    Docker 20.10's engine sometimes hangs for good right after `docker node demote` (its
+    swarm state stays half changed, every API call waits); restarted, it comes back with
+    the demotion done. Without this one hang fails every cluster test after it."""
+    script("stop", node)
+    proc = script("start", node)
+    assert proc.returncode == 0, f"{node} did not start again: {proc.stderr}"
+
+
 def stack_containers(stack: str, node: str) -> list[str]:
     """IDs of the containers a node still has of `stack`'s tasks."""
     proc = docker("ps", "-aq", "--filter", f"label=com.docker.stack.namespace={stack}",
@@ -173,6 +192,9 @@ class Cluster:
         # the managers need a leader again before anything else can be put back
         assert wait(lambda: docker("node", "ls", timeout=30).returncode == 0, 90), \
             "the cluster found no leader again"
+        for node in self.demoted:
+            if not answers(node):
+                revive(node)
         for node in self.demoted:
             docker("node", "promote", node)
         for name in self.stacks:
